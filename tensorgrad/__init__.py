@@ -1,0 +1,75 @@
+"""tensorgrad: reverse-mode automatic differentiation on NumPy, with PyTorch's API.
+
+    import tensorgrad as tg
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x ** 2).sum()
+    y.backward()
+    x.grad          # tensor([2., 4., 6.])
+"""
+
+from . import _tensor_methods  # noqa: F401 - attaches the maths methods to Tensor
+from . import autograd, dtypes, random
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+    arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    result_type,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .ops import *  # noqa: F403
+from .ops.shape import T, mT, t  # noqa: F401
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .tensor import Tensor
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> bool:
+    """True if ``obj`` is a tensorgrad Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
+    return input.numel()

@@ -1,0 +1,122 @@
+"""The Tensor's maths methods and operators: the op functions, attached by name.
+
+Keeping the list here (rather than one wrapper method per op in ``tensor.py``) means each op
+is written once, as a function, and ``x.exp()`` is literally ``tensorgrad.exp(x)`` with no
+extra call in between.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from . import _backend
+from .ops import arithmetic, comparison, indexing, inplace, linalg, reduction, shape, unary
+from .tensor import Tensor
+
+
+_OPERANDS = (Tensor, numbers.Number, _backend.ndarray)
+
+
+def _operator(function):
+    """A binary operator: NotImplemented for operand types it does not know (so that
+    ``tensor == None`` is False and other types get their reflected turn)."""
+
+    def method(self, other):
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
+        return function(self, other)
+
+    method.__name__ = f"__{function.__name__}__"
+    method.__doc__ = function.__doc__
+    return method
+
+
+def _reflected(function):
+    def method(self, other):
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
+        return function(other, self)
+
+    method.__name__ = f"__r{function.__name__}__"
+    method.__doc__ = f"``other {function.__name__} self`` with the operands swapped."
+    return method
+
+
+def _attach() -> None:
+    methods = {
+        # arithmetic
+        "add": arithmetic.add, "sub": arithmetic.sub, "subtract": arithmetic.sub,
+        "mul": arithmetic.mul, "multiply": arithmetic.mul, "div": arithmetic.div,
+        "divide": arithmetic.div, "true_divide": arithmetic.div, "pow": arithmetic.pow,
+        "neg": arithmetic.neg, "negative": arithmetic.neg, "abs": arithmetic.abs,
+        "absolute": arithmetic.abs, "maximum": arithmetic.maximum, "minimum": arithmetic.minimum,
+        "where": lambda self, condition, other: arithmetic.where(condition, self, other),
+        "remainder": arithmetic.remainder, "fmod": arithmetic.remainder,
+        "floor_divide": arithmetic.floor_divide,
+        # comparison
+        "eq": comparison.eq, "ne": comparison.ne, "lt": comparison.lt, "le": comparison.le,
+        "gt": comparison.gt, "ge": comparison.ge, "logical_and": comparison.logical_and,
+        "logical_or": comparison.logical_or, "logical_not": comparison.logical_not,
+        "logical_xor": comparison.logical_xor, "isnan": comparison.isnan,
+        "isinf": comparison.isinf, "isfinite": comparison.isfinite, "equal": comparison.equal,
+        "allclose": comparison.allclose, "isclose": comparison.isclose,
+        # unary
+        "exp": unary.exp, "log": unary.log, "log2": unary.log2, "log10": unary.log10,
+        "log1p": unary.log1p, "expm1": unary.expm1, "sqrt": unary.sqrt, "rsqrt": unary.rsqrt,
+        "sin": unary.sin, "cos": unary.cos, "tanh": unary.tanh, "sigmoid": unary.sigmoid,
+        "relu": unary.relu, "clamp": unary.clamp, "clip": unary.clamp, "sign": unary.sign,
+        "square": unary.square, "floor": unary.floor, "ceil": unary.ceil, "round": unary.round,
+        "trunc": unary.trunc, "reciprocal": unary.reciprocal,
+        # reductions
+        "sum": reduction.sum, "mean": reduction.mean, "prod": reduction.prod,
+        "max": reduction.max, "min": reduction.min, "amax": reduction.amax,
+        "amin": reduction.amin, "argmax": reduction.argmax, "argmin": reduction.argmin,
+        "var": reduction.var, "std": reduction.std, "logsumexp": reduction.logsumexp,
+        "norm": reduction.norm, "cumsum": reduction.cumsum, "all": reduction.all,
+        "any": reduction.any, "count_nonzero": reduction.count_nonzero,
+        # shape
+        "reshape": shape.reshape, "view": shape.view, "view_as": shape.view_as,
+        "reshape_as": shape.reshape_as, "flatten": shape.flatten, "unflatten": shape.unflatten,
+        "permute": shape.permute, "transpose": shape.transpose, "swapaxes": shape.swapaxes,
+        "movedim": shape.movedim, "t": shape.t, "unsqueeze": shape.unsqueeze,
+        "squeeze": shape.squeeze, "expand": shape.expand, "expand_as": shape.expand_as,
+        "broadcast_to": shape.broadcast_to, "repeat": shape.repeat, "flip": shape.flip,
+        "split": shape.split, "chunk": shape.chunk, "unbind": shape.unbind,
+        "clone": shape.clone, "narrow": shape.narrow,
+        # indexing
+        "gather": indexing.gather, "index_select": indexing.index_select,
+        "masked_fill": indexing.masked_fill, "take_along_dim": indexing.take_along_dim,
+        # linear algebra
+        "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv,
+        "dot": linalg.dot, "outer": linalg.outer, "inner": linalg.inner,
+        # in place
+        "add_": inplace.add_, "sub_": inplace.sub_, "mul_": inplace.mul_, "div_": inplace.div_,
+        "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_,
+        "clamp_": inplace.clamp_, "clip_": inplace.clamp_,
+        # operators
+        "__add__": _operator(arithmetic.add), "__radd__": _reflected(arithmetic.add),
+        "__sub__": _operator(arithmetic.sub), "__rsub__": _reflected(arithmetic.sub),
+        "__mul__": _operator(arithmetic.mul), "__rmul__": _reflected(arithmetic.mul),
+        "__truediv__": _operator(arithmetic.div), "__rtruediv__": _reflected(arithmetic.div),
+        "__floordiv__": _operator(arithmetic.floor_divide),
+        "__rfloordiv__": _reflected(arithmetic.floor_divide),
+        "__mod__": _operator(arithmetic.remainder), "__rmod__": _reflected(arithmetic.remainder),
+        "__pow__": _operator(arithmetic.pow), "__rpow__": _reflected(arithmetic.pow),
+        "__matmul__": _operator(linalg.matmul), "__rmatmul__": _reflected(linalg.matmul),
+        "__neg__": arithmetic.neg, "__pos__": lambda self: self, "__abs__": arithmetic.abs,
+        "__eq__": _operator(comparison.eq), "__ne__": _operator(comparison.ne), "__lt__": _operator(comparison.lt),
+        "__le__": _operator(comparison.le), "__gt__": _operator(comparison.gt), "__ge__": _operator(comparison.ge),
+        "__and__": _operator(comparison.logical_and), "__or__": _operator(comparison.logical_or),
+        "__xor__": _operator(comparison.logical_xor), "__invert__": comparison.bitwise_not,
+        "__iadd__": inplace.add_, "__isub__": inplace.sub_, "__imul__": inplace.mul_,
+        "__itruediv__": inplace.div_,
+        "__getitem__": indexing.getitem, "__setitem__": inplace.setitem,
+    }
+    for name, function in methods.items():
+        setattr(Tensor, name, function)
+    Tensor.__hash__ = object.__hash__  # defining __eq__ would otherwise remove it
+    Tensor.T = property(shape.T, doc="The tensor with all dims reversed.")
+    Tensor.mT = property(shape.mT, doc="The last two dims swapped (batched transpose).")
+
+
+_attach()

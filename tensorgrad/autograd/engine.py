@@ -1,0 +1,355 @@
+"""The backward engine: runs the recorded graph in reverse and applies the chain rule.
+
+One iterative pass (no recursion, so a 100,000-op chain is fine):
+
+1. walk the graph from the roots and count, for every node, how many consumers will send
+   it a gradient;
+2. keep a stack of nodes whose gradients are complete; pop one, call its ``backward``,
+   reduce each input gradient to that input's shape (broadcasting is undone here, once, for
+   every op), and hand it to the producing node or accumulate it into the leaf.
+
+``autograd.grad`` uses the same pass but captures gradients instead of writing ``.grad``,
+and skips the nodes that cannot reach the requested inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .._backend import array_module
+from ..tensor import Tensor
+from . import anomaly
+from .function import Function
+from .grad_mode import set_grad_enabled
+
+__all__ = ["backward", "grad"]
+
+
+def _filled(like, value, shape=None) -> Tensor:
+    """A new tensor of ``like``'s dtype (and shape, unless given) filled with ``value``."""
+    xp = array_module(like)
+    return Tensor(xp.full(like.shape if shape is None else shape, value, dtype=like.dtype))
+
+
+def _as_tuple(value) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, Tensor):
+        return (value,)
+    return tuple(value)
+
+
+def _root_gradients(outputs: tuple, grad_outputs: Sequence, caller: str) -> list:
+    """Validate the outputs and build their starting gradients (ones for scalars)."""
+    if len(grad_outputs) not in (0, len(outputs)):
+        raise RuntimeError(
+            f"{caller}: got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs"
+        )
+    gradients = []
+    for index, output in enumerate(outputs):
+        if not isinstance(output, Tensor):
+            raise TypeError(f"{caller}: outputs must be Tensors, got {type(output).__name__}")
+        if not output._requires_grad:
+            raise RuntimeError(
+                f"{caller}: output {index} does not require grad and has no grad_fn "
+                f"(did you call backward on a result computed under no_grad, or from tensors "
+                f"without requires_grad=True?)"
+            )
+        given = grad_outputs[index] if grad_outputs else None
+        if given is None:
+            if output._data.size != 1:
+                raise RuntimeError(
+                    f"{caller}: grad can be created implicitly only for a scalar output, but "
+                    f"output {index} has shape {output.shape}; pass gradient= (a tensor of "
+                    f"that shape)"
+                )
+            given = _filled(output._data, 1)
+        elif not isinstance(given, Tensor):
+            given = Tensor(array_module(output._data).asarray(given, dtype=output._data.dtype))
+        if given.shape != output.shape:
+            raise RuntimeError(
+                f"{caller}: gradient for output {index} has shape {given.shape} but the output "
+                f"has shape {output.shape}"
+            )
+        gradients.append(given)
+    return gradients
+
+
+def _discover(roots: list) -> tuple[dict, list]:
+    """Count every reachable node's consumers; also return the nodes in discovery order."""
+    dependencies: dict = {}
+    order = []
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for edge in node._next:
+            if edge is None or isinstance(edge, Tensor):
+                continue
+            dependencies[edge] = dependencies.get(edge, 0) + 1
+            if edge not in seen:
+                seen.add(edge)
+                stack.append(edge)
+    return dependencies, order
+
+
+def _nodes_reaching(order: list, dependencies: dict, targets_nodes: set, target_leaves: set) -> set:
+    """The nodes from which some target can be reached (the only ones autograd.grad runs)."""
+    # Reverse topological order: producers before consumers.
+    remaining = dict(dependencies)
+    topological = []
+    stack = [node for node in order if remaining.get(node, 0) == 0]
+    while stack:
+        node = stack.pop()
+        topological.append(node)
+        for edge in node._next:
+            if edge is None or isinstance(edge, Tensor):
+                continue
+            remaining[edge] -= 1
+            if remaining[edge] == 0:
+                stack.append(edge)
+    needed = set()
+    for node in reversed(topological):
+        if node in targets_nodes or any(
+            (id(edge) in target_leaves) if isinstance(edge, Tensor) else (edge in needed)
+            for edge in node._next
+            if edge is not None
+        ):
+            needed.add(node)
+    return needed
+
+
+def _reduce_to(gradient: Tensor, shape: tuple, dtype, node: Function, index: int) -> Tensor:
+    """Sum a broadcast gradient down to its input's shape; anything else is a bug, reported."""
+    if gradient._data.dtype != dtype:
+        gradient = gradient.to(dtype)
+    if gradient.shape == shape:
+        return gradient
+    from ..ops.reduction import sum_to_shape
+
+    reduced = sum_to_shape(gradient, shape)
+    if reduced is None:
+        raise RuntimeError(
+            f"{node.name()}: backward returned a gradient of shape {gradient.shape} for input "
+            f"{index}, which has shape {shape}"
+        )
+    return reduced
+
+
+def _accumulate_leaf(leaf: Tensor, gradient: Tensor, create_graph: bool) -> None:
+    if create_graph:
+        leaf._grad = gradient if leaf._grad is None else leaf._grad + gradient
+        return
+    if leaf._grad is None:
+        # Copy: the same gradient array may also flow elsewhere (e.g. both inputs of an add),
+        # and optimizers and clipping modify .grad in place.
+        leaf._grad = Tensor(gradient._data.copy())
+    else:
+        existing = leaf._grad
+        existing._data += gradient._data
+        existing._version_counter[0] += 1
+
+
+def _add(current, gradient):
+    return gradient if current is None else current + gradient
+
+
+def run_backward(
+    outputs: tuple,
+    gradients: list,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: tuple = (),
+    accumulate: bool = True,
+    caller: str = "backward",
+):
+    """The shared pass behind ``Tensor.backward`` and ``autograd.grad``.
+
+    With ``accumulate`` the gradients of leaves (or only of ``inputs`` if given) are added to
+    their ``.grad``; without it, the gradients of ``inputs`` are returned in order.
+    """
+    target_leaves = {id(t): i for i, t in enumerate(inputs) if t.grad_fn is None}
+    target_nodes = {(t.grad_fn, t._output_nr): i for i, t in enumerate(inputs) if t.grad_fn}
+    captured: list = [None] * len(inputs)
+
+    pending: dict = {}
+    roots = []
+    for output, gradient in zip(outputs, gradients):
+        node = output.grad_fn
+        if node is None:  # the output is itself a leaf
+            if id(output) in target_leaves:
+                index = target_leaves[id(output)]
+                captured[index] = _add(captured[index], gradient)
+            if accumulate and (not inputs or id(output) in target_leaves):
+                _accumulate_leaf(output, gradient, create_graph)
+            continue
+        if node not in pending:
+            pending[node] = [None] * node._n_outputs
+            roots.append(node)
+        slots = pending[node]
+        slots[output._output_nr] = _add(slots[output._output_nr], gradient)
+
+    dependencies, order = _discover(roots)
+    needed = None
+    if inputs:
+        needed = _nodes_reaching(order, dependencies, {n for n, _ in target_nodes}, target_leaves)
+    ready = [node for node in roots if dependencies.get(node, 0) == 0]
+
+    with set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grad_outputs = pending.pop(node)
+            if target_nodes:
+                for output_nr, gradient in enumerate(grad_outputs):
+                    index = target_nodes.get((node, output_nr))
+                    if index is not None:
+                        captured[index] = _add(captured[index], gradient)
+            if node._retained and accumulate:
+                _fill_retained(node, grad_outputs, create_graph)
+            run = needed is None or node in needed
+            input_grads = _call_backward(node, grad_outputs) if run else None
+            for index, edge in enumerate(node._next):
+                if edge is None:
+                    continue
+                gradient = input_grads[index] if input_grads is not None else None
+                if gradient is not None:
+                    shape, dtype = node._input_meta[index]
+                    gradient = _reduce_to(gradient, shape, dtype, node, index)
+                if isinstance(edge, Tensor):
+                    if gradient is None:
+                        continue
+                    if id(edge) in target_leaves:
+                        slot = target_leaves[id(edge)]
+                        captured[slot] = _add(captured[slot], gradient)
+                    if accumulate and (not inputs or id(edge) in target_leaves):
+                        _accumulate_leaf(edge, gradient, create_graph)
+                    continue
+                slots = pending.get(edge)
+                if slots is None:
+                    slots = pending[edge] = [None] * edge._n_outputs
+                if gradient is not None:
+                    nr = node._next_nr[index]
+                    slots[nr] = gradient if slots[nr] is None else slots[nr] + gradient
+                remaining = dependencies[edge] - 1
+                dependencies[edge] = remaining
+                if remaining == 0:
+                    ready.append(edge)
+            if not retain_graph and run:
+                node._release()
+    return captured
+
+
+def _call_backward(node: Function, grad_outputs: list):
+    missing = [g is None for g in grad_outputs]
+    if all(missing):
+        return None
+    if any(missing) and node._materialize_grads:
+        grad_outputs = _materialize(node, grad_outputs)
+    input_grads = node._input_grads(tuple(grad_outputs))
+    if anomaly.state.enabled:
+        anomaly.check_backward(node, input_grads)
+    return input_grads
+
+
+def _materialize(node: Function, grad_outputs: list) -> list:
+    """Zeros for the outputs that received no gradient (PyTorch's default)."""
+    reference = next(g for g in grad_outputs if g is not None)
+    shapes = getattr(node, "_output_shapes", None)
+    result = []
+    for output_nr, gradient in enumerate(grad_outputs):
+        if gradient is None:
+            shape = shapes[output_nr] if shapes else reference.shape
+            gradient = _filled(reference._data, 0, shape)
+        result.append(gradient)
+    return result
+
+
+def _fill_retained(node: Function, grad_outputs: list, create_graph: bool) -> None:
+    for output_nr, reference in node._retained.items():
+        tensor = reference()
+        gradient = grad_outputs[output_nr]
+        if tensor is None or gradient is None:
+            continue
+        if create_graph:
+            tensor._grad = _add(tensor._grad, gradient)
+        elif tensor._grad is None:
+            tensor._grad = Tensor(gradient._data.copy())
+        else:
+            tensor._grad._data += gradient._data
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves.
+
+    ``tensorgrad.autograd.backward(loss)`` is the same as ``loss.backward()``.
+    """
+    outputs = _as_tuple(tensors)
+    gradients = _root_gradients(outputs, _as_tuple(grad_tensors), "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets = _as_tuple(inputs)
+    for t in targets:
+        if not t._requires_grad:
+            raise RuntimeError("backward: every tensor in inputs= must require grad")
+    run_backward(outputs, gradients, retain_graph, create_graph, targets, accumulate=True)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=None,
+    materialize_grads=False,
+):
+    """Return d(outputs)/d(inputs) without touching any ``.grad``.
+
+    Args:
+        outputs: a Tensor or sequence of Tensors to differentiate.
+        inputs: a Tensor or sequence of Tensors to differentiate with respect to.
+        grad_outputs: the vector in the vector-Jacobian product, one per output
+            (may be omitted for scalar outputs).
+        retain_graph: keep the graph for another backward (defaults to ``create_graph``).
+        create_graph: record the computation of the gradients, so that they can be
+            differentiated again (Hessian-vector products, gradient penalties).
+        allow_unused: return None for inputs the outputs do not depend on, instead of raising.
+        materialize_grads: return zeros instead of None for unused inputs.
+
+    Returns:
+        a tuple with one gradient per input, each of that input's shape.
+    """
+    output_tuple = _as_tuple(outputs)
+    input_tuple = _as_tuple(inputs)
+    if not input_tuple:
+        raise RuntimeError("grad: inputs must not be empty")
+    for index, t in enumerate(input_tuple):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
+        if not t._requires_grad:
+            raise RuntimeError(f"grad: input {index} does not require grad")
+    gradients = _root_gradients(output_tuple, _as_tuple(grad_outputs), "grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    captured = run_backward(
+        output_tuple, gradients, retain_graph, create_graph, input_tuple, accumulate=False,
+        caller="grad",
+    )
+    result = []
+    for index, (t, gradient) in enumerate(zip(input_tuple, captured)):
+        if gradient is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {index} (shape {t.shape}) was not used to compute the "
+                    f"outputs; pass allow_unused=True to get None for it"
+                )
+            if materialize_grads:
+                gradient = _filled(t._data, 0)
+        elif not create_graph:
+            # Returned gradients never alias each other (an add hands the same one to both).
+            gradient = Tensor(gradient._data.copy())
+        result.append(gradient)
+    return tuple(result)

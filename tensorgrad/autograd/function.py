@@ -1,0 +1,394 @@
+"""Graph nodes: ``Function`` (the user-facing protocol, PyTorch's) and ``Op`` (built-in ops).
+
+A node *is* the instance that ran the op: it is the ``ctx`` its ``forward`` and ``backward``
+receive, it keeps what was saved for backward, and it holds the edges to the nodes (or leaf
+tensors) that produced its inputs. Tensors point to their node through ``grad_fn``; a node
+never holds a strong reference to its own outputs, so graphs are freed by reference counting
+alone (no cycles).
+
+Two kinds of forward:
+
+* ``Function.forward(ctx, *args)`` receives and returns Tensors, exactly like
+  ``torch.autograd.Function``, and runs under ``no_grad``.
+* ``Op.forward(ctx, *arrays, **params)`` receives and returns raw arrays: the built-in ops
+  pay no wrapping cost inside their own maths.
+
+Both write ``backward(ctx, *grad_outputs)`` with Tensor operations, which is what makes
+higher-order gradients work: the engine runs backward under ``no_grad`` unless asked to
+``create_graph``.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from .._backend import array_module
+from ..tensor import Tensor
+from . import anomaly
+from .grad_mode import no_grad
+from .grad_mode import state as grad_state
+
+__all__ = ["Function", "Op", "FunctionCtx", "once_differentiable"]
+
+# Kinds of saved entries.
+_SAVED_TENSOR = 0  # an input (or a constant) tensor, kept as is
+_SAVED_OUTPUT = 1  # an output of the node itself, rebuilt on unpack (avoids a cycle)
+
+
+class Function:
+    """Base class for custom differentiable operations (PyTorch's protocol).
+
+    Subclass it with static ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)``
+    and call ``MyFunction.apply(*args)``::
+
+        class Softsign(tensorgrad.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x / (1 + x.abs())
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (x,) = ctx.saved_tensors
+                return grad_output / (1 + x.abs()) ** 2
+
+    ``backward`` returns one gradient (or None) per argument of ``forward``, each of that
+    argument's shape. ``forward`` may also be written without ``ctx`` together with a static
+    ``setup_context(ctx, inputs, output)``, as in PyTorch 2.
+    """
+
+    __slots__ = (
+        "_next",
+        "_next_nr",
+        "_input_meta",
+        "_to_save",
+        "_saved",
+        "_released",
+        "_n_outputs",
+        "_retained",
+        "_arg_positions",
+        "_n_args",
+        "_non_differentiable",
+        "_materialize_grads",
+        "_creation_trace",
+        "needs_input_grad",
+        "xp",
+        "__dict__",
+        "__weakref__",
+    )
+
+    # ------------------------------------------------------------------ ctx API
+    def save_for_backward(self, *tensors) -> None:
+        """Keep these (inputs, outputs or other tensors) for ``backward``."""
+        self._to_save = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to :meth:`save_for_backward`, checked against in-place changes."""
+        saved = self._saved
+        if saved is None:
+            if self._released:
+                raise RuntimeError(
+                    f"{self.name()}: its saved tensors were freed by an earlier backward; "
+                    f"pass retain_graph=True to the first backward() (or autograd.grad) to "
+                    f"run backward through this graph more than once"
+                )
+            return ()
+        unpacked = []
+        for index, (kind, payload, counter, version) in enumerate(saved):
+            if counter is not None and counter[0] != version:
+                raise RuntimeError(
+                    f"{self.name()}: a tensor it saved for backward (saved tensor {index}) was "
+                    f"modified by an in-place operation: its version is {counter[0]}, "
+                    f"expected {version}. Use an out-of-place op (x = x + y instead of "
+                    f"x += y), or clone() the tensor before modifying it"
+                )
+            if kind == _SAVED_OUTPUT:
+                data, output_nr = payload
+                tensor = Tensor(data, True, self, output_nr)
+                tensor._version_counter = counter
+                unpacked.append(tensor)
+            else:
+                unpacked.append(payload)
+        return tuple(unpacked)
+
+    def mark_non_differentiable(self, *outputs) -> None:
+        """Declare outputs (e.g. indices) that never carry a gradient."""
+        self._non_differentiable = outputs
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """If False, ``backward`` receives None (not zeros) for outputs that got no gradient."""
+        self._materialize_grads = value
+
+    # ------------------------------------------------------------------ node API
+    @classmethod
+    def name(cls) -> str:
+        """The node's name as graphs and errors print it, e.g. ``MulBackward0``."""
+        return f"{cls.__name__}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node_or_AccumulateGrad_or_None, output_nr), …)`` per input, like PyTorch."""
+        edges = []
+        for edge, output_nr in zip(self._next, self._next_nr):
+            if isinstance(edge, Tensor):
+                edges.append((AccumulateGrad(edge), 0))
+            else:
+                edges.append((edge, output_nr))
+        return tuple(edges)
+
+    @property
+    def metadata(self) -> dict:
+        """A free dict for hooks and tools (PyTorch has the same attribute)."""
+        return self.__dict__.setdefault("_metadata", {})
+
+    def _retain_output(self, tensor: Tensor) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[tensor._output_nr] = weakref.ref(tensor)
+
+    def _release(self) -> None:
+        """Drop what backward needed; the edges stay so the graph can still be drawn."""
+        if self._saved is not None:
+            self._saved = None
+            self._released = True
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    # ------------------------------------------------------------------ running
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` and, if any input requires grad, record this node."""
+        ctx = _new_node(cls)
+        positions = tuple(i for i, arg in enumerate(args) if isinstance(arg, Tensor))
+        inputs = [args[i] for i in positions]
+        ctx.xp = array_module(inputs[0]._data) if inputs else None
+        record = grad_state.enabled and any(t._requires_grad for t in inputs)
+        ctx.needs_input_grad = tuple(
+            isinstance(arg, Tensor) and arg._requires_grad and record for arg in args
+        )
+        with no_grad():
+            if _has_setup_context(cls):
+                outputs = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, outputs)
+            else:
+                outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        output_tuple = (outputs,) if single else outputs
+        if not record:
+            return outputs
+        ctx._arg_positions = positions
+        ctx._n_args = len(args)
+        ctx._n_outputs = len(output_tuple)
+        if len(output_tuple) > 1:
+            ctx._output_shapes = [getattr(t, "shape", ()) for t in output_tuple]
+        non_differentiable = {id(t) for t in ctx._non_differentiable}
+        wrapped = []
+        for output_nr, output in enumerate(output_tuple):
+            if isinstance(output, Tensor):
+                differentiable = (
+                    id(output) not in non_differentiable and output._data.dtype.kind == "f"
+                )
+                output = Tensor(output._data, differentiable, ctx if differentiable else None,
+                                output_nr)
+            wrapped.append(output)
+        _connect(ctx, inputs, [t._data for t in inputs])
+        _resolve_saved(ctx, inputs, inputs, output_tuple, wrapped)
+        anomaly.check_forward(ctx, [t._data for t in wrapped if isinstance(t, Tensor)])
+        return wrapped[0] if single else tuple(wrapped)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Optional PyTorch-2 style: save for backward here instead of inside ``forward``."""
+        raise NotImplementedError
+
+    @staticmethod
+    def forward(ctx, *args):
+        """Compute the outputs from the inputs (Tensors in, Tensors out)."""
+        raise NotImplementedError(f"{ctx.__class__.__name__} must implement forward")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        """Map gradients of the outputs to gradients of the inputs (one per forward argument)."""
+        raise NotImplementedError(f"{ctx.__class__.__name__} must implement backward")
+
+    def _input_grads(self, grad_outputs: tuple) -> tuple:
+        """Run ``backward`` and return one gradient per recorded input (engine use)."""
+        result = type(self).backward(self, *grad_outputs)
+        if not isinstance(result, tuple):
+            result = (result,)
+        positions = self._arg_positions
+        if positions is None:  # an Op: one gradient per tensor input
+            expected = len(self._next)
+            if len(result) != expected:
+                raise RuntimeError(
+                    f"{self.name()}: backward returned {len(result)} gradients, expected {expected}"
+                )
+            return result
+        if len(result) != self._n_args:
+            raise RuntimeError(
+                f"{self.name()}: backward returned {len(result)} gradients, expected "
+                f"{self._n_args} (one per argument of forward, None for non-tensors)"
+            )
+        return tuple(result[i] for i in positions)
+
+
+class FunctionCtx(Function):
+    """The type of ``ctx`` objects (kept for code that annotates with it)."""
+
+
+class Op(Function):
+    """A built-in primitive: ``forward`` works on raw arrays, ``backward`` on Tensors.
+
+    Tensor inputs are passed positionally, non-tensor parameters by keyword::
+
+        Sum.apply(x, dim=(0,), keepdim=False)
+
+    Set ``is_view = True`` on ops whose output shares the first input's memory, so that an
+    in-place change through either is seen by the other's version checks.
+    """
+
+    is_view = False
+
+    @classmethod
+    def name(cls) -> str:
+        return f"{cls.__name__}Backward0"
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params):
+        ctx = _new_node(cls)
+        arrays = [t._data for t in inputs]
+        ctx.xp = array_module(arrays[0])
+        if grad_state.enabled:
+            for t in inputs:
+                if t._requires_grad:
+                    return _record(cls, ctx, inputs, arrays, params)
+        out = Tensor(cls.forward(ctx, *arrays, **params))
+        if cls.is_view:
+            _share_memory_identity(out, inputs[0])
+        if anomaly.state.enabled:
+            anomaly.check_forward(ctx, [out._data])
+        return out
+
+
+def _record(cls, ctx, inputs, arrays, params) -> Tensor:
+    ctx.needs_input_grad = tuple(t._requires_grad for t in inputs)
+    data = cls.forward(ctx, *arrays, **params)
+    differentiable = data.dtype.kind == "f" if hasattr(data, "dtype") else True
+    out = Tensor(data, differentiable, ctx if differentiable else None)
+    if cls.is_view:
+        _share_memory_identity(out, inputs[0])
+    _connect(ctx, inputs, arrays)
+    if ctx._to_save:
+        _resolve_saved(ctx, arrays, inputs, (data,), (out,))
+    if anomaly.state.enabled:
+        anomaly.check_forward(ctx, [out._data])
+    return out
+
+
+# What ``needs_input_grad`` reads when nothing is recorded; forwards index it by position.
+_NOTHING_NEEDED = (False,) * 64
+
+
+def _new_node(cls):
+    ctx = cls.__new__(cls)
+    ctx.needs_input_grad = _NOTHING_NEEDED
+    ctx._to_save = ()
+    ctx._saved = None
+    ctx._released = False
+    ctx._n_outputs = 1
+    ctx._retained = None
+    ctx._arg_positions = None
+    ctx._n_args = 0
+    ctx._non_differentiable = ()
+    ctx._materialize_grads = True
+    ctx._creation_trace = None
+    return ctx
+
+
+def _connect(ctx, inputs, arrays) -> None:
+    """Record the edges to the inputs' nodes (or to the leaves themselves)."""
+    ctx._next = tuple(
+        (t.grad_fn if t.grad_fn is not None else t) if t._requires_grad else None for t in inputs
+    )
+    ctx._next_nr = tuple(t._output_nr for t in inputs)
+    ctx._input_meta = tuple((a.shape, a.dtype) for a in arrays)
+    if anomaly.state.enabled:
+        ctx._creation_trace = anomaly.creation_trace()
+
+
+def _resolve_saved(ctx, candidates, input_tensors, raw_outputs, outputs) -> None:
+    """Turn what ``save_for_backward`` got into entries that are safe to keep.
+
+    ``candidates`` are what forward received (arrays for an Op, Tensors for a Function) and
+    ``input_tensors`` the matching Tensors. Items are matched by identity: an input is kept as
+    its Tensor (so that backward can record
+    a graph through it), an output is kept as its data and rebuilt on unpack (a node holding
+    its own output would be a reference cycle), anything else is a constant.
+    """
+    entries = []
+    for item in ctx._to_save:
+        entry = None
+        for index, candidate in enumerate(candidates):
+            if item is candidate:
+                tensor = input_tensors[index]
+                counter = tensor._version_counter
+                entry = (_SAVED_TENSOR, tensor, counter, counter[0])
+                break
+        if entry is None:
+            for output_nr, raw in enumerate(raw_outputs):
+                if item is raw and isinstance(outputs[output_nr], Tensor):
+                    out = outputs[output_nr]
+                    counter = out._version_counter
+                    entry = (_SAVED_OUTPUT, (out._data, output_nr), counter, counter[0])
+                    break
+        if entry is None:
+            if item is None:
+                entry = (_SAVED_TENSOR, None, None, 0)
+            elif isinstance(item, Tensor):
+                entry = (_SAVED_TENSOR, item, item._version_counter, item._version_counter[0])
+            else:
+                entry = (_SAVED_TENSOR, Tensor(item), None, 0)
+        entries.append(entry)
+    ctx._saved = tuple(entries)
+    ctx._to_save = ()
+
+
+def _share_memory_identity(out: Tensor, base: Tensor) -> None:
+    out._version_counter = base._version_counter
+    out._base = base if base._base is None else base._base
+
+
+def _has_setup_context(cls) -> bool:
+    return cls.setup_context is not Function.setup_context
+
+
+class AccumulateGrad:
+    """Stands for a leaf in ``next_functions`` (as in PyTorch); ``.variable`` is the leaf."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor):
+        self.variable = variable
+
+    @staticmethod
+    def name() -> str:
+        return "AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def once_differentiable(backward):
+    """Decorator for a ``backward`` that is not itself differentiable (runs under no_grad)."""
+
+    def wrapper(ctx, *grad_outputs):
+        with no_grad():
+            return backward(ctx, *grad_outputs)
+
+    wrapper.__name__ = getattr(backward, "__name__", "backward")
+    wrapper.__doc__ = backward.__doc__
+    return wrapper

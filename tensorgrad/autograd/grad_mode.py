@@ -1,0 +1,86 @@
+"""Switching graph recording on and off: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+
+The flag is process-wide (not per thread): tensorgrad runs its ops on one thread.
+"""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+
+
+class _GradState:
+    __slots__ = ("enabled",)
+
+    def __init__(self):
+        self.enabled = True
+
+
+state = _GradState()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph for ``backward``."""
+    return state.enabled
+
+
+class _GradModeContext:
+    """Base of the context managers; each also works as a function decorator."""
+
+    _target: bool
+
+    def __enter__(self):
+        self._previous = state.enabled
+        state.enabled = self._target
+        return None
+
+    def __exit__(self, *exc_info):
+        state.enabled = self._previous
+        return False
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with self.__class__._fresh(self):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+    def _fresh(self):
+        return self.__class__()
+
+
+class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Context manager and decorator: ops inside record no graph (inference, optimizer steps)."""
+
+    _target = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Context manager and decorator: turn recording back on inside a ``no_grad`` block."""
+
+    _target = True
+
+
+class set_grad_enabled(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Set recording on or off; takes effect at once, and as a context manager restores it.
+
+    ``set_grad_enabled(False)`` used as a plain call switches recording off until switched
+    back, exactly like PyTorch.
+    """
+
+    def __init__(self, mode: bool):
+        self._target = bool(mode)
+        self._previous = state.enabled
+        state.enabled = self._target
+
+    def __enter__(self):
+        return None
+
+    def __call__(self, function):
+        state.enabled = self._previous  # used as a decorator: switch only while it runs
+        return super().__call__(function)
+
+    def _fresh(self):
+        return set_grad_enabled(self._target)

@@ -1,0 +1,153 @@
+"""Argument handling shared by the ops: dims, operands, dtype promotion, shape errors."""
+
+from __future__ import annotations
+
+import numbers
+
+from .. import _backend
+from ..dtypes import result_numpy_dtype, to_numpy_dtype
+from ..tensor import Tensor
+
+Number = (numbers.Number,)
+
+
+def normalize_dim(dim: int, ndim: int, op: str) -> int:
+    """Turn a possibly negative ``dim`` into an index, raising PyTorch's IndexError if invalid."""
+    rank = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, like PyTorch
+    if not -rank <= dim < rank:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
+            f"but got {dim})"
+        )
+    return dim % rank
+
+
+def normalize_dims(dim, ndim: int, op: str) -> tuple[int, ...]:
+    """``None`` → every dim; an int or a sequence → sorted, non-negative, without repeats."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, Tensor)) and not isinstance(dim, bool):
+        dims = (normalize_dim(int(dim), ndim, op),)
+    else:
+        dims = tuple(normalize_dim(int(d), ndim, op) for d in dim)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"{op}: dim {tuple(dim)} names a dimension more than once")
+    if ndim == 0:
+        return ()
+    return tuple(sorted(dims))
+
+
+def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The broadcast of ``shapes``, or None if they are incompatible."""
+    ndim = max(len(s) for s in shapes)
+    result = []
+    for axis in range(-ndim, 0):
+        size = 1
+        for shape in shapes:
+            if -axis > len(shape):
+                continue
+            s = shape[axis]
+            if s != 1:
+                if size != 1 and s != size:
+                    return None
+                size = s
+        result.append(size)
+    return tuple(result)
+
+
+def broadcast_error(op: str, *shapes: tuple[int, ...]) -> RuntimeError:
+    """The error for shapes that do not broadcast, naming the op, the shapes and the dim."""
+    ndim = max(len(s) for s in shapes)
+    for axis in range(-ndim, 0):
+        sizes = {s[axis] for s in shapes if -axis <= len(s)} - {1}
+        if len(sizes) > 1:
+            listed = " and ".join(str(s) for s in shapes)
+            sizes_text = " and ".join(str(s[axis]) for s in shapes if -axis <= len(s))
+            return RuntimeError(
+                f"{op}: shapes {listed} cannot be broadcast together: dimension {axis} has "
+                f"sizes {sizes_text}"
+            )
+    return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast together")
+
+
+def as_tensor_operand(value, op: str) -> Tensor:
+    """A non-scalar operand (Tensor, ndarray, list) as a Tensor; scalars are handled by callers."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, _backend.ndarray):
+        return Tensor(value)
+    if isinstance(value, (list, tuple)):
+        from ..creation import tensor
+
+        return tensor(value)
+    raise TypeError(f"{op}: expected a Tensor or a number, got {type(value).__name__}")
+
+
+def scalar_tensor(value, np_dtype, like: Tensor) -> Tensor:
+    """A 0-d constant of ``np_dtype`` on ``like``'s array module."""
+    xp = _backend.array_module(like._data)
+    return Tensor(xp.asarray(value, dtype=np_dtype))
+
+
+def promote(op: str, *operands) -> list[Tensor]:
+    """Turn tensors and Python scalars into tensors of one dtype, by PyTorch's rules.
+
+    A float32 tensor with a Python float (or a NumPy float64 scalar) stays float32, an int64
+    tensor with a float becomes the default float type, two tensors promote by category and
+    size (int64 + float32 is float32, not NumPy's float64).
+    """
+    first = operands[0]
+    if len(operands) == 2:
+        second = operands[1]
+        if (
+            type(first) is Tensor
+            and type(second) is Tensor
+            and first._data.dtype == second._data.dtype
+        ):
+            return [first, second]
+    normalized = [
+        v if isinstance(v, Number) and not isinstance(v, Tensor) else as_tensor_operand(v, op)
+        for v in operands
+    ]
+    like = next((v for v in normalized if isinstance(v, Tensor)), None)
+    if like is None:
+        raise TypeError(f"{op}: at least one operand must be a Tensor")
+    target = result_numpy_dtype(normalized)
+    result = []
+    for value in normalized:
+        if isinstance(value, Tensor):
+            if value._data.dtype != target:
+                from .unary import cast
+
+                value = cast(value, target)
+        else:
+            value = scalar_tensor(value, target, like)
+        result.append(value)
+    return result
+
+
+def apply_broadcasting(op_class, op: str, *tensors: Tensor, **params) -> Tensor:
+    """``op_class.apply`` for an elementwise op, turning NumPy's broadcast ValueError into ours."""
+    try:
+        return op_class.apply(*tensors, **params)
+    except ValueError:
+        shapes = [t.shape for t in tensors]
+        if broadcast_shape(*shapes) is None:
+            raise broadcast_error(op, *shapes) from None
+        raise
+
+
+def require_floating(t: Tensor, op: str) -> None:
+    """Raise PyTorch's error for ops that are only defined on floating-point tensors."""
+    if t._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point tensor, got dtype {t.dtype}")
+
+
+def numpy_dtype_or_none(dtype):
+    """``to_numpy_dtype`` that passes None through."""
+    return None if dtype is None else to_numpy_dtype(dtype)
+
+
+def is_scalar(value) -> bool:
+    """True for Python and NumPy numbers (not tensors, not arrays)."""
+    return isinstance(value, Number) and not isinstance(value, Tensor)

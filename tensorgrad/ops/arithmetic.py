@@ -1,0 +1,334 @@
+"""Elementwise binary arithmetic, comparisons and selection.
+
+Every formula ignores broadcasting: the engine sums each gradient down to its input's shape.
+Ops with a singularity (division, pow) give an exact zero gradient where the upstream
+gradient is exactly zero, so a ``where`` that discards their value also discards their NaN.
+"""
+
+from __future__ import annotations
+
+from .._backend import array_module
+from ..autograd.function import Op
+from ..tensor import Tensor
+from ._util import apply_broadcasting, is_scalar, promote, scalar_tensor
+
+__all__ = [
+    "add", "sub", "mul", "div", "true_divide", "pow", "neg", "abs", "maximum", "minimum",
+    "where", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not",
+    "logical_xor", "remainder", "floor_divide", "isnan", "isinf", "isfinite",
+    "zero_where_no_gradient",
+]
+
+
+def zero_where_no_gradient(grad: Tensor, value: Tensor) -> Tensor:
+    """``value`` where ``grad`` is nonzero, an exact 0 where ``grad`` is exactly 0.
+
+    Used by ops with singularities: ``0 * inf`` would be NaN, and a discarded branch of
+    ``where`` must contribute nothing, not NaN.
+    """
+    return where(grad == 0, scalar_tensor(0, value._data.dtype, value), value)
+
+
+class Add(Op):
+    """out = a + b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):  # d/da = 1, d/db = 1
+        return grad, grad
+
+
+class Sub(Op):
+    """out = a - b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):  # d/da = 1, d/db = -1
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Op):
+    """out = a * b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_other_operand(ctx, a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):  # d/da = b, d/db = a
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+def _save_other_operand(ctx, a, b) -> None:
+    """Save, for a product, only the operands the needed gradients use.
+
+    Saving an input that no gradient needs would make an in-place change of it (``y.mul_(2)``
+    on a non-leaf) fail the version check for nothing.
+    """
+    need_a, need_b = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+    ctx.save_for_backward(a if need_b else None, b if need_a else None)
+
+
+class Div(Op):
+    """out = a / b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        # Both are needed for d/db; only b for d/da (so a.div_(2) keeps working on a non-leaf).
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        with ctx.xp.errstate(divide="ignore", invalid="ignore"):
+            return a / b
+
+    @staticmethod
+    def backward(ctx, grad):  # d/da = 1/b, d/db = -a/b²
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = zero_where_no_gradient(grad, grad / b) if need_a else None
+        grad_b = zero_where_no_gradient(grad, -grad * a / (b * b)) if need_b else None
+        return grad_a, grad_b
+
+
+class Pow(Op):
+    """out = a ** b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with ctx.xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):  # d/da = b·a^(b-1), d/db = a^b·ln(a)
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = zero_where_no_gradient(grad, grad * b * a ** (b - 1))
+        if need_b:
+            # PyTorch's convention: the exponent gets 0 where the base is 0 and b >= 0.
+            log_a = where((a == 0) & (b >= 0), scalar_tensor(0, a._data.dtype, a), a.log())
+            grad_b = zero_where_no_gradient(grad, grad * out * log_a)
+        return grad_a, grad_b
+
+
+class Neg(Op):
+    """out = -a"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):  # d/da = -1
+        return -grad
+
+
+class Abs(Op):
+    """out = |a|"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):  # d/da = sign(a), 0 at 0
+        (a,) = ctx.saved_tensors
+        return grad * a.sign()
+
+
+class Maximum(Op):
+    """out = max(a, b) elementwise; ties split the gradient evenly, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_by_winner(grad, a, b)
+
+
+class Minimum(Op):
+    """out = min(a, b) elementwise; ties split the gradient evenly, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_by_winner(grad, b, a)
+
+
+def _split_by_winner(grad: Tensor, larger: Tensor, smaller: Tensor):
+    """Gradient to the winning side of a max/min, half to each on a tie."""
+    share = (larger > smaller).to(grad.dtype) + (larger == smaller).to(grad.dtype) * 0.5
+    return grad * share, grad * (1 - share)
+
+
+class Where(Op):
+    """out = a where condition else b; the unselected side gets an exact zero gradient."""
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.save_for_backward(condition)
+        return ctx.xp.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved_tensors
+        zero = scalar_tensor(0, grad._data.dtype, grad)
+        need_a, need_b = ctx.needs_input_grad[1:]
+        return (
+            None,
+            where(condition, grad, zero) if need_a else None,
+            where(condition, zero, grad) if need_b else None,
+        )
+
+
+def _binary(op_class, name: str, a, b) -> Tensor:
+    a, b = promote(name, a, b)
+    return apply_broadcasting(op_class, name, a, b)
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    """``input + alpha * other``, broadcasting; any shapes that broadcast."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _binary(Add, "add", input, other)
+
+
+def sub(input, other, *, alpha=1) -> Tensor:
+    """``input - alpha * other``, broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _binary(Sub, "sub", input, other)
+
+
+def mul(input, other) -> Tensor:
+    """``input * other``, broadcasting."""
+    return _binary(Mul, "mul", input, other)
+
+
+def div(input, other, *, rounding_mode=None) -> Tensor:
+    """``input / other`` (true division: integers give the default float type), broadcasting.
+
+    ``rounding_mode="floor"`` or ``"trunc"`` gives the rounded quotient (no gradient).
+    """
+    a, b = promote("div", input, other)
+    if rounding_mode is not None:
+        return _rounded_division(a, b, rounding_mode)
+    if a._data.dtype.kind != "f":
+        from ..dtypes import default_float_numpy
+        from .unary import cast
+
+        a, b = cast(a, default_float_numpy()), cast(b, default_float_numpy())
+    return apply_broadcasting(Div, "div", a, b)
+
+
+true_divide = div
+
+
+def _rounded_division(a: Tensor, b: Tensor, rounding_mode: str) -> Tensor:
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode == "trunc":
+        quotient = div(a, b)
+        result = Tensor(_trunc(quotient._data))
+        return result.to(a.dtype) if a._data.dtype.kind != "f" else result
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+
+
+def _trunc(array):
+    return array_module(array).trunc(array)
+
+
+def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
+    """``input ** exponent`` with a tensor or scalar exponent, broadcasting.
+
+    The gradient for the exponent is 0 where the base is 0 (PyTorch's convention).
+    """
+    if is_scalar(input):  # scalar ** tensor
+        base, power = promote("pow", input, exponent)
+        return apply_broadcasting(Pow, "pow", base, power)
+    return _binary(Pow, "pow", input, exponent)
+
+
+def neg(input: Tensor) -> Tensor:
+    """``-input``."""
+    return Neg.apply(input)
+
+
+def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+    """``|input|``; the gradient at 0 is 0."""
+    return Abs.apply(input)
+
+
+def maximum(input, other) -> Tensor:
+    """Elementwise maximum, broadcasting; on ties each side gets half the gradient."""
+    return _binary(Maximum, "maximum", input, other)
+
+
+def minimum(input, other) -> Tensor:
+    """Elementwise minimum, broadcasting; on ties each side gets half the gradient."""
+    return _binary(Minimum, "minimum", input, other)
+
+
+def where(condition, input, other) -> Tensor:
+    """``input`` where ``condition`` is true, else ``other`` (all three broadcast).
+
+    The side that is not selected receives an exact zero gradient, so
+    ``where(x > 0, x.sqrt(), 0)`` has a finite gradient everywhere.
+    """
+    from .comparison import as_condition
+
+    condition = as_condition(condition, "where")
+    a, b = promote("where", input, other)
+    return apply_broadcasting(Where, "where", condition, a, b)
+
+
+def remainder(input, other) -> Tensor:
+    """Python-style modulus (sign of the divisor), no gradient to the divisor."""
+    a, b = promote("remainder", input, other)
+    quotient = floor_divide(a, b)
+    return a - quotient * b
+
+
+def floor_divide(input, other) -> Tensor:
+    """``input // other`` rounded toward minus infinity (no gradient)."""
+    a, b = promote("floor_divide", input, other)
+    xp = array_module(a._data)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        return Tensor(xp.floor_divide(a._data, b._data))
+
+
+from .comparison import (  # noqa: E402 - comparisons build on the helpers above
+    eq,
+    ge,
+    gt,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+)

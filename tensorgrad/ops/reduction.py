@@ -1,0 +1,410 @@
+"""Reductions over dims: sum, mean, prod, max/min, var/std, logsumexp, norm, cumsum.
+
+``dim`` may be None (every dim), an int or a sequence of ints, negative counting from the end;
+``keepdim`` keeps reduced dims as size 1, exactly as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+from ..autograd.function import Op
+from ..dtypes import to_numpy_dtype
+from ..tensor import Tensor
+from ._util import normalize_dim, normalize_dims, require_floating, scalar_tensor
+from .arithmetic import maximum, where
+from .unary import cast
+
+__all__ = [
+    "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
+    "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "all", "any", "count_nonzero",
+    "sum_to_shape",
+]
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _kept_shape(shape: tuple, dims: tuple) -> tuple:
+    """``shape`` with the reduced ``dims`` set to 1 (the keepdim=True shape)."""
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def expand_reduced(grad: Tensor, input_shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
+    """Broadcast a reduction's gradient (or output) back over the reduced dims."""
+    if not keepdim:
+        grad = grad.reshape(_kept_shape(input_shape, dims))
+    return grad.expand(input_shape)
+
+
+class Sum(Op):
+    """out = Σ x over dims"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype):
+        ctx.dims, ctx.keepdim, ctx.input_shape = dims, keepdim, x.shape
+        return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, grad):  # d/dx = 1, spread over the reduced dims
+        return expand_reduced(grad, ctx.input_shape, ctx.dims, ctx.keepdim)
+
+
+class SumTo(Op):
+    """out = x summed down to a broadcast-compatible smaller shape (undoes broadcasting)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, shape):
+        ctx.input_shape = x.shape
+        return x.sum(axis=dims, keepdims=True).reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.expand(ctx.input_shape)
+
+
+def sum_to_shape(t: Tensor, shape: tuple) -> Tensor | None:
+    """Sum ``t`` down to ``shape`` if ``shape`` broadcasts to ``t.shape``, else None."""
+    if t.shape == shape:
+        return t
+    lead = t.ndim - len(shape)
+    if lead < 0:
+        return None
+    dims = list(range(lead))
+    for i, size in enumerate(shape):
+        full = t.shape[lead + i]
+        if size != full:
+            if size != 1:
+                return None
+            dims.append(lead + i)
+    return SumTo.apply(t, dims=tuple(dims), shape=tuple(shape))
+
+
+class Prod(Op):
+    """out = Π x over dims"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        out = x.prod(axis=dims, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/dx_i = Π_{j≠i} x_j. Written without dividing by x so zeros are exact: with no zero
+        # in the slice it is prod/x; with one zero, only that element gets the product of the
+        # others; with two or more, every element gets 0.
+        x, out = ctx.saved_tensors
+        dims, keepdim, shape = ctx.dims, ctx.keepdim, x.shape
+        zero = scalar_tensor(0, x._data.dtype, x)
+        is_zero = x == 0
+        nonzero = where(is_zero, scalar_tensor(1, x._data.dtype, x), x)
+        zeros_in_slice = expand_reduced(is_zero.sum(dims, keepdim=keepdim), shape, dims, keepdim)
+        product_of_nonzero = expand_reduced(nonzero.prod(dims, keepdim), shape, dims, keepdim)
+        others = where(
+            zeros_in_slice == 0,
+            product_of_nonzero / nonzero,
+            where((zeros_in_slice == 1) & is_zero, product_of_nonzero, zero),
+        )
+        return expand_reduced(grad, shape, dims, keepdim) * others
+
+
+class Amax(Op):
+    """out = max x over dims; ties share the gradient evenly (as PyTorch's amax)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, largest):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        out = (x.max if largest else x.min)(axis=dims, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        dims, keepdim, shape = ctx.dims, ctx.keepdim, x.shape
+        winners = (x == expand_reduced(out.detach(), shape, dims, keepdim)).to(grad.dtype)
+        share = winners / winners.sum(dims, keepdim=True)
+        return expand_reduced(grad, shape, dims, keepdim) * share
+
+
+class Cumsum(Op):
+    """out_i = Σ_{j≤i} x_j along dim"""
+
+    @staticmethod
+    def forward(ctx, x, dim, dtype):
+        ctx.dim = dim
+        return ctx.xp.cumsum(x, axis=dim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, grad):  # reverse cumulative sum
+        dim = ctx.dim
+        return grad.flip(dim).cumsum(dim).flip(dim)
+
+
+class LogSumExp(Op):
+    """out = log Σ exp(x) over dims, computed with the maximum subtracted.
+
+    A slice of all -inf gives -inf (not NaN); elements at -inf get an exact zero gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = ctx.xp
+        ctx.dims, ctx.keepdim = dims, keepdim
+        if x.size == 0:
+            out = xp.full(_reduced_shape(x.shape, dims, keepdim), -xp.inf, dtype=x.dtype)
+            ctx.save_for_backward(x, out)
+            return out
+        shift = x.max(axis=dims, keepdims=True)
+        shift = xp.where(xp.isfinite(shift), shift, 0)
+        with xp.errstate(divide="ignore"):
+            out = xp.log(xp.exp(x - shift).sum(axis=dims, keepdims=True)) + shift
+        if not keepdim:
+            out = out.reshape(_reduced_shape(x.shape, dims, keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):  # d/dx = softmax(x) over dims
+        x, out = ctx.saved_tensors
+        dims, keepdim, shape = ctx.dims, ctx.keepdim, x.shape
+        softmax = (x - expand_reduced(out, shape, dims, keepdim)).exp()
+        softmax = where(x == -math.inf, scalar_tensor(0, x._data.dtype, x), softmax)
+        return expand_reduced(grad, shape, dims, keepdim) * softmax
+
+
+class VectorNorm2(Op):
+    """out = √(Σ x²) over dims; the gradient at the zero vector is 0, not NaN."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        out = ctx.xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):  # d/dx = x / ‖x‖
+        x, out = ctx.saved_tensors
+        dims, keepdim, shape = ctx.dims, ctx.keepdim, x.shape
+        norm = expand_reduced(out, shape, dims, keepdim)
+        unit = where(norm == 0, scalar_tensor(0, x._data.dtype, x), x / norm)
+        return expand_reduced(grad, shape, dims, keepdim) * unit
+
+
+def _reduced_shape(shape: tuple, dims: tuple, keepdim: bool) -> tuple:
+    if keepdim:
+        return _kept_shape(shape, dims)
+    return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+
+def _check_nonempty(input: Tensor, dims: tuple, op: str) -> None:
+    if input._data.size == 0 and (not dims or any(input.shape[d] == 0 for d in dims)):
+        raise IndexError(
+            f"{op}: cannot reduce over an empty dimension (input shape {input.shape}, "
+            f"dim {dims}); the operation has no identity"
+        )
+
+
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+    """Sum over ``dim`` (all dims if None). Integer and bool inputs sum to int64."""
+    dims = normalize_dims(dim, input.ndim, "sum")
+    np_dtype = None if dtype is None else to_numpy_dtype(dtype)
+    if np_dtype is None and input._data.dtype.kind in "biu":
+        np_dtype = to_numpy_dtype("int64")
+    return Sum.apply(input, dims=dims, keepdim=keepdim, dtype=np_dtype)
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean over ``dim`` (all dims if None); floating-point inputs only, as in PyTorch."""
+    if dtype is not None:
+        input = cast(input, to_numpy_dtype(dtype))
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean: could not infer output dtype; input dtype must be floating point, got "
+            f"{input.dtype} (convert with .float())"
+        )
+    dims = normalize_dims(dim, input.ndim, "mean")
+    count = math.prod(input.shape[d] for d in dims)
+    return sum(input, dims, keepdim) / count
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over ``dim`` (an int in PyTorch; None multiplies everything)."""
+    if dtype is not None:
+        input = cast(input, to_numpy_dtype(dtype))
+    dims = normalize_dims(dim, input.ndim, "prod")
+    return Prod.apply(input, dims=dims, keepdim=keepdim)
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Maximum over ``dim`` (all dims when empty); ties share the gradient evenly."""
+    dims = normalize_dims(dim if dim != () else None, input.ndim, "amax")
+    _check_nonempty(input, dims, "amax")
+    return Amax.apply(input, dims=dims, keepdim=keepdim, largest=True)
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Minimum over ``dim`` (all dims when empty); ties share the gradient evenly."""
+    dims = normalize_dims(dim if dim != () else None, input.ndim, "amin")
+    _check_nonempty(input, dims, "amin")
+    return Amax.apply(input, dims=dims, keepdim=keepdim, largest=False)
+
+
+def _extreme(input: Tensor, dim, keepdim: bool, largest: bool, op: str):
+    if dim is None:
+        return amax(input) if largest else amin(input)
+    if isinstance(dim, Tensor) or not isinstance(dim, int):  # max(input, other)
+        from .arithmetic import minimum
+
+        return (maximum if largest else minimum)(input, dim)
+    axis = normalize_dim(dim, input.ndim, op)
+    _check_nonempty(input, (axis,) if input.ndim else (), op)
+    indices = (argmax if largest else argmin)(input, axis, keepdim=True)
+    from .indexing import gather
+
+    values = gather(input, axis, indices) if input.ndim else input.clone()
+    if not keepdim and input.ndim:
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    return ValuesIndices(values, indices)
+
+
+def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
+    """``max(x)``: the largest element; ``max(x, dim)``: ``(values, indices)`` along ``dim``
+    (gradient to the selected index); ``max(x, other)``: elementwise maximum."""
+    return _extreme(input, dim, keepdim, True, "max")
+
+
+def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
+    """``min(x)``, ``min(x, dim) -> (values, indices)`` or ``min(x, other)``; see :func:`max`."""
+    return _extreme(input, dim, keepdim, False, "min")
+
+
+def _arg_extreme(input: Tensor, dim, keepdim: bool, largest: bool, op: str) -> Tensor:
+    xp_function = input._data.argmax if largest else input._data.argmin
+    if dim is None:
+        if input._data.size == 0:
+            raise IndexError(f"{op}: cannot take the {op} of an empty tensor")
+        index = xp_function()
+        result = Tensor(index).long()
+        return result.reshape((1,) * input.ndim) if keepdim else result
+    axis = normalize_dim(dim, input.ndim, op)
+    if input.ndim == 0:
+        return Tensor(input._data.argmax()).long()
+    _check_nonempty(input, (axis,), op)
+    return Tensor(xp_function(axis=axis, keepdims=keepdim)).long()
+
+
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (of the flattened tensor if ``dim`` is None), int64."""
+    return _arg_extreme(input, dim, keepdim, True, "argmax")
+
+
+def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element (of the flattened tensor if ``dim`` is None), int64."""
+    return _arg_extreme(input, dim, keepdim, False, "argmin")
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Variance over ``dim`` with ``correction`` (1 = Bessel, the default; 0 = population).
+
+    ``unbiased=False`` is the older spelling of ``correction=0``.
+    """
+    if isinstance(unbiased, bool) or unbiased is None:
+        pass
+    else:  # var(x, dim, keepdim) positional forms are not PyTorch's; be strict
+        raise TypeError(f"var: unbiased must be a bool, got {type(unbiased).__name__}")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    require_floating(input, "var")
+    dims = normalize_dims(dim, input.ndim, "var")
+    count = math.prod(input.shape[d] for d in dims)
+    centered = input - mean(input, dims, keepdim=True)
+    return sum(centered * centered, dims, keepdim) / _max_zero(count - correction)
+
+
+def _max_zero(value):
+    return value if value > 0 else 0
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Standard deviation: the square root of :func:`var` (same arguments)."""
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim``."""
+    return (
+        var(input, dim, unbiased, keepdim, correction=correction),
+        mean(input, dim, keepdim),
+    )
+
+
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim``."""
+    return (
+        std(input, dim, unbiased, keepdim, correction=correction),
+        mean(input, dim, keepdim),
+    )
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(input), dim))`` without overflow; all -inf gives -inf."""
+    if input._data.dtype.kind != "f":
+        input = input.float()
+    dims = normalize_dims(dim, input.ndim, "logsumexp")
+    return LogSumExp.apply(input, dims=dims, keepdim=keepdim)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector norm over ``dim`` (all elements if None): p = 2/'fro' (default), 1, inf, -inf,
+    0 (count of non-zeros) or any other real p. The 2-norm's gradient at 0 is 0."""
+    if dtype is not None:
+        input = cast(input, to_numpy_dtype(dtype))
+    require_floating(input, "norm")
+    dims = normalize_dims(dim, input.ndim, "norm")
+    if p in ("fro", 2, 2.0):
+        return VectorNorm2.apply(input, dims=dims, keepdim=keepdim)
+    if isinstance(p, str):
+        raise ValueError(f"norm: p={p!r} is not supported (use a number or 'fro')")
+    magnitude = input.abs()
+    if p == math.inf:
+        return amax(magnitude, dims, keepdim)
+    if p == -math.inf:
+        return amin(magnitude, dims, keepdim)
+    if p == 0:
+        return sum((input != 0).to(input.dtype), dims, keepdim)
+    if p == 1:
+        return sum(magnitude, dims, keepdim)
+    return sum(magnitude**p, dims, keepdim) ** (1.0 / p)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Cumulative sum along ``dim``; integer inputs accumulate in int64."""
+    axis = normalize_dim(dim, input.ndim, "cumsum")
+    np_dtype = None if dtype is None else to_numpy_dtype(dtype)
+    if np_dtype is None and input._data.dtype.kind in "biu":
+        np_dtype = to_numpy_dtype("int64")
+    if input.ndim == 0:
+        return input.clone() if np_dtype is None else cast(input, np_dtype, copy=True)
+    return Cumsum.apply(input, dim=axis, dtype=np_dtype)
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where every element over ``dim`` is non-zero (bool tensor)."""
+    dims = normalize_dims(dim, input.ndim, "all")
+    return Tensor(input._data.all(axis=dims, keepdims=keepdim))
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where some element over ``dim`` is non-zero (bool tensor)."""
+    dims = normalize_dims(dim, input.ndim, "any")
+    return Tensor(input._data.any(axis=dims, keepdims=keepdim))
+
+
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    """Number of non-zero elements over ``dim`` (int64)."""
+    dims = normalize_dims(dim, input.ndim, "count_nonzero")
+    return Tensor((input._data != 0).sum(axis=dims)).long()

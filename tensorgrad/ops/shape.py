@@ -1,0 +1,413 @@
+"""Shape and layout: reshape/view, permute/transpose, squeeze/unsqueeze, expand, repeat, flip,
+cat/stack, split/chunk, clone.
+
+Views (reshape, permute, expand…) share memory with their input, as NumPy views do, and also
+share its version counter, so an in-place change through either is seen by backward.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Op
+from ..tensor import Tensor
+from ._util import normalize_dim, normalize_dims, promote
+
+__all__ = [
+    "reshape", "view", "flatten", "unflatten", "permute", "transpose", "swapaxes", "movedim",
+    "t", "T", "mT", "unsqueeze", "squeeze", "expand", "expand_as", "broadcast_to", "repeat",
+    "flip", "cat", "concat", "concatenate", "stack", "split", "chunk", "unbind", "clone",
+    "view_as", "reshape_as", "narrow",
+]
+
+
+class Reshape(Op):
+    """out = x with a new shape (a view when NumPy can make one)"""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.input_shape)
+
+
+class Permute(Op):
+    """out = x with its dims reordered"""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, grad):  # the inverse permutation
+        inverse = [0] * len(ctx.dims)
+        for position, dim in enumerate(ctx.dims):
+            inverse[dim] = position
+        return grad.permute(inverse)
+
+
+class BroadcastTo(Op):
+    """out = x repeated (without copying) along size-1 and new leading dims"""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        return ctx.xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):  # sum over the broadcast dims
+        from .reduction import sum_to_shape
+
+        return sum_to_shape(grad, ctx.input_shape)
+
+
+class Repeat(Op):
+    """out = x tiled ``repeats`` times along each dim (a copy)"""
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        ctx.input_shape = x.shape
+        return ctx.xp.tile(x, repeats)
+
+    @staticmethod
+    def backward(ctx, grad):  # add up the tiles
+        input_shape = ctx.input_shape
+        lead = grad.ndim - len(input_shape)
+        padded = (1,) * lead + tuple(input_shape)
+        interleaved = []
+        for size, repeated_size in zip(padded, grad.shape):
+            interleaved += [repeated_size // size, size]
+        tiles = grad.reshape(interleaved)
+        summed = tiles.sum(tuple(range(0, 2 * len(padded), 2)))
+        return summed.reshape(input_shape)
+
+
+class Flip(Op):
+    """out = x reversed along dims"""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return ctx.xp.flip(x, axis=dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.flip(ctx.dims)
+
+
+class Cat(Op):
+    """out = the inputs joined along ``dim``"""
+
+    @staticmethod
+    def forward(ctx, *arrays, dim):
+        ctx.dim = dim
+        ctx.sizes = [a.shape[dim] for a in arrays]
+        return ctx.xp.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):  # each input gets its slice
+        return tuple(split(grad, ctx.sizes, ctx.dim))
+
+
+class Clone(Op):
+    """out = a copy of x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _shape_argument(shape) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` like PyTorch."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def reshape(input: Tensor, *shape) -> Tensor:
+    """The same elements in a new shape (one dim may be -1)."""
+    shape = _shape_argument(shape)
+    if shape == input.shape:
+        return Reshape.apply(input, shape=shape)
+    known = math.prod(s for s in shape if s != -1)
+    inferred = shape.count(-1)
+    size = input._data.size
+    if inferred > 1 or (inferred == 0 and known != size) or (
+        inferred == 1 and (known == 0 or size % known)
+    ):
+        raise RuntimeError(
+            f"reshape: shape {list(shape)} is invalid for input of size {size} "
+            f"(input shape {input.shape})"
+        )
+    return Reshape.apply(input, shape=shape)
+
+
+view = reshape
+
+
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input`` reshaped to ``other``'s shape."""
+    return reshape(input, other.shape)
+
+
+reshape_as = view_as
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim`` … ``end_dim`` into one."""
+    if input.ndim == 0:
+        return reshape(input, 1)
+    start = normalize_dim(start_dim, input.ndim, "flatten")
+    end = normalize_dim(end_dim, input.ndim, "flatten")
+    if start > end:
+        raise RuntimeError("flatten: start_dim cannot come after end_dim")
+    shape = input.shape
+    merged = math.prod(shape[start : end + 1])
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])
+
+
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    """Split dim ``dim`` into ``sizes`` (one may be -1)."""
+    axis = normalize_dim(dim, input.ndim, "unflatten")
+    shape = input.shape
+    return reshape(input, shape[:axis] + tuple(sizes) + shape[axis + 1 :])
+
+
+def permute(input: Tensor, *dims) -> Tensor:
+    """Reorder the dims: ``x.permute(2, 0, 1)``."""
+    dims = _shape_argument(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(
+            f"permute: number of dims in {list(dims)} does not match the tensor's {input.ndim}"
+        )
+    normalized = tuple(normalize_dim(d, input.ndim, "permute") for d in dims)
+    if len(set(normalized)) != len(normalized):
+        raise RuntimeError(f"permute: dims {list(dims)} repeat a dimension")
+    return Permute.apply(input, dims=normalized)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims."""
+    order = list(range(input.ndim))
+    a = normalize_dim(dim0, input.ndim, "transpose")
+    b = normalize_dim(dim1, input.ndim, "transpose")
+    if input.ndim < 2:
+        return reshape(input, input.shape)
+    order[a], order[b] = order[b], order[a]
+    return Permute.apply(input, dims=tuple(order))
+
+
+swapaxes = transpose
+
+
+def movedim(input: Tensor, source: int, destination: int) -> Tensor:
+    """Move dim ``source`` to position ``destination``."""
+    order = list(range(input.ndim))
+    src = normalize_dim(source, input.ndim, "movedim")
+    dst = normalize_dim(destination, input.ndim, "movedim")
+    order.insert(dst, order.pop(src))
+    return Permute.apply(input, dims=tuple(order))
+
+
+def t(input: Tensor) -> Tensor:
+    """Transpose a tensor of at most 2 dims."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dims, got {input.ndim} dims")
+    return transpose(input, 0, -1) if input.ndim == 2 else input
+
+
+def T(input: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name
+    """All dims reversed (``x.T``)."""
+    return Permute.apply(input, dims=tuple(reversed(range(input.ndim))))
+
+
+def mT(input: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name
+    """The last two dims swapped (``x.mT``, batched matrix transpose)."""
+    if input.ndim < 2:
+        raise RuntimeError(f"mT: expects a tensor with >= 2 dims, got shape {input.shape}")
+    return transpose(input, -2, -1)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 dim at ``dim`` (in ``[-ndim-1, ndim]``)."""
+    axis = normalize_dim(dim, input.ndim + 1, "unsqueeze")
+    shape = input.shape
+    return Reshape.apply(input, shape=shape[:axis] + (1,) + shape[axis:])
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """Remove size-1 dims (all of them, or only those in ``dim``)."""
+    if dim is None:
+        dims = tuple(i for i, s in enumerate(input.shape) if s == 1)
+    else:
+        dims = tuple(d for d in normalize_dims(dim, input.ndim, "squeeze") if input.shape[d] == 1)
+    shape = tuple(s for i, s in enumerate(input.shape) if i not in dims)
+    return Reshape.apply(input, shape=shape)
+
+
+def expand(input: Tensor, *sizes) -> Tensor:
+    """Broadcast to ``sizes`` without copying; -1 keeps a dim's size."""
+    sizes = _shape_argument(sizes)
+    lead = len(sizes) - input.ndim
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes ({len(sizes)}) must be at least the tensor's number "
+            f"of dims ({input.ndim}); shape {input.shape}"
+        )
+    target = []
+    for i, size in enumerate(sizes):
+        current = input.shape[i - lead] if i >= lead else None
+        if size == -1:
+            if current is None:
+                raise RuntimeError("expand: -1 is not allowed for a new leading dim")
+            size = current
+        if current is not None and current != 1 and current != size:
+            raise RuntimeError(
+                f"expand: the expanded size ({size}) must match the existing size ({current}) "
+                f"at non-singleton dim {i - lead}; target {list(sizes)}, shape {input.shape}"
+            )
+        target.append(size)
+    target = tuple(target)
+    if target == input.shape:
+        return input
+    return BroadcastTo.apply(input, shape=target)
+
+
+def broadcast_to(input: Tensor, shape) -> Tensor:
+    """Broadcast to ``shape`` (same as :func:`expand`)."""
+    return expand(input, tuple(shape))
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """Broadcast to ``other``'s shape."""
+    return expand(input, other.shape)
+
+
+def repeat(input: Tensor, *repeats) -> Tensor:
+    """Tile the tensor ``repeats[i]`` times along dim i (a copy; more repeats than dims adds
+    leading dims)."""
+    repeats = _shape_argument(repeats)
+    if len(repeats) < input.ndim:
+        raise RuntimeError(
+            f"repeat: number of repeat dims ({len(repeats)}) cannot be smaller than the "
+            f"tensor's number of dims ({input.ndim})"
+        )
+    return Repeat.apply(input, repeats=repeats)
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    """Reverse the order of elements along ``dims``."""
+    return Flip.apply(input, dims=normalize_dims(dims, input.ndim, "flip"))
+
+
+def _tensors_argument(tensors, op: str) -> list:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{op}: expected a non-empty sequence of tensors")
+    for index, value in enumerate(tensors):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{op}: expected a sequence of Tensors, element {index} is "
+                f"{type(value).__name__}"
+            )
+    if len({t._data.dtype for t in tensors}) > 1:
+        tensors = promote(op, *tensors)
+    return tensors
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim; all other dims must match."""
+    tensors = _tensors_argument(tensors, "cat")
+    reference = tensors[0]
+    axis = normalize_dim(dim, reference.ndim, "cat")
+    for index, other in enumerate(tensors[1:], start=1):
+        if other.ndim != reference.ndim or any(
+            a != b for i, (a, b) in enumerate(zip(reference.shape, other.shape)) if i != axis
+        ):
+            raise RuntimeError(
+                f"cat: tensors must have the same shape except in dim {axis}: tensor 0 has "
+                f"shape {reference.shape}, tensor {index} has shape {other.shape}"
+            )
+    return Cat.apply(*tensors, dim=axis)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dim."""
+    tensors = _tensors_argument(tensors, "stack")
+    reference = tensors[0].shape
+    for index, other in enumerate(tensors[1:], start=1):
+        if other.shape != reference:
+            raise RuntimeError(
+                f"stack: expects tensors of equal shape, got {reference} at entry 0 and "
+                f"{other.shape} at entry {index}"
+            )
+    axis = normalize_dim(dim, len(reference) + 1, "stack")
+    return Cat.apply(*[unsqueeze(t, axis) for t in tensors], dim=axis)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """Elements ``start`` … ``start + length - 1`` along ``dim`` (a view)."""
+    axis = normalize_dim(dim, input.ndim, "narrow")
+    index = (slice(None),) * axis + (slice(start, start + length),)
+    return input[index]
+
+
+def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of size ``split_size`` (the last may be smaller) or of the given sizes."""
+    axis = normalize_dim(dim, input.ndim, "split")
+    length = input.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise RuntimeError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != length:
+            raise RuntimeError(
+                f"split: sizes {sizes} add up to {sum(sizes)} but dim {axis} has size {length}"
+            )
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(narrow(input, axis, start, size))
+        start += size
+    return tuple(pieces)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` pieces of size ceil(n / chunks) (possibly fewer pieces)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
+    axis = normalize_dim(dim, input.ndim, "chunk")
+    size = -(-input.shape[axis] // chunks) or 1
+    return split(input, size, axis)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """The slices along ``dim``, with that dim removed."""
+    axis = normalize_dim(dim, input.ndim, "unbind")
+    return tuple(
+        input[(slice(None),) * axis + (i,)] for i in range(input.shape[axis])
+    )
+
+
+def clone(input: Tensor) -> Tensor:
+    """A copy that does not share memory (still in the graph)."""
+    return Clone.apply(input)

@@ -1,0 +1,411 @@
+"""Elementwise functions of one tensor: exp, log, trigonometry, activations, clamp, casts.
+
+Functions with a singularity (log, sqrt, rsqrt, log1p) silence NumPy's warnings, as PyTorch
+does, and give an exact zero gradient where the upstream gradient is exactly zero.
+"""
+
+from __future__ import annotations
+
+from ..autograd.function import Op
+from ..dtypes import default_float_numpy
+from ..tensor import Tensor
+from ._util import is_scalar, promote, require_floating, scalar_tensor
+from .arithmetic import maximum, minimum, where, zero_where_no_gradient
+
+__all__ = [
+    "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid", "relu",
+    "clamp", "clip", "sign", "cast", "square", "floor", "ceil", "round", "trunc", "log2",
+    "log10", "reciprocal",
+]
+
+
+def _float_input(input: Tensor, op: str) -> Tensor:
+    """Integer inputs of transcendental functions become the default float type (PyTorch)."""
+    if input._data.dtype.kind != "f":
+        return cast(input, default_float_numpy())
+    return input
+
+
+class Exp(Op):
+    """y = e^x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        with ctx.xp.errstate(over="ignore"):
+            y = ctx.xp.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = y
+        (y,) = ctx.saved_tensors
+        return grad * y
+
+
+class Log(Op):
+    """y = ln x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with ctx.xp.errstate(divide="ignore", invalid="ignore"):
+            return ctx.xp.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = 1/x
+        (x,) = ctx.saved_tensors
+        return zero_where_no_gradient(grad, grad / x)
+
+
+class Log1p(Op):
+    """y = ln(1 + x), accurate for small x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with ctx.xp.errstate(divide="ignore", invalid="ignore"):
+            return ctx.xp.log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = 1/(1 + x)
+        (x,) = ctx.saved_tensors
+        return zero_where_no_gradient(grad, grad / (x + 1))
+
+
+class Expm1(Op):
+    """y = e^x - 1, accurate for small x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        with ctx.xp.errstate(over="ignore"):
+            y = ctx.xp.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = y + 1
+        (y,) = ctx.saved_tensors
+        return grad * (y + 1)
+
+
+class Sqrt(Op):
+    """y = √x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        with ctx.xp.errstate(invalid="ignore"):
+            y = ctx.xp.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = 1/(2y)
+        (y,) = ctx.saved_tensors
+        return zero_where_no_gradient(grad, grad / (y * 2))
+
+
+class Rsqrt(Op):
+    """y = 1/√x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        with ctx.xp.errstate(divide="ignore", invalid="ignore"):
+            y = 1 / ctx.xp.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = -y³/2
+        (y,) = ctx.saved_tensors
+        return zero_where_no_gradient(grad, grad * y * y * y * -0.5)
+
+
+class Sin(Op):
+    """y = sin x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = cos x
+        (x,) = ctx.saved_tensors
+        return grad * x.cos()
+
+
+class Cos(Op):
+    """y = cos x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = -sin x
+        (x,) = ctx.saved_tensors
+        return -grad * x.sin()
+
+
+class Tanh(Op):
+    """y = tanh x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = 1 - y²
+        (y,) = ctx.saved_tensors
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Op):
+    """y = 1 / (1 + e^-x), computed as exp(-log(1 + e^-x)) so that no input overflows."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        y = xp.exp(-xp.logaddexp(0, -x)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = y(1 - y)
+        (y,) = ctx.saved_tensors
+        return grad * y * (1 - y)
+
+
+class Relu(Op):
+    """y = max(x, 0); the gradient at 0 is 0, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.maximum(x, 0)
+        ctx.save_for_backward(y > 0)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = 1 where y > 0
+        (positive,) = ctx.saved_tensors
+        return grad * positive
+
+
+class Clamp(Op):
+    """y = min(max(x, low), high) for scalar bounds; the gradient passes where low ≤ x ≤ high."""
+
+    @staticmethod
+    def forward(ctx, x, low, high):
+        xp = ctx.xp
+        inside = xp.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        ctx.save_for_backward(inside)
+        return xp.clip(x, low, high).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inside,) = ctx.saved_tensors
+        return grad * inside
+
+
+class Sign(Op):
+    """y = sign(x): -1, 0 or 1; its gradient is zero everywhere."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.sign(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Cast(Op):
+    """y = x converted to another dtype; the gradient is cast back (by the engine)."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class _RoundingOp(Op):
+    """Piecewise-constant functions: the gradient is zero everywhere (as in PyTorch)."""
+
+    function_name = ""
+
+    @classmethod
+    def forward(cls, ctx, x):
+        return getattr(ctx.xp, cls.function_name)(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Floor(_RoundingOp):
+    function_name = "floor"
+
+
+class Ceil(_RoundingOp):
+    function_name = "ceil"
+
+
+class Round(_RoundingOp):
+    function_name = "round"
+
+
+class Trunc(_RoundingOp):
+    function_name = "trunc"
+
+
+def exp(input: Tensor) -> Tensor:
+    """e to the power of each element."""
+    return Exp.apply(_float_input(input, "exp"))
+
+
+def log(input: Tensor) -> Tensor:
+    """Natural logarithm; -inf at 0 and NaN below, without warnings."""
+    return Log.apply(_float_input(input, "log"))
+
+
+def log2(input: Tensor) -> Tensor:
+    """Base-2 logarithm."""
+    return log(input) * (1 / 0.6931471805599453)
+
+
+def log10(input: Tensor) -> Tensor:
+    """Base-10 logarithm."""
+    return log(input) * (1 / 2.302585092994046)
+
+
+def log1p(input: Tensor) -> Tensor:
+    """``log(1 + input)``, accurate near 0."""
+    return Log1p.apply(_float_input(input, "log1p"))
+
+
+def expm1(input: Tensor) -> Tensor:
+    """``exp(input) - 1``, accurate near 0."""
+    return Expm1.apply(_float_input(input, "expm1"))
+
+
+def sqrt(input: Tensor) -> Tensor:
+    """Square root; NaN for negative inputs, without warnings."""
+    return Sqrt.apply(_float_input(input, "sqrt"))
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """``1 / sqrt(input)``."""
+    return Rsqrt.apply(_float_input(input, "rsqrt"))
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """``1 / input``."""
+    return 1 / _float_input(input, "reciprocal")
+
+
+def sin(input: Tensor) -> Tensor:
+    """Sine, elementwise (radians)."""
+    return Sin.apply(_float_input(input, "sin"))
+
+
+def cos(input: Tensor) -> Tensor:
+    """Cosine, elementwise (radians)."""
+    return Cos.apply(_float_input(input, "cos"))
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return Tanh.apply(_float_input(input, "tanh"))
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """The logistic function ``1 / (1 + exp(-input))``, stable for any input (±1000 too)."""
+    return Sigmoid.apply(_float_input(input, "sigmoid"))
+
+
+def relu(input: Tensor) -> Tensor:
+    """``max(input, 0)``; gradient 0 at 0."""
+    return Relu.apply(input)
+
+
+def square(input: Tensor) -> Tensor:
+    """``input * input``."""
+    return input * input
+
+
+def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Limit every element to ``[min, max]`` (either may be None; scalars or tensors).
+
+    The gradient passes to ``input`` where ``min <= input <= max``, boundaries included, and
+    to a tensor bound where it is the one selected.
+    """
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if (min is None or is_scalar(min)) and (max is None or is_scalar(max)):
+        if input._data.dtype.kind != "f" and any(
+            isinstance(b, float) for b in (min, max) if b is not None
+        ):
+            input = cast(input, default_float_numpy())
+        return Clamp.apply(input, low=min, high=max)
+    result = input
+    if min is not None:
+        result, low = promote("clamp", result, min)
+        result = where(result < low, low, result)
+    if max is not None:
+        result, high = promote("clamp", result, max)
+        result = where(result > high, high, result)
+    return result
+
+
+clip = clamp
+
+
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1 per element (zero gradient)."""
+    return Sign.apply(input)
+
+
+def floor(input: Tensor) -> Tensor:
+    """Round down (zero gradient)."""
+    return Floor.apply(input)
+
+
+def ceil(input: Tensor) -> Tensor:
+    """Round up (zero gradient)."""
+    return Ceil.apply(input)
+
+
+def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
+    """Round half to even, like PyTorch (zero gradient)."""
+    if decimals:
+        scale = 10.0**decimals
+        return Round.apply(input * scale) / scale
+    return Round.apply(input)
+
+
+def trunc(input: Tensor) -> Tensor:
+    """Round toward zero (zero gradient)."""
+    return Trunc.apply(input)
+
+
+def cast(input: Tensor, np_dtype, copy: bool = False) -> Tensor:
+    """``input`` converted to a NumPy dtype; ``input`` itself if already of it (unless copy)."""
+    if input._data.dtype == np_dtype:
+        return input.clone() if copy else input
+    return Cast.apply(input, dtype=np_dtype)
+
+
+# Keep the names maximum/minimum/require_floating/scalar_tensor importable from here for
+# composites defined in other modules.
+__all__ += []
+_ = (maximum, minimum, require_floating, scalar_tensor)

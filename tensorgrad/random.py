@@ -1,0 +1,72 @@
+"""Random numbers: one global generator, reseeded by ``manual_seed``, plus ``Generator``.
+
+The streams are NumPy's PCG64, so the numbers differ from PyTorch's for the same seed; what
+is guaranteed is reproducibility: the same seed gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from . import _backend
+
+__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator"]
+
+
+class Generator:
+    """A random-number generator (``tensorgrad.Generator().manual_seed(0)``)."""
+
+    def __init__(self, device: str = "cpu"):
+        self._seed = 67280421310721  # PyTorch's default initial seed
+        self._numpy = _backend.default_module.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed; returns ``self``."""
+        self._seed = int(seed)
+        self._numpy = _backend.default_module.random.default_rng(self._seed)
+        return self
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; returns the new seed."""
+        fresh = int(_backend.default_module.random.SeedSequence().entropy % (2**63))
+        self.manual_seed(fresh)
+        return fresh
+
+    def initial_seed(self) -> int:
+        """The seed last set."""
+        return self._seed
+
+    def get_state(self) -> dict:
+        """The generator's state (a dict; restore it with :meth:`set_state`)."""
+        return self._numpy.bit_generator.state
+
+    def set_state(self, state: dict) -> Generator:
+        """Restore a state from :meth:`get_state`."""
+        self._numpy.bit_generator.state = state
+        return self
+
+    @property
+    def numpy_generator(self):
+        """The underlying ``numpy.random.Generator``."""
+        return self._numpy
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the global generator (every random op that is not given a generator uses it)."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Seed the global generator non-deterministically; returns the seed."""
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    """The global generator's seed."""
+    return default_generator.initial_seed()
+
+
+def numpy_generator(generator: Generator | None):
+    """The NumPy generator behind ``generator`` (the global one if None)."""
+    return (generator or default_generator)._numpy

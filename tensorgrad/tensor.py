@@ -1,0 +1,399 @@
+"""The ``Tensor``: an ndarray plus what autograd needs to know about it.
+
+This file holds the object itself (storage, autograd fields, conversions, printing).
+The maths methods (``+``, ``exp``, ``sum``, ``reshape``…) are the op functions of
+``tensorgrad.ops``, attached in ``tensorgrad/_tensor_methods.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _backend
+from .dtypes import bool as _BOOL
+from .dtypes import dtype as _dtype_class
+from .dtypes import float16 as _FLOAT16
+from .dtypes import float32 as _FLOAT32
+from .dtypes import float64 as _FLOAT64
+from .dtypes import from_numpy_dtype, to_numpy_dtype
+from .dtypes import int32 as _INT32
+from .dtypes import int64 as _INT64
+
+__all__ = ["Tensor"]
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it.
+
+    Attributes:
+        grad: the accumulated gradient (a Tensor of the same shape and dtype) or None.
+        grad_fn: the node (a ``Function``) that produced this tensor; None for leaves.
+
+    Create tensors with :func:`tensorgrad.tensor`, :func:`tensorgrad.zeros`, …; the
+    constructor itself is internal and takes an ndarray it does not copy.
+    """
+
+    __slots__ = (
+        "_data",
+        "_grad",
+        "_requires_grad",
+        "grad_fn",
+        "_output_nr",
+        "_version_counter",
+        "_base",
+        "_retains_grad",
+        "__weakref__",
+    )
+
+    # NumPy defers ndarray-with-Tensor operators to us (see __array_ufunc__).
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad: bool = False, grad_fn=None, output_nr: int = 0):
+        if type(data) is not _backend.ndarray:
+            data = _backend.default_module.asarray(data)
+        self._data = data
+        self._grad = None
+        self._requires_grad = requires_grad
+        self.grad_fn = grad_fn
+        self._output_nr = output_nr
+        self._version_counter = [0]
+        self._base = None
+        self._retains_grad = False
+
+    # ----------------------------------------------------------------- metadata
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The size of each dimension, a tuple (PyTorch's ``torch.Size`` is a tuple too)."""
+        return self._data.shape
+
+    @property
+    def dtype(self) -> _dtype_class:
+        """The element type, e.g. ``tensorgrad.float32``."""
+        return from_numpy_dtype(self._data.dtype)
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    def dim(self) -> int:
+        """The number of dimensions (PyTorch's method form of ``ndim``)."""
+        return self._data.ndim
+
+    def size(self, dim: int | None = None):
+        """The shape, or the size of dimension ``dim`` (negative counts from the end)."""
+        if dim is None:
+            return self._data.shape
+        from .ops._util import normalize_dim
+
+        return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self._data.size
+
+    def nelement(self) -> int:
+        """Alias of :meth:`numel`."""
+        return self._data.size
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        """True for float16/32/64 tensors."""
+        return self._data.dtype.kind == "f"
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (inputs, parameters)."""
+        return self.grad_fn is None
+
+    @property
+    def device(self) -> str:
+        """Where the data lives: always ``"cpu"`` for now."""
+        return "cpu"
+
+    @property
+    def _version(self) -> int:
+        """How many in-place modifications this tensor's memory has seen."""
+        return self._version_counter[0]
+
+    # ----------------------------------------------------------------- autograd fields
+    @property
+    def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded so that gradients can flow to it."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf; returns ``self``."""
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "requires_grad_: you can only change requires_grad of leaf tensors; use "
+                "tensor.detach() to get a tensor that does not require grad"
+            )
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"requires_grad_: only floating-point tensors can require gradients, "
+                f"got dtype {self.dtype}"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward()``; same shape and dtype as the tensor."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad must be a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"grad: assigned grad has shape {value.shape} but the tensor has shape "
+                    f"{self.shape}"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"grad: assigned grad has dtype {value.dtype} but the tensor has dtype "
+                    f"{self.dtype}"
+                )
+        self._grad = value
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after ``backward()`` (leaves always keep it)."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: cannot retain the grad of a tensor that does not "
+                               "require grad")
+        if self.grad_fn is not None and not self._retains_grad:
+            self._retains_grad = True
+            self.grad_fn._retain_output(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True when :meth:`retain_grad` was called on this non-leaf tensor."""
+        return self._retains_grad
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        Args:
+            gradient: d(loss)/d(self), same shape as ``self``; may be omitted for a scalar.
+            retain_graph: keep the saved tensors so that backward can run again
+                (defaults to ``create_graph``).
+            create_graph: record the backward pass itself, for higher-order derivatives.
+            inputs: accumulate only into these tensors.
+        """
+        from .autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's memory, cut out of the graph."""
+        out = Tensor(self._data)
+        out._version_counter = self._version_counter
+        return out
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor out of the graph, in place; returns ``self``."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's memory but outside the graph (PyTorch's ``.data``).
+
+        Unlike :meth:`detach`, changes made through it are not seen by the version checks.
+        """
+        return Tensor(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    # ----------------------------------------------------------------- conversions
+    def item(self):
+        """The single element as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"item: a Tensor with {self._data.size} elements cannot be converted to a "
+                f"Python scalar (only one-element tensors can)"
+            )
+        return self._data.item()
+
+    def tolist(self):
+        """The data as (nested) Python lists of Python numbers."""
+        return self._data.tolist()
+
+    def numpy(self, force: bool = False):
+        """The ndarray behind this tensor (shared memory, not a copy).
+
+        Like PyTorch, refuses a tensor that requires grad unless ``force=True`` (then it
+        returns a copy), since writing into that array would bypass autograd.
+        """
+        if self._requires_grad:
+            if force:
+                return self._data.copy()
+            raise RuntimeError(
+                "numpy: cannot call numpy() on a tensor that requires grad; "
+                "use tensor.detach().numpy() instead"
+            )
+        return self._data
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """``to(dtype)``, ``to("cpu")`` or ``to(other_tensor)``: a converted tensor (self if same)."""
+        target = kwargs.pop("dtype", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                target = arg._data.dtype
+            elif isinstance(arg, str) and arg in ("cpu",):
+                continue
+            elif arg is not None:
+                target = arg
+        if target is None:
+            return self.clone() if copy else self
+        from .ops.unary import cast
+
+        return cast(self, to_numpy_dtype(target), copy=copy)
+
+    def type(self, dtype=None):
+        """The type name (no argument) or a tensor converted to ``dtype``."""
+        if dtype is None:
+            return f"tensorgrad.{type(self).__name__}[{self.dtype.name}]"
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        """Convert to float32."""
+        return self.to(_FLOAT32)
+
+    def double(self) -> Tensor:
+        """Convert to float64."""
+        return self.to(_FLOAT64)
+
+    def half(self) -> Tensor:
+        """Convert to float16."""
+        return self.to(_FLOAT16)
+
+    def long(self) -> Tensor:
+        """Convert to int64."""
+        return self.to(_INT64)
+
+    def int(self) -> Tensor:
+        """Convert to int32."""
+        return self.to(_INT32)
+
+    def bool(self) -> Tensor:
+        """Convert to bool."""
+        return self.to(_BOOL)
+
+    def cpu(self) -> Tensor:
+        """This tensor (tensorgrad runs on the CPU)."""
+        return self
+
+    def contiguous(self) -> Tensor:
+        """This tensor: ops never require a particular memory layout."""
+        return self
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"bool: the truth value of a Tensor with {self._data.size} elements is "
+                f"ambiguous; use .any() or .all()"
+            )
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self._data.item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    __hash__ = object.__hash__
+
+    def __reduce__(self):
+        raise TypeError(
+            "Tensors are not pickled (loading a pickle can execute code); "
+            "use tensorgrad.save / tensorgrad.load, which write safetensors"
+        )
+
+    # ----------------------------------------------------------------- NumPy interop
+    def __array__(self, dtype=None, copy=None):
+        if copy is False and dtype is not None and self._data.dtype != dtype:
+            raise ValueError("__array__: a copy is needed to change the dtype")
+        array = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return array.copy() if copy else array
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from ._numpy_dispatch import array_ufunc
+
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from ._numpy_dispatch import array_function
+
+        return array_function(func, args, kwargs)
+
+    def __dlpack__(self, *args, **kwargs):
+        if self._requires_grad:
+            raise RuntimeError("__dlpack__: cannot export a tensor that requires grad; detach it")
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    # ----------------------------------------------------------------- printing
+    def __repr__(self) -> str:
+        from ._printing import tensor_repr
+
+        return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return format(self._data.item(), spec)
+        return repr(self) if not spec else format(repr(self), spec)
+
+
+def make_view(data, base: Tensor) -> Tensor:
+    """A new tensor over ``data`` that shares ``base``'s memory and version counter."""
+    out = Tensor(data)
+    out._version_counter = base._version_counter
+    out._base = base if base._base is None else base._base
+    return out
+
+
+def typename(value: Any) -> str:
+    """A short name for error messages: the dtype for tensors, the type name otherwise."""
+    if isinstance(value, Tensor):
+        return f"Tensor[{value.dtype.name}]"
+    return type(value).__name__
