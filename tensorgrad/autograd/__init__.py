@@ -1,7 +1,7 @@
 """Automatic differentiation: the engine, ``grad``, custom ``Function``s, grad modes,
 gradient checking, anomaly detection and ``autograd.functional``."""
 
-from . import functional
+from . import functional, graph
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
@@ -9,7 +9,7 @@ from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = [
-    "Function", "FunctionCtx", "backward", "grad", "functional", "gradcheck", "gradgradcheck",
+    "Function", "FunctionCtx", "backward", "grad", "functional", "graph", "gradcheck", "gradgradcheck",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "once_differentiable",
 ]

@@ -25,6 +25,7 @@ import weakref
 from .._backend import array_module
 from ..tensor import Tensor
 from . import anomaly
+from .graph import state as scope_state
 from .grad_mode import no_grad
 from .grad_mode import state as grad_state
 
@@ -71,6 +72,7 @@ class Function:
         "_non_differentiable",
         "_materialize_grads",
         "_creation_trace",
+        "scope",
         "needs_input_grad",
         "xp",
         "__dict__",
@@ -314,6 +316,7 @@ def _connect(ctx, inputs, arrays) -> None:
     )
     ctx._next_nr = tuple(t._output_nr for t in inputs)
     ctx._input_meta = tuple((a.shape, a.dtype) for a in arrays)
+    ctx.scope = scope_state.frame
     if anomaly.state.enabled:
         ctx._creation_trace = anomaly.creation_trace()
 

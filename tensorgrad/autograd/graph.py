@@ -1,0 +1,57 @@
+"""Scopes: labels that recorded nodes carry, so tools can group a graph by where it was built.
+
+``nn.Module.__call__`` enters a scope for every module call, which is how ``tensorgrad.viz``
+can draw one box per layer; user code may add its own::
+
+    with tensorgrad.autograd.graph.scope("attention"):
+        scores = q @ k.mT
+
+A scope frame is a ``(owner, parent_frame)`` pair, where ``owner`` is a module or a string;
+each node records the innermost frame that was open when it was created (or None).
+"""
+
+from __future__ import annotations
+
+__all__ = ["scope", "current_scope", "scope_path"]
+
+
+class _ScopeState:
+    __slots__ = ("frame",)
+
+    def __init__(self):
+        self.frame = None
+
+
+state = _ScopeState()
+
+
+class scope:  # noqa: N801 - a context manager used like a function
+    """Context manager: nodes recorded inside carry ``owner`` (a name or a module)."""
+
+    __slots__ = ("owner", "_previous")
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def __enter__(self):
+        self._previous = state.frame
+        state.frame = (self.owner, self._previous)
+        return self
+
+    def __exit__(self, *exc_info):
+        state.frame = self._previous
+        return False
+
+
+def current_scope():
+    """The innermost open scope frame, or None."""
+    return state.frame
+
+
+def scope_path(frame) -> list:
+    """The owners of ``frame`` from outermost to innermost."""
+    owners = []
+    while frame is not None:
+        owner, frame = frame
+        owners.append(owner)
+    return owners[::-1]

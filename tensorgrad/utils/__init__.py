@@ -1,0 +1,1 @@
+"""Utilities: ``tensorgrad.utils.data`` (datasets and loaders)."""
