@@ -7,6 +7,12 @@ from ._backend import default_module as _xp
 _DEFAULT_SHOWN = {"float32", "int64", "bool"}
 
 
+def _aligned(formatter, array):
+    """Right-justify every element to the widest one, as PyTorch's columns are."""
+    width = max((len(formatter(v)) for v in array.flat), default=0)
+    return lambda v: formatter(v).rjust(width)
+
+
 def _format_array(array, indent: int) -> str:
     if array.dtype.kind == "f":
         finite = array[_xp.isfinite(array)]
@@ -15,18 +21,20 @@ def _format_array(array, indent: int) -> str:
             abs(finite[finite != 0]).min() < 1e-4 if (finite != 0).any() else False
         ))
         if integral and not large:
-            formatter = {"float_kind": lambda v: f"{v:.0f}." if _xp.isfinite(v) else str(v)}
+            element = lambda v: f"{v:.0f}." if _xp.isfinite(v) else str(v)  # noqa: E731
         elif large:
-            formatter = {"float_kind": lambda v: f"{v:.4e}"}
+            element = lambda v: f"{v:.4e}"  # noqa: E731
         else:
-            formatter = {"float_kind": lambda v: f"{v:.4f}" if _xp.isfinite(v) else str(v)}
-        return _xp.array2string(
-            array, separator=", ", prefix=" " * indent, formatter=formatter, threshold=1000
-        )
-    if array.dtype.kind == "b":
+            element = lambda v: f"{v:.4f}" if _xp.isfinite(v) else str(v)  # noqa: E731
         return _xp.array2string(
             array, separator=", ", prefix=" " * indent,
-            formatter={"bool": lambda v: "True" if v else "False"}, threshold=1000,
+            formatter={"float_kind": _aligned(element, array)}, threshold=1000,
+        )
+    if array.dtype.kind == "b":
+        element = lambda v: "True" if v else "False"  # noqa: E731
+        return _xp.array2string(
+            array, separator=", ", prefix=" " * indent,
+            formatter={"bool": _aligned(element, array)}, threshold=1000,
         )
     return _xp.array2string(array, separator=", ", prefix=" " * indent, threshold=1000)
 
@@ -36,7 +44,7 @@ def tensor_repr(t) -> str:
     array = t._data
     body = _format_array(array, len("tensor("))
     extras = []
-    if array.size == 0:
+    if array.size == 0 and array.ndim != 1:
         extras.append(f"size={tuple(array.shape)}")
     name = t.dtype.name
     if name not in _DEFAULT_SHOWN or (array.size == 0 and name != "float32"):

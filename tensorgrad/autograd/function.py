@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import weakref
 
-from .._backend import array_module
+from .._backend import array_module, ndarray
+from .._backend import default_module as numpy_module
 from ..tensor import Tensor
 from . import anomaly
 from .graph import state as scope_state
@@ -58,26 +59,25 @@ class Function:
     ``setup_context(ctx, inputs, output)``, as in PyTorch 2.
     """
 
-    __slots__ = (
-        "_next",
-        "_next_nr",
-        "_input_meta",
-        "_to_save",
-        "_saved",
-        "_released",
-        "_n_outputs",
-        "_retained",
-        "_arg_positions",
-        "_n_args",
-        "_non_differentiable",
-        "_materialize_grads",
-        "_creation_trace",
-        "scope",
-        "needs_input_grad",
-        "xp",
-        "__dict__",
-        "__weakref__",
-    )
+    # Engine fields. The defaults live on the class, so a node that records nothing (the
+    # no-grad fast path) costs one object allocation; recording writes them per instance.
+    _next: tuple = ()
+    _next_nr: tuple = ()
+    _input_meta: tuple = ()
+    _to_save: tuple = ()
+    _saved = None
+    _released = False
+    _n_outputs = 1
+    _retained = None
+    _arg_positions = None
+    _n_args = 0
+    _non_differentiable: tuple = ()
+    _materialize_grads = True
+    _creation_trace = None
+    scope = None
+    # What ``needs_input_grad`` reads when nothing is recorded; forwards index it by position.
+    needs_input_grad: tuple = (False,) * 64
+    xp = None
 
     # ------------------------------------------------------------------ ctx API
     def save_for_backward(self, *tensors) -> None:
@@ -162,7 +162,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` and, if any input requires grad, record this node."""
-        ctx = _new_node(cls)
+        ctx = cls.__new__(cls)
         positions = tuple(i for i, arg in enumerate(args) if isinstance(arg, Tensor))
         inputs = [args[i] for i in positions]
         ctx.xp = array_module(inputs[0]._data) if inputs else None
@@ -259,14 +259,15 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params):
-        ctx = _new_node(cls)
+        ctx = cls.__new__(cls)
         arrays = [t._data for t in inputs]
-        ctx.xp = array_module(arrays[0])
+        first = arrays[0]
+        ctx.xp = numpy_module if type(first) is ndarray else array_module(first)
         if grad_state.enabled:
             for t in inputs:
                 if t._requires_grad:
                     return _record(cls, ctx, inputs, arrays, params)
-        out = Tensor(cls.forward(ctx, *arrays, **params))
+        out = Tensor(_forward(cls, ctx, arrays, params))
         if cls.is_view:
             _share_memory_identity(out, inputs[0])
         if anomaly.state.enabled:
@@ -274,9 +275,22 @@ class Op(Function):
         return out
 
 
+def _forward(cls, ctx, arrays, params):
+    """Run an Op's forward without NumPy floating-point warnings (PyTorch gives none).
+
+    The warnings filter installed by ``tensorgrad.ops`` silences them for free; if the user
+    turned warnings into errors (``-W error``), the forward is run again under ``errstate``.
+    """
+    try:
+        return cls.forward(ctx, *arrays, **params)
+    except RuntimeWarning:
+        with ctx.xp.errstate(all="ignore"):
+            return cls.forward(ctx, *arrays, **params)
+
+
 def _record(cls, ctx, inputs, arrays, params) -> Tensor:
-    ctx.needs_input_grad = tuple(t._requires_grad for t in inputs)
-    data = cls.forward(ctx, *arrays, **params)
+    ctx.needs_input_grad = [t._requires_grad for t in inputs]
+    data = _forward(cls, ctx, arrays, params)
     differentiable = data.dtype.kind == "f" if hasattr(data, "dtype") else True
     out = Tensor(data, differentiable, ctx if differentiable else None)
     if cls.is_view:
@@ -289,33 +303,14 @@ def _record(cls, ctx, inputs, arrays, params) -> Tensor:
     return out
 
 
-# What ``needs_input_grad`` reads when nothing is recorded; forwards index it by position.
-_NOTHING_NEEDED = (False,) * 64
-
-
-def _new_node(cls):
-    ctx = cls.__new__(cls)
-    ctx.needs_input_grad = _NOTHING_NEEDED
-    ctx._to_save = ()
-    ctx._saved = None
-    ctx._released = False
-    ctx._n_outputs = 1
-    ctx._retained = None
-    ctx._arg_positions = None
-    ctx._n_args = 0
-    ctx._non_differentiable = ()
-    ctx._materialize_grads = True
-    ctx._creation_trace = None
-    return ctx
-
-
 def _connect(ctx, inputs, arrays) -> None:
     """Record the edges to the inputs' nodes (or to the leaves themselves)."""
-    ctx._next = tuple(
-        (t.grad_fn if t.grad_fn is not None else t) if t._requires_grad else None for t in inputs
-    )
-    ctx._next_nr = tuple(t._output_nr for t in inputs)
-    ctx._input_meta = tuple((a.shape, a.dtype) for a in arrays)
+    # List comprehensions, not generator expressions: this runs once per recorded op.
+    ctx._next = [
+        (t if t.grad_fn is None else t.grad_fn) if t._requires_grad else None for t in inputs
+    ]
+    ctx._next_nr = [t._output_nr for t in inputs]
+    ctx._input_meta = [(a.shape, a.dtype) for a in arrays]
     ctx.scope = scope_state.frame
     if anomaly.state.enabled:
         ctx._creation_trace = anomaly.creation_trace()

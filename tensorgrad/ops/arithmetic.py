@@ -10,7 +10,14 @@ from __future__ import annotations
 from .._backend import array_module
 from ..autograd.function import Op
 from ..tensor import Tensor
-from ._util import apply_broadcasting, is_scalar, promote, scalar_tensor
+from ._util import (
+    apply_broadcasting,
+    broadcast_error,
+    broadcast_shape,
+    is_scalar,
+    promote,
+    scalar_tensor,
+)
 
 __all__ = [
     "add", "sub", "mul", "div", "true_divide", "pow", "neg", "abs", "maximum", "minimum",
@@ -85,8 +92,7 @@ class Div(Op):
     def forward(ctx, a, b):
         # Both are needed for d/db; only b for d/da (so a.div_(2) keeps working on a non-leaf).
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        with ctx.xp.errstate(divide="ignore", invalid="ignore"):
-            return a / b
+        return a / b
 
     @staticmethod
     def backward(ctx, grad):  # d/da = 1/b, d/db = -a/b²
@@ -102,8 +108,7 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        with ctx.xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = a**b
+        out = a**b
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -119,6 +124,26 @@ class Pow(Op):
             log_a = where((a == 0) & (b >= 0), scalar_tensor(0, a._data.dtype, a), a.log())
             grad_b = zero_where_no_gradient(grad, grad * out * log_a)
         return grad_a, grad_b
+
+
+class PowScalar(Op):
+    """out = x ** p for a Python number p (the common case: squares, roots, reciprocals)"""
+
+    @staticmethod
+    def forward(ctx, x, exponent):
+        ctx.exponent = exponent
+        ctx.save_for_backward(x)
+        return x**exponent
+
+    @staticmethod
+    def backward(ctx, grad):  # d/dx = p·x^(p-1)
+        (x,) = ctx.saved_tensors
+        p = ctx.exponent
+        if p == 0:  # zero everywhere, but still a function of x for higher orders
+            return where(x != x, x, scalar_tensor(0, x._data.dtype, x)) * grad
+        derivative = grad * (x ** (p - 1) * p if p != 2 else x * 2)
+        # Below 1 the derivative is singular at 0: keep a discarded branch's zero a zero.
+        return zero_where_no_gradient(grad, derivative) if p < 1 else derivative
 
 
 class Neg(Op):
@@ -202,8 +227,15 @@ class Where(Op):
 
 
 def _binary(op_class, name: str, a, b) -> Tensor:
-    a, b = promote(name, a, b)
-    return apply_broadcasting(op_class, name, a, b)
+    """Promote the operands (skipped for two tensors of one dtype) and apply a broadcasting op."""
+    if not (type(a) is Tensor and type(b) is Tensor and a._data.dtype == b._data.dtype):
+        a, b = promote(name, a, b)
+    try:
+        return op_class.apply(a, b)
+    except ValueError:
+        if broadcast_shape(a.shape, b.shape) is None:
+            raise broadcast_error(name, a.shape, b.shape) from None
+        raise
 
 
 def add(input, other, *, alpha=1) -> Tensor:
@@ -217,7 +249,11 @@ def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``, broadcasting."""
     if alpha != 1:
         other = mul(other, alpha)
-    return _binary(Sub, "sub", input, other)
+    a, b = promote("sub", input, other)
+    if a._data.dtype.kind == "b":  # NumPy raises a TypeError here; PyTorch a RuntimeError
+        raise RuntimeError("sub: subtracting bool tensors is not supported; use ^ or "
+                           "logical_xor() instead")
+    return apply_broadcasting(Sub, "sub", a, b)
 
 
 def mul(input, other) -> Tensor:
@@ -266,6 +302,13 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
     if is_scalar(input):  # scalar ** tensor
         base, power = promote("pow", input, exponent)
         return apply_broadcasting(Pow, "pow", base, power)
+    if (
+        is_scalar(exponent)
+        and isinstance(input, Tensor)
+        and input._data.dtype.kind == "f"
+        and not isinstance(exponent, bool)
+    ):
+        return PowScalar.apply(input, exponent=float(exponent) if exponent % 1 else int(exponent))
     return _binary(Pow, "pow", input, exponent)
 
 

@@ -159,8 +159,7 @@ class LogSumExp(Op):
             return out
         shift = x.max(axis=dims, keepdims=True)
         shift = xp.where(xp.isfinite(shift), shift, 0)
-        with xp.errstate(divide="ignore"):
-            out = xp.log(xp.exp(x - shift).sum(axis=dims, keepdims=True)) + shift
+        out = xp.log(xp.exp(x - shift).sum(axis=dims, keepdims=True)) + shift
         if not keepdim:
             out = out.reshape(_reduced_shape(x.shape, dims, keepdim))
         ctx.save_for_backward(x, out)

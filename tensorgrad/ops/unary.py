@@ -31,8 +31,7 @@ class Exp(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with ctx.xp.errstate(over="ignore"):
-            y = ctx.xp.exp(x)
+        y = ctx.xp.exp(x)
         ctx.save_for_backward(y)
         return y
 
@@ -48,8 +47,7 @@ class Log(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with ctx.xp.errstate(divide="ignore", invalid="ignore"):
-            return ctx.xp.log(x)
+        return ctx.xp.log(x)
 
     @staticmethod
     def backward(ctx, grad):  # dy/dx = 1/x
@@ -63,8 +61,7 @@ class Log1p(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with ctx.xp.errstate(divide="ignore", invalid="ignore"):
-            return ctx.xp.log1p(x)
+        return ctx.xp.log1p(x)
 
     @staticmethod
     def backward(ctx, grad):  # dy/dx = 1/(1 + x)
@@ -77,8 +74,7 @@ class Expm1(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with ctx.xp.errstate(over="ignore"):
-            y = ctx.xp.expm1(x)
+        y = ctx.xp.expm1(x)
         ctx.save_for_backward(y)
         return y
 
@@ -93,8 +89,7 @@ class Sqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with ctx.xp.errstate(invalid="ignore"):
-            y = ctx.xp.sqrt(x)
+        y = ctx.xp.sqrt(x)
         ctx.save_for_backward(y)
         return y
 
@@ -109,8 +104,7 @@ class Rsqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with ctx.xp.errstate(divide="ignore", invalid="ignore"):
-            y = 1 / ctx.xp.sqrt(x)
+        y = 1 / ctx.xp.sqrt(x)
         ctx.save_for_backward(y)
         return y
 
