@@ -196,6 +196,15 @@ class Tensor:
 
         backward(self, gradient, retain_graph, create_graph, inputs)
 
+    def draw(self, **kwargs):
+        """The graph that produced this tensor, as a ``graphviz.Digraph``.
+
+        Same keyword arguments as :func:`tensorgrad.viz.draw_graph` (``params=model``, …).
+        """
+        from .viz import draw_graph  # lazy: the core never needs the drawing code
+
+        return draw_graph(self, **kwargs)
+
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory, cut out of the graph."""
         out = Tensor(self._data)
@@ -262,7 +271,10 @@ class Tensor:
         for arg in args:
             if isinstance(arg, Tensor):
                 target = arg._data.dtype
-            elif isinstance(arg, str) and arg in ("cpu",):
+            elif isinstance(arg, str):
+                if arg != "cpu":
+                    raise RuntimeError(f"to: device {arg!r} is not available; tensorgrad runs "
+                                       f"on the CPU (device='cpu')")
                 continue
             elif arg is not None:
                 target = arg
@@ -366,7 +378,8 @@ class Tensor:
 
     def __dlpack__(self, *args, **kwargs):
         if self._requires_grad:
-            raise RuntimeError("__dlpack__: cannot export a tensor that requires grad; detach it")
+            # BufferError is the DLPack protocol's "cannot export" (PyTorch raises it too).
+            raise BufferError("__dlpack__: cannot export a tensor that requires grad; detach it")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):

@@ -66,6 +66,9 @@ def _root_gradients(outputs: tuple, grad_outputs: Sequence, caller: str) -> list
             given = _filled(output._data, 1)
         elif not isinstance(given, Tensor):
             given = Tensor(array_module(output._data).asarray(given, dtype=output._data.dtype))
+        elif given._data.dtype != output._data.dtype:
+            # Cast once here, as PyTorch does, instead of promoting at every node below.
+            given = given.to(output.dtype)
         if given.shape != output.shape:
             raise RuntimeError(
                 f"{caller}: gradient for output {index} has shape {given.shape} but the output "
@@ -137,14 +140,29 @@ def _reduce_to(gradient: Tensor, shape: tuple, dtype, node: Function, index: int
     return reduced
 
 
-def _accumulate_leaf(leaf: Tensor, gradient: Tensor, create_graph: bool) -> None:
+def _is_exclusive(gradient: Tensor, node: Function, grad_outputs: list, input_grads) -> bool:
+    """True if nothing else can hold ``gradient``'s array, so a leaf may keep it uncopied.
+
+    Optimizers and clipping modify ``.grad`` in place, so a leaf must never share its gradient
+    with another leaf, with an upstream gradient (an add passes its own through, twice), with
+    a view's base, or with whatever a user-written Function chose to return.
+    """
+    data = gradient._data
+    if data.base is not None or node._arg_positions is not None:
+        return False
+    for upstream in grad_outputs:
+        if upstream is not None and upstream._data is data:
+            return False
+    return sum(1 for g in input_grads if g is not None and g._data is data) == 1
+
+
+def _accumulate_leaf(leaf: Tensor, gradient: Tensor, create_graph: bool,
+                     exclusive: bool = False) -> None:
     if create_graph:
         leaf._grad = gradient if leaf._grad is None else leaf._grad + gradient
         return
     if leaf._grad is None:
-        # Copy: the same gradient array may also flow elsewhere (e.g. both inputs of an add),
-        # and optimizers and clipping modify .grad in place.
-        leaf._grad = Tensor(gradient._data.copy())
+        leaf._grad = gradient if exclusive else Tensor(gradient._data.copy())
     else:
         existing = leaf._grad
         existing._data += gradient._data
@@ -215,7 +233,9 @@ def run_backward(
                 gradient = input_grads[index] if input_grads is not None else None
                 if gradient is not None:
                     shape, dtype = node._input_meta[index]
-                    gradient = _reduce_to(gradient, shape, dtype, node, index)
+                    data = gradient._data
+                    if data.shape != shape or data.dtype != dtype:
+                        gradient = _reduce_to(gradient, shape, dtype, node, index)
                 if isinstance(edge, Tensor):
                     if gradient is None:
                         continue
@@ -223,7 +243,10 @@ def run_backward(
                         slot = target_leaves[id(edge)]
                         captured[slot] = _add(captured[slot], gradient)
                     if accumulate and (not inputs or id(edge) in target_leaves):
-                        _accumulate_leaf(edge, gradient, create_graph)
+                        exclusive = edge._grad is None and _is_exclusive(
+                            gradient, node, grad_outputs, input_grads
+                        )
+                        _accumulate_leaf(edge, gradient, create_graph, exclusive)
                     continue
                 slots = pending.get(edge)
                 if slots is None:
@@ -235,20 +258,31 @@ def run_backward(
                 dependencies[edge] = remaining
                 if remaining == 0:
                     ready.append(edge)
-            if not retain_graph and run:
+            if not retain_graph and run and node._saved is not None:
                 node._release()
     return captured
 
 
 def _call_backward(node: Function, grad_outputs: list):
-    missing = [g is None for g in grad_outputs]
-    if all(missing):
-        return None
-    if any(missing) and node._materialize_grads:
-        grad_outputs = _materialize(node, grad_outputs)
-    input_grads = node._input_grads(tuple(grad_outputs))
-    if anomaly.state.enabled:
-        anomaly.check_backward(node, input_grads)
+    if len(grad_outputs) == 1:  # the common case: skip the scan for missing gradients
+        if grad_outputs[0] is None:
+            return None
+    else:
+        missing = [g is None for g in grad_outputs]
+        if all(missing):
+            return None
+        if any(missing) and node._materialize_grads:
+            grad_outputs = _materialize(node, grad_outputs)
+    if not anomaly.state.enabled:
+        return node._input_grads(grad_outputs)
+    # The ops a backward runs are judged by its result (a formula may pass through inf on
+    # its way to a finite gradient), and a bad result is blamed on this node, not on them.
+    previous, anomaly.state.in_backward = anomaly.state.in_backward, True
+    try:
+        input_grads = node._input_grads(tuple(grad_outputs))
+    finally:
+        anomaly.state.in_backward = previous
+    anomaly.check_backward(node, input_grads)
     return input_grads
 
 

@@ -77,7 +77,7 @@ class Function:
     scope = None
     # What ``needs_input_grad`` reads when nothing is recorded; forwards index it by position.
     needs_input_grad: tuple = (False,) * 64
-    xp = None
+    xp = numpy_module  # the inputs' array module; set per node only when it is not NumPy
 
     # ------------------------------------------------------------------ ctx API
     def save_for_backward(self, *tensors) -> None:
@@ -165,7 +165,8 @@ class Function:
         ctx = cls.__new__(cls)
         positions = tuple(i for i, arg in enumerate(args) if isinstance(arg, Tensor))
         inputs = [args[i] for i in positions]
-        ctx.xp = array_module(inputs[0]._data) if inputs else None
+        if inputs:
+            ctx.xp = array_module(inputs[0]._data)
         record = grad_state.enabled and any(t._requires_grad for t in inputs)
         ctx.needs_input_grad = tuple(
             isinstance(arg, Tensor) and arg._requires_grad and record for arg in args
@@ -259,15 +260,24 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params):
-        ctx = cls.__new__(cls)
-        arrays = [t._data for t in inputs]
-        first = arrays[0]
-        ctx.xp = numpy_module if type(first) is ndarray else array_module(first)
         if grad_state.enabled:
             for t in inputs:
                 if t._requires_grad:
-                    return _record(cls, ctx, inputs, arrays, params)
-        out = Tensor(_forward(cls, ctx, arrays, params))
+                    return _record(cls, inputs, params)
+        # The no-grad fast path: every optimizer step and inference runs here.
+        ctx = cls.__new__(cls)
+        first = inputs[0]._data
+        if type(first) is not ndarray:
+            ctx.xp = array_module(first)
+        if len(inputs) == 1:
+            arrays = (first,)
+        else:
+            arrays = [t._data for t in inputs]
+        try:
+            data = cls.forward(ctx, *arrays, **params)
+        except RuntimeWarning:
+            data = _quiet_forward(cls, ctx, arrays, params)
+        out = Tensor(data)
         if cls.is_view:
             _share_memory_identity(out, inputs[0])
         if anomaly.state.enabled:
@@ -275,23 +285,30 @@ class Op(Function):
         return out
 
 
-def _forward(cls, ctx, arrays, params):
-    """Run an Op's forward without NumPy floating-point warnings (PyTorch gives none).
+def _quiet_forward(cls, ctx, arrays, params):
+    """Run a forward again without NumPy floating-point warnings (PyTorch gives none).
 
-    The warnings filter installed by ``tensorgrad.ops`` silences them for free; if the user
-    turned warnings into errors (``-W error``), the forward is run again under ``errstate``.
+    The warnings filter installed by ``tensorgrad.ops`` normally silences them for free; this
+    is for users who turned warnings into errors (``-W error``).
     """
-    try:
+    with ctx.xp.errstate(all="ignore"):
         return cls.forward(ctx, *arrays, **params)
-    except RuntimeWarning:
-        with ctx.xp.errstate(all="ignore"):
-            return cls.forward(ctx, *arrays, **params)
 
 
-def _record(cls, ctx, inputs, arrays, params) -> Tensor:
+def _record(cls, inputs, params) -> Tensor:
+    ctx = cls.__new__(cls)
+    arrays = [t._data for t in inputs]
+    first = arrays[0]
+    if type(first) is not ndarray:
+        ctx.xp = array_module(first)
     ctx.needs_input_grad = [t._requires_grad for t in inputs]
-    data = _forward(cls, ctx, arrays, params)
-    differentiable = data.dtype.kind == "f" if hasattr(data, "dtype") else True
+    try:
+        data = cls.forward(ctx, *arrays, **params)
+    except RuntimeWarning:
+        data = _quiet_forward(cls, ctx, arrays, params)
+    if type(data) is not ndarray:
+        data = ctx.xp.asarray(data)
+    differentiable = data.dtype.kind == "f"
     out = Tensor(data, differentiable, ctx if differentiable else None)
     if cls.is_view:
         _share_memory_identity(out, inputs[0])

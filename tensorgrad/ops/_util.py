@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numbers
+import operator
 
 from .. import _backend
 from ..dtypes import result_numpy_dtype, to_numpy_dtype
 from ..tensor import Tensor
 
 Number = (numbers.Number,)
+_PYTHON_NUMBERS = (int, float)  # exact types: bool is excluded on purpose
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
@@ -22,14 +24,24 @@ def normalize_dim(dim: int, ndim: int, op: str) -> int:
     return dim % rank
 
 
+def _dim_index(dim, op: str) -> int:
+    """An int (or integer tensor) dim as an int; anything else is PyTorch's TypeError."""
+    try:
+        return operator.index(dim)
+    except TypeError:
+        raise TypeError(
+            f"{op}: dim must be an int or a tuple of ints, got {type(dim).__name__}"
+        ) from None
+
+
 def normalize_dims(dim, ndim: int, op: str) -> tuple[int, ...]:
     """``None`` → every dim; an int or a sequence → sorted, non-negative, without repeats."""
     if dim is None:
         return tuple(range(ndim))
-    if isinstance(dim, (int, Tensor)) and not isinstance(dim, bool):
-        dims = (normalize_dim(int(dim), ndim, op),)
+    if not isinstance(dim, (tuple, list)):
+        dims = (normalize_dim(_dim_index(dim, op), ndim, op),)
     else:
-        dims = tuple(normalize_dim(int(d), ndim, op) for d in dim)
+        dims = tuple(normalize_dim(_dim_index(d, op), ndim, op) for d in dim)
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"{op}: dim {tuple(dim)} names a dimension more than once")
     if ndim == 0:
@@ -85,7 +97,8 @@ def as_tensor_operand(value, op: str) -> Tensor:
 
 def scalar_tensor(value, np_dtype, like: Tensor) -> Tensor:
     """A 0-d constant of ``np_dtype`` on ``like``'s array module."""
-    xp = _backend.array_module(like._data)
+    data = like._data
+    xp = _backend.default_module if type(data) is _backend.ndarray else _backend.array_module(data)
     return Tensor(xp.asarray(value, dtype=np_dtype))
 
 
@@ -99,12 +112,18 @@ def promote(op: str, *operands) -> list[Tensor]:
     first = operands[0]
     if len(operands) == 2:
         second = operands[1]
-        if (
-            type(first) is Tensor
-            and type(second) is Tensor
-            and first._data.dtype == second._data.dtype
+        if type(first) is Tensor:
+            if type(second) is Tensor and first._data.dtype == second._data.dtype:
+                return [first, second]
+            if type(second) in _PYTHON_NUMBERS and first._data.dtype.kind == "f":
+                # A float tensor with a Python number: the number takes the tensor's dtype.
+                return [first, scalar_tensor(second, first._data.dtype, first)]
+        elif (
+            type(second) is Tensor
+            and type(first) in _PYTHON_NUMBERS
+            and second._data.dtype.kind == "f"
         ):
-            return [first, second]
+            return [scalar_tensor(first, second._data.dtype, second), second]
     normalized = [
         v if isinstance(v, Number) and not isinstance(v, Tensor) else as_tensor_operand(v, op)
         for v in operands

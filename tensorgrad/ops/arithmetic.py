@@ -7,6 +7,8 @@ gradient is exactly zero, so a ``where`` that discards their value also discards
 
 from __future__ import annotations
 
+import numbers
+
 from .._backend import array_module
 from ..autograd.function import Op
 from ..tensor import Tensor
@@ -309,6 +311,16 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
         and not isinstance(exponent, bool)
     ):
         return PowScalar.apply(input, exponent=float(exponent) if exponent % 1 else int(exponent))
+    if (
+        isinstance(exponent, numbers.Integral)
+        and exponent < 0
+        and isinstance(input, Tensor)
+        and input._data.dtype.kind in "biu"
+    ):  # NumPy raises a ValueError here; PyTorch a RuntimeError
+        raise RuntimeError(
+            f"pow: integers to negative integer powers are not allowed ({input.dtype} tensor "
+            f"** {exponent}); convert the base with .float()"
+        )
     return _binary(Pow, "pow", input, exponent)
 
 

@@ -78,7 +78,10 @@ class IndexPut(Op):
 
 
 def _is_basic(index: tuple) -> bool:
-    return not any(isinstance(item, ndarray) for item in index)
+    for item in index:
+        if isinstance(item, ndarray):
+            return False
+    return True
 
 
 def _index_op(index: tuple):
@@ -115,7 +118,10 @@ def _normalize_index(index, op: str) -> tuple:
 def getitem(input: Tensor, index) -> Tensor:
     """``input[index]`` with ints, slices, None, Ellipsis, integer tensors/lists (repeated
     indices accumulate in the gradient) and boolean masks."""
-    normalized = _normalize_index(index, "index")
+    if type(index) in (int, slice) and input._data.ndim:  # x[i], x[a:b]: the common case
+        normalized = (index,)
+    else:
+        normalized = _normalize_index(index, "index")
     try:
         return _index_op(normalized).apply(input, index=normalized)
     except IndexError as error:

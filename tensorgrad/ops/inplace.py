@@ -52,8 +52,10 @@ def _inplace(self: Tensor, op: str, others: tuple, out_of_place, update_array) -
             f"{op}: in-place change of a view of a tensor that requires grad is not supported "
             f"(the base tensor's graph would not see it); use an out-of-place op"
         )
-    previous = Tensor(self._data, self._requires_grad, self.grad_fn, self._output_nr)
-    previous._version_counter = self._version_counter
+    # The op may save its input for backward (mul_ needs the old value for the other
+    # operand's gradient), so it gets a snapshot that the write below cannot change, as
+    # PyTorch saves the original self. Only recorded in-place ops pay for the copy.
+    previous = Tensor(self._data.copy(), self._requires_grad, self.grad_fn, self._output_nr)
     result = out_of_place(previous)
     if result.shape != self.shape:
         raise RuntimeError(
@@ -69,6 +71,9 @@ def _inplace(self: Tensor, op: str, others: tuple, out_of_place, update_array) -
         result = result.to(self.dtype)
     array_module(self._data).copyto(self._data, result._data)
     self._version_counter[0] += 1
+    if self._retains_grad and self.grad_fn is not None:
+        # .grad is the gradient of the newest version only (PyTorch's rule).
+        self.grad_fn._retained.pop(self._output_nr, None)
     self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
     self._requires_grad = result._requires_grad
     if self.grad_fn is not None and self._retains_grad:

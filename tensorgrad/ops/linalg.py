@@ -42,6 +42,9 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     (..., n, k) @ (..., k, m) → (..., n, m) with the batch dims broadcast.
     """
     a, b = promote("matmul", input, other)
+    a_shape, b_shape = a._data.shape, b._data.shape
+    if len(a_shape) == 2 and len(b_shape) == 2 and a_shape[1] == b_shape[0]:
+        return MatMul.apply(a, b)  # the common case, checks done
     if a.ndim == 0 or b.ndim == 0:
         raise _matmul_error(a, b, "both arguments need at least 1 dimension")
     inner_a = a.shape[-1]

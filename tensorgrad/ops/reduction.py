@@ -23,6 +23,7 @@ __all__ = [
 ]
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+_ALL_DIMS = [tuple(range(n)) for n in range(65)]  # dim=None, precomputed per rank
 
 
 def _kept_shape(shape: tuple, dims: tuple) -> tuple:
@@ -92,21 +93,27 @@ class Prod(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        # d/dx_i = Π_{j≠i} x_j. Written without dividing by x so zeros are exact: with no zero
-        # in the slice it is prod/x; with one zero, only that element gets the product of the
-        # others; with two or more, every element gets 0.
+        # d/dx_i = Π_{j≠i} x_j, never dividing by a zero: (product of the nonzero x_j, j≠i)
+        # times the product of the zeros elsewhere in the slice, which is 1 with none, 0 with
+        # two or more, and with exactly one, x_z itself (value 0, written as the sum of the zero
+        # entries so that its derivative is 1: second derivatives at zeros stay right).
         x, out = ctx.saved_tensors
         dims, keepdim, shape = ctx.dims, ctx.keepdim, x.shape
         zero = scalar_tensor(0, x._data.dtype, x)
+        one = scalar_tensor(1, x._data.dtype, x)
         is_zero = x == 0
-        nonzero = where(is_zero, scalar_tensor(1, x._data.dtype, x), x)
+        nonzero = where(is_zero, one, x)
         zeros_in_slice = expand_reduced(is_zero.sum(dims, keepdim=keepdim), shape, dims, keepdim)
-        product_of_nonzero = expand_reduced(nonzero.prod(dims, keepdim), shape, dims, keepdim)
-        others = where(
-            zeros_in_slice == 0,
-            product_of_nonzero / nonzero,
-            where((zeros_in_slice == 1) & is_zero, product_of_nonzero, zero),
+        zeros_elsewhere = zeros_in_slice - is_zero.long()
+        zero_entries = where(is_zero, x, zero)
+        zero_elsewhere = expand_reduced(zero_entries.sum(dims, keepdim), shape, dims, keepdim)
+        zero_factor = where(
+            zeros_elsewhere == 0,
+            one,
+            where(zeros_elsewhere == 1, zero_elsewhere - zero_entries, zero),
         )
+        product_of_nonzero = expand_reduced(nonzero.prod(dims, keepdim), shape, dims, keepdim)
+        others = product_of_nonzero / nonzero * zero_factor
         return expand_reduced(grad, shape, dims, keepdim) * others
 
 
@@ -199,17 +206,27 @@ def _reduced_shape(shape: tuple, dims: tuple, keepdim: bool) -> tuple:
     return tuple(s for i, s in enumerate(shape) if i not in dims)
 
 
-def _check_nonempty(input: Tensor, dims: tuple, op: str) -> None:
-    if input._data.size == 0 and (not dims or any(input.shape[d] == 0 for d in dims)):
-        raise IndexError(
-            f"{op}: cannot reduce over an empty dimension (input shape {input.shape}, "
-            f"dim {dims}); the operation has no identity"
+def _check_nonempty(input: Tensor, dims: tuple, op: str, full: bool) -> None:
+    """Max/min have no identity: PyTorch's RuntimeError for a full reduction of an empty
+    tensor, IndexError for an explicit dim of size 0."""
+    if input._data.size != 0:
+        return
+    if full:
+        raise RuntimeError(
+            f"{op}: cannot reduce an empty tensor (shape {input.shape}) without a dim; "
+            f"specify the reduction dim"
         )
+    for d in dims:  # (the builtin any() is shadowed by the op of that name here)
+        if input.shape[d] == 0:
+            raise IndexError(
+                f"{op}: cannot reduce over dim {d} of size 0 (input shape {input.shape}); "
+                f"the operation has no identity"
+            )
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims if None). Integer and bool inputs sum to int64."""
-    dims = normalize_dims(dim, input.ndim, "sum")
+    dims = _ALL_DIMS[input.ndim] if dim is None else normalize_dims(dim, input.ndim, "sum")
     np_dtype = None if dtype is None else to_numpy_dtype(dtype)
     if np_dtype is None and input._data.dtype.kind in "biu":
         np_dtype = to_numpy_dtype("int64")
@@ -241,14 +258,14 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over ``dim`` (all dims when empty); ties share the gradient evenly."""
     dims = normalize_dims(dim if dim != () else None, input.ndim, "amax")
-    _check_nonempty(input, dims, "amax")
+    _check_nonempty(input, dims, "amax", full=dim in ((), None))
     return Amax.apply(input, dims=dims, keepdim=keepdim, largest=True)
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over ``dim`` (all dims when empty); ties share the gradient evenly."""
     dims = normalize_dims(dim if dim != () else None, input.ndim, "amin")
-    _check_nonempty(input, dims, "amin")
+    _check_nonempty(input, dims, "amin", full=dim in ((), None))
     return Amax.apply(input, dims=dims, keepdim=keepdim, largest=False)
 
 
@@ -260,7 +277,7 @@ def _extreme(input: Tensor, dim, keepdim: bool, largest: bool, op: str):
 
         return (maximum if largest else minimum)(input, dim)
     axis = normalize_dim(dim, input.ndim, op)
-    _check_nonempty(input, (axis,) if input.ndim else (), op)
+    _check_nonempty(input, (axis,) if input.ndim else (), op, full=False)
     indices = (argmax if largest else argmin)(input, axis, keepdim=True)
     from .indexing import gather
 
@@ -292,7 +309,7 @@ def _arg_extreme(input: Tensor, dim, keepdim: bool, largest: bool, op: str) -> T
     axis = normalize_dim(dim, input.ndim, op)
     if input.ndim == 0:
         return Tensor(input._data.argmax()).long()
-    _check_nonempty(input, (axis,), op)
+    _check_nonempty(input, (axis,), op, full=False)
     return Tensor(xp_function(axis=axis, keepdims=keepdim)).long()
 
 

@@ -135,6 +135,8 @@ def _shape_argument(shape) -> tuple:
     """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` like PyTorch."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
+    if all(type(s) is int for s in shape):
+        return tuple(shape)
     return tuple(int(s) for s in shape)
 
 
@@ -142,6 +144,8 @@ def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (one dim may be -1)."""
     shape = _shape_argument(shape)
     if shape == input.shape:
+        return Reshape.apply(input, shape=shape)
+    if -1 not in shape and math.prod(shape) == input._data.size:
         return Reshape.apply(input, shape=shape)
     known = math.prod(s for s in shape if s != -1)
     inferred = shape.count(-1)

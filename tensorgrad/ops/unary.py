@@ -158,12 +158,14 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """y = 1 / (1 + e^-x), computed as exp(-log(1 + e^-x)) so that no input overflows."""
+    """y = 1 / (1 + e^-x), from e^-|x| so that nothing overflows and tiny outputs stay exact."""
 
     @staticmethod
     def forward(ctx, x):
         xp = ctx.xp
-        y = xp.exp(-xp.logaddexp(0, -x)).astype(x.dtype, copy=False)
+        decay = xp.exp(-xp.abs(x))  # in (0, 1]: never overflows
+        upper = 1 / (1 + decay)  # σ(|x|)
+        y = xp.where(x >= 0, upper, decay * upper)  # σ(-|x|) = e^-|x| σ(|x|)
         ctx.save_for_backward(y)
         return y
 
@@ -179,7 +181,9 @@ class Relu(Op):
     @staticmethod
     def forward(ctx, x):
         y = ctx.xp.maximum(x, 0)
-        ctx.save_for_backward(y > 0)
+        if ctx.needs_input_grad[0]:
+            # Saved in x's dtype: multiplying by a bool mask would promote at every step.
+            ctx.save_for_backward((y > 0).astype(x.dtype))
         return y
 
     @staticmethod
@@ -194,12 +198,13 @@ class Clamp(Op):
     @staticmethod
     def forward(ctx, x, low, high):
         xp = ctx.xp
-        inside = xp.ones(x.shape, dtype=bool)
-        if low is not None:
-            inside &= x >= low
-        if high is not None:
-            inside &= x <= high
-        ctx.save_for_backward(inside)
+        if ctx.needs_input_grad[0]:
+            inside = xp.ones(x.shape, dtype=bool)
+            if low is not None:
+                inside &= x >= low
+            if high is not None:
+                inside &= x <= high
+            ctx.save_for_backward(inside.astype(x.dtype))
         return xp.clip(x, low, high).astype(x.dtype, copy=False)
 
     @staticmethod

@@ -1,0 +1,285 @@
+"""``Optimizer``: the base class that holds parameter groups and per-parameter state.
+
+Subclasses write one method, ``_update(param, grad, state, group)``, that changes the
+parameter's ndarray in place from its gradient's ndarray. The base class's ``step`` runs it for
+every parameter that has a gradient and bumps the parameter's version counter, so a backward
+that saved the old value raises instead of silently using the new one. Nothing here records a
+graph or allocates a Tensor per parameter per step: updates are plain NumPy on the arrays.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from itertools import chain
+from typing import Any
+
+import tensorgrad
+from tensorgrad import Tensor
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    """Marks a default that every parameter group must give (PyTorch's ``required``)."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def check_non_negative(name: str, value: float) -> None:
+    """Raise PyTorch's ``ValueError("Invalid <name>: <value>")`` for a negative hyperparameter."""
+    if not value >= 0.0:
+        raise ValueError(f"Invalid {name}: {value}")
+
+
+def new_step_counter() -> Tensor:
+    """A 0-d step counter; float like PyTorch's, so state dicts have the same layout."""
+    dtype = tensorgrad.float64 if tensorgrad.get_default_dtype() == tensorgrad.float64 else None
+    return tensorgrad.tensor(0.0, dtype=dtype or tensorgrad.float32)
+
+
+def lerp_(start, end, weight: float) -> None:
+    """start += weight * (end - start), in place, with PyTorch's two-sided formula.
+
+    PyTorch computes ``end - (end - start) * (1 - weight)`` when ``weight >= 0.5``; doing the
+    same keeps the optimizer states equal to the last bit, not just to rounding.
+    """
+    difference = end - start
+    if weight < 0.5:
+        difference *= weight
+        start += difference
+    else:
+        difference *= 1.0 - weight
+        start[...] = end
+        start -= difference
+
+
+class Optimizer:
+    """Base class of all optimizers (PyTorch's ``torch.optim.Optimizer``).
+
+    Args:
+        params: an iterable of Tensors, of ``(name, Tensor)`` pairs, or of dicts
+            (parameter groups: ``{"params": [...], "lr": 0.1, ...}``).
+        defaults: the hyperparameters a group takes when it does not set them.
+
+    Attributes:
+        param_groups: a list of dicts, each with ``"params"`` (a list of Tensors) and the
+            group's hyperparameters.
+        state: a dict from parameter to that parameter's state (a dict of Tensors).
+    """
+
+    def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{type(self).__name__}: params argument given to the optimizer should be an "
+                f"iterable of Tensors or dicts, but got a Tensor of shape {params.shape}"
+            )
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for param_group in param_groups:
+            self.add_param_group(param_group)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for index, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {index}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        lines.append(")")
+        return "\n".join(lines)
+
+    # ----------------------------------------------------------------- parameter groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters (a dict with ``"params"``) with its own hyperparameters."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}: param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(
+                f"{name}: optimizer parameters need to be organized in ordered collections, "
+                f"but the ordering of tensors in sets changes between runs; use a list instead"
+            )
+        params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names:
+            if len(names) != len(params):
+                raise ValueError(
+                    f"{name}: all optimizer params should be with/without names. "
+                    f"Some param names are missing"
+                )
+            param_group["param_names"] = names
+        param_group["params"] = params
+
+        for index, param in enumerate(params):
+            if not isinstance(param, Tensor):
+                raise TypeError(
+                    f"{name}: optimizer can only optimize Tensors, but parameter {index} is "
+                    f"{type(param).__name__}"
+                )
+            if not (param.is_leaf or param.retains_grad):
+                raise ValueError(
+                    f"{name}: can't optimize a non-leaf Tensor (parameter {index}, shape "
+                    f"{param.shape}, made by {param.grad_fn.name()})"
+                )
+        for key, default in self.defaults.items():
+            if default is required and key not in param_group:
+                raise ValueError(
+                    f"{name}: parameter group didn't specify a value of required optimization "
+                    f"parameter {key}"
+                )
+            param_group.setdefault(key, default)
+
+        ids = [id(p) for p in params]
+        if len(ids) != len(set(ids)):
+            warnings.warn(
+                f"{name}: optimizer contains a parameter group with duplicate parameters; "
+                f"each step will update them more than once",
+                stacklevel=3,
+            )
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        for group in self.param_groups:
+            if ("param_names" in param_group) != ("param_names" in group):
+                kind = "with names" if "param_names" in param_group else "without names"
+                raise ValueError(
+                    f"{name}: all optimizer param groups should be with/without names. "
+                    f"cannot add param group {kind} to the optimizer"
+                )
+        if not seen.isdisjoint(ids):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    # ----------------------------------------------------------------- the update
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's ``.grad``: to None (default) or to zeros in place."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                grad = param._grad
+                if grad is None:
+                    continue
+                if set_to_none:
+                    param._grad = None
+                    continue
+                grad.grad_fn = None
+                grad._requires_grad = False
+                if grad._data.flags.writeable:
+                    grad._data[...] = 0
+                else:
+                    grad._data = grad._data * 0
+                grad._version_counter[0] += 1
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given.
+
+        ``closure`` re-evaluates the model and returns the loss (it runs with grad enabled).
+        """
+        loss = None
+        if closure is not None:
+            with tensorgrad.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param._grad is None:
+                    continue
+                self._update(param._data, param._grad._data, self.state[param], group)
+                param._version_counter[0] += 1
+        return loss
+
+    def _update(self, param, grad, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Change ``param`` (an ndarray) in place from ``grad``; subclasses implement it."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+
+    # ----------------------------------------------------------------- state dicts
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state, with parameters replaced by their index (PyTorch's layout).
+
+        ``{"state": {index: {"step": Tensor, ...}}, "param_groups": [{..., "params": [0, 1]}]}``
+        where indices count parameters across groups in order. State Tensors are shared, not
+        copied (as in PyTorch).
+        """
+        indices: dict[int, int] = {}
+        param_groups = []
+        for group in self.param_groups:
+            packed = {key: value for key, value in group.items() if key != "params"}
+            for param in group["params"]:
+                indices.setdefault(id(param), len(indices))
+            packed["params"] = [indices[id(param)] for param in group["params"]]
+            param_groups.append(packed)
+        state = {
+            indices[id(param)]: dict(value)
+            for param, value in self.state.items()
+            if value and id(param) in indices
+        }
+        return {"state": state, "param_groups": param_groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state from :meth:`state_dict` (same groups, same parameter counts).
+
+        State Tensors are copied and cast to their parameter's dtype (except ``step``).
+        """
+        name = type(self).__name__
+        groups = self.param_groups
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: loaded state dict has a different number of "
+                f"parameter groups ({len(saved_groups)}) than the optimizer ({len(groups)})"
+            )
+        for index, (group, saved) in enumerate(zip(groups, saved_groups, strict=True)):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: loaded state dict contains a parameter group "
+                    f"that doesn't match the size of optimizer's group (group {index}: "
+                    f"{len(saved['params'])} saved, {len(group['params'])} in the optimizer)"
+                )
+        params_by_index = dict(
+            zip(
+                chain.from_iterable(g["params"] for g in saved_groups),
+                chain.from_iterable(g["params"] for g in groups),
+                strict=True,
+            )
+        )
+        state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        for index, value in state_dict["state"].items():
+            param = params_by_index.get(index)
+            if param is None:
+                state[index] = value
+                continue
+            state[param] = {
+                key: _copy_state_value(name, index, key, item, param) for key, item in value.items()
+            }
+        for group, saved in zip(groups, saved_groups, strict=True):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+        self.state = state
+        self.param_groups = saved_groups
+
+
+def _copy_state_value(optimizer: str, index, key: str, value, param: Tensor):
+    """A private copy of one saved state entry, checked against its parameter."""
+    if not isinstance(value, Tensor):
+        return copy.deepcopy(value)
+    if key == "step":
+        return tensorgrad.tensor(value._data.copy())
+    if value.shape != param.shape:
+        raise ValueError(
+            f"{optimizer}.load_state_dict: state {key!r} of parameter {index} has shape "
+            f"{value.shape} but the parameter has shape {param.shape}"
+        )
+    array = value._data.astype(param._data.dtype) if param.is_floating_point() else value._data
+    return Tensor(array.copy() if array is value._data else array)

@@ -1,0 +1,78 @@
+"""``default_collate``: merge a list of samples into a batch, with PyTorch's rules.
+
+==========================  =================================================================
+each sample is              the batch is
+==========================  =================================================================
+Tensor of shape S           Tensor of shape (B, *S) (stacked; recorded if any requires grad)
+ndarray of shape S          Tensor of shape (B, *S), same dtype
+NumPy scalar                1-d Tensor of its dtype
+Python float / int / bool   1-d float64 / int64 / bool Tensor (PyTorch's dtypes, not the default)
+str or bytes                the strings as given (not a Tensor)
+dict (or Mapping)           the same mapping type of the collated values per key
+namedtuple                  the same namedtuple of collated fields
+tuple / list                a list of the collated positions (all samples the same length)
+==========================  =================================================================
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ...creation import tensor
+from ...ops.shape import stack
+from ...tensor import Tensor
+
+__all__ = ["default_collate"]
+
+_UNSUPPORTED = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+)
+
+
+def _stack_arrays(arrays: list) -> Tensor:
+    shape = arrays[0].shape
+    for index, array in enumerate(arrays):
+        if array.shape != shape:
+            raise RuntimeError(
+                f"default_collate: stack expects each tensor to be equal size, but got "
+                f"{shape} at entry 0 and {array.shape} at entry {index}"
+            )
+    return Tensor(np.stack(arrays))
+
+
+def default_collate(batch: list) -> Any:
+    """Merge a list of samples into one batch (see the module's table for the rules)."""
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        if any(t._requires_grad for t in batch if isinstance(t, Tensor)):
+            return stack(batch)
+        return _stack_arrays([t._data for t in batch])
+    if isinstance(elem, (np.ndarray, np.generic)):
+        if elem.dtype.kind in "USOV":
+            raise TypeError(_UNSUPPORTED.format(elem.dtype))
+        return _stack_arrays([np.asarray(x) for x in batch])
+    if isinstance(elem, float):
+        return tensor(batch, dtype=np.float64)
+    if isinstance(elem, numbers.Integral):  # bool is an Integral: a batch of bools stays bool
+        return tensor(batch)
+    if isinstance(elem, (str, bytes)):
+        return batch
+    if isinstance(elem, Mapping):
+        collated = {key: default_collate([sample[key] for sample in batch]) for key in elem}
+        try:
+            return type(elem)(collated)  # keep OrderedDict & co., as PyTorch does
+        except TypeError:
+            return collated
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):
+        return type(elem)(*(default_collate(field) for field in zip(*batch, strict=True)))
+    if isinstance(elem, Sequence):
+        if any(len(sample) != len(elem) for sample in batch):
+            raise RuntimeError(
+                "default_collate: each element in list of batch should be of equal size"
+            )
+        return [default_collate(position) for position in zip(*batch, strict=True)]
+    raise TypeError(_UNSUPPORTED.format(type(elem)))
