@@ -49,7 +49,7 @@ def main(argv=None) -> None:
     model = nn.Sequential(
         nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1)
     )
-    optimizer = tg.optim.SGD(model.parameters(), lr=0.5)
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
     loss_fn = nn.MSELoss()
     args.out.mkdir(parents=True, exist_ok=True)
     for step in range(steps):

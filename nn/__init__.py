@@ -10,3 +10,70 @@ if __name__ != "tensorgrad.nn":
         "the nn/ folder is the package tensorgrad.nn: import it as `import tensorgrad.nn` "
         "(or `from tensorgrad import nn`), not as a top-level `nn`"
     )
+
+from tensorgrad.nn import functional, init, utils
+from tensorgrad.nn.activation import (
+    ELU,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from tensorgrad.nn.container import ModuleDict, ModuleList, Sequential
+from tensorgrad.nn.dropout import Dropout
+from tensorgrad.nn.linear import Flatten, Identity, Linear
+from tensorgrad.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+from tensorgrad.nn.module import Module
+from tensorgrad.nn.normalization import BatchNorm1d, LayerNorm
+from tensorgrad.nn.parameter import Parameter
+from tensorgrad.nn.sparse import Embedding
+
+__all__ = [
+    "Module",
+    "Parameter",
+    "Sequential",
+    "ModuleList",
+    "ModuleDict",
+    "Linear",
+    "Identity",
+    "Flatten",
+    "Dropout",
+    "Embedding",
+    "LayerNorm",
+    "BatchNorm1d",
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "GELU",
+    "SiLU",
+    "Sigmoid",
+    "Tanh",
+    "Softplus",
+    "Softmax",
+    "LogSoftmax",
+    "MSELoss",
+    "L1Loss",
+    "SmoothL1Loss",
+    "HuberLoss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "functional",
+    "init",
+    "utils",
+]

@@ -60,6 +60,7 @@ from .dtypes import (
 from .ops import *  # noqa: F403
 from .ops.shape import T, mT, t  # noqa: F401
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .serialization import load, save
 from .tensor import Tensor
 
 __version__ = "0.1.0"
@@ -73,3 +74,7 @@ def is_tensor(obj) -> bool:
 def numel(input: Tensor) -> int:
     """The number of elements of ``input``."""
     return input.numel()
+
+# Last, because nn builds on everything above (PyTorch-style access as tensorgrad.nn).
+from . import nn  # noqa: E402
+from . import optim  # noqa: E402

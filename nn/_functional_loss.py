@@ -1,0 +1,339 @@
+"""The loss functions of ``tensorgrad.nn.functional`` (PyTorch's formulas and reductions).
+
+Every loss takes ``reduction='mean' | 'sum' | 'none'`` and PyTorch's legacy ``size_average``
+and ``reduce`` flags. Weighted means follow PyTorch: ``nll_loss``/``cross_entropy`` with
+class indices divide by the summed weight of the non-ignored targets; ``mse_loss`` and
+``l1_loss`` with an elementwise ``weight`` divide by ``weight.sum()``, while ``huber_loss``
+takes the plain mean of the weighted losses.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy
+
+import tensorgrad
+from tensorgrad import Tensor
+from tensorgrad.nn._fused import SoftmaxCrossEntropy, Softplus
+
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "nll_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduction(name: str, reduction: str, size_average=None, reduce=None) -> str:
+    """The reduction, translating PyTorch's deprecated ``size_average``/``reduce`` flags."""
+    if size_average is not None or reduce is not None:
+        warnings.warn(
+            f"{name}: size_average and reduce are deprecated, use reduction= instead",
+            stacklevel=3,
+        )
+        if reduce is False:
+            return "none"
+        return "sum" if size_average is False else "mean"
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: {reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss: Tensor, reduction: str, weight: Tensor | None = None) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / weight.sum() if weight is not None else loss.mean()
+
+
+def _as_tensor(value, like: Tensor) -> Tensor:
+    return value if isinstance(value, Tensor) else tensorgrad.tensor(value, dtype=like.dtype)
+
+
+def _check_regression(name: str, input: Tensor, target: Tensor, weight: Tensor | None) -> None:
+    """PyTorch warns (and broadcasts) when the shapes differ; shapes that do not broadcast
+    are an error naming the loss."""
+    if not input.is_floating_point():
+        raise RuntimeError(f"{name}: input must be a floating-point tensor, got {input.dtype}")
+    if tuple(target.shape) != tuple(input.shape):
+        try:
+            numpy.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+        except ValueError:
+            raise RuntimeError(
+                f"{name}: target of shape {tuple(target.shape)} does not broadcast with input "
+                f"of shape {tuple(input.shape)}"
+            ) from None
+        warnings.warn(
+            f"{name}: using a target size {tuple(target.shape)} that is different to the "
+            f"input size {tuple(input.shape)}; this will likely lead to incorrect results "
+            f"due to broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(
+            f"{name}: weight of shape {tuple(weight.shape)} and input of shape "
+            f"{tuple(input.shape)} must have the same size"
+        )
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Squared error (input - target)², reduced."""
+    reduction = _reduction("mse_loss", reduction, size_average, reduce)
+    target = _as_tensor(target, input)
+    _check_regression("mse_loss", input, target, weight)
+    difference = input - target
+    loss = difference * difference
+    return _reduce(loss if weight is None else loss * weight, reduction, weight)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Absolute error |input - target|, reduced."""
+    reduction = _reduction("l1_loss", reduction, size_average, reduce)
+    target = _as_tensor(target, input)
+    _check_regression("l1_loss", input, target, weight)
+    loss = (input - target).abs()
+    return _reduce(loss if weight is None else loss * weight, reduction, weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5·d²/beta where d = |input - target| < beta, else d - 0.5·beta (beta=0: L1)."""
+    reduction = _reduction("smooth_l1_loss", reduction, size_average, reduce)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    target = _as_tensor(target, input)
+    _check_regression("smooth_l1_loss", input, target, None)
+    distance = (input - target).abs()
+    if beta == 0:
+        return _reduce(distance, reduction)
+    loss = tensorgrad.where(
+        distance < beta, (0.5 / beta) * distance * distance, distance - 0.5 * beta
+    )
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5·d² where d = |input - target| < delta, else delta·(d - 0.5·delta)."""
+    reduction = _reduction("huber_loss", reduction)
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
+    target = _as_tensor(target, input)
+    _check_regression("huber_loss", input, target, weight)
+    distance = (input - target).abs()
+    loss = tensorgrad.where(
+        distance < delta, 0.5 * distance * distance, delta * (distance - 0.5 * delta)
+    )
+    # PyTorch's weighted huber mean is the plain mean of the weighted losses (unlike MSE/L1).
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _check_binary(name: str, input: Tensor, target: Tensor) -> None:
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"{name}: target size {tuple(target.shape)} must be the same as input size "
+            f"{tuple(input.shape)}"
+        )
+    if not input.is_floating_point():
+        raise RuntimeError(f"{name}: input must be a floating-point tensor, got {input.dtype}")
+
+
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean"
+):
+    """-w·(y·log x + (1-y)·log(1-x)) for probabilities x in [0, 1]; each log is clamped at
+    -100 as in PyTorch, so x = 0 or 1 gives a finite loss."""
+    reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
+    target = _as_tensor(target, input)
+    _check_binary("binary_cross_entropy", input, target)
+    if input.numel() and (input.min().item() < 0 or input.max().item() > 1):
+        raise RuntimeError(
+            "binary_cross_entropy: all elements of input should be between 0 "
+            f"and 1 (got values in [{input.min().item()}, {input.max().item()}])"
+        )
+    log_p = input.log().clamp(min=-100)
+    log_not_p = (1 - input).log().clamp(min=-100)
+    loss = -(target * log_p + (1 - target) * log_not_p)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+    pos_weight=None,
+):
+    """Binary cross-entropy of sigmoid(input), computed stably from the logits:
+    (1-y)·x + (1 + (pos_weight-1)·y)·softplus(-x), times ``weight``.
+
+    ``pos_weight`` (broadcast along the last dim, e.g. one value per class) scales the
+    positive term.
+    """
+    reduction = _reduction("binary_cross_entropy_with_logits", reduction, size_average, reduce)
+    target = _as_tensor(target, input)
+    _check_binary("binary_cross_entropy_with_logits", input, target)
+    log_sigmoid_negative = Softplus.apply(-input)  # -log(sigmoid(x)) = softplus(-x)
+    if pos_weight is not None:
+        log_sigmoid_negative = (1 + (pos_weight - 1) * target) * log_sigmoid_negative
+    loss = (1 - target) * input + log_sigmoid_negative
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _flatten_classes(input: Tensor) -> Tensor:
+    """(C,) → (1, C); (N, C) as is; (N, C, d1, …) → (N·d1·…, C)."""
+    if input.dim() == 1:
+        return input.reshape(1, -1)
+    if input.dim() == 2:
+        return input
+    return input.movedim(1, -1).reshape(-1, input.shape[1])
+
+
+def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
+    """The (M, C) class-weight matrix q of class-index targets, and its mean's denominator.
+
+    Row i is (1-ε)·w[t_i]·onehot(t_i) + (ε/C)·w, or zeros where t_i == ignore_index.
+    """
+    classes = input.shape[0] if input.dim() == 1 else input.shape[1]
+    expected = () if input.dim() == 1 else (input.shape[0],) + tuple(input.shape[2:])
+    if target.is_floating_point() or target.dtype == tensorgrad.bool:
+        raise RuntimeError(
+            f"{name}: expected target dtype to be an integer type (class indices) or target "
+            f"of the input's shape {tuple(input.shape)} (probabilities), got {target.dtype} "
+            f"target of shape {tuple(target.shape)}"
+        )
+    if tuple(target.shape) != expected:
+        error = (
+            ValueError
+            if target.dim() and expected and target.shape[0] != expected[0]
+            else (RuntimeError)
+        )
+        raise error(
+            f"{name}: expected target of shape {expected} for input of shape "
+            f"{tuple(input.shape)}, got target of shape {tuple(target.shape)}"
+        )
+    indices = target._data.reshape(-1)
+    valid = indices != ignore_index
+    out_of_range = valid & ((indices < 0) | (indices >= classes))
+    if out_of_range.any():
+        raise IndexError(
+            f"{name}: target {int(indices[out_of_range][0])} is out of bounds for "
+            f"{classes} classes (input of shape {tuple(input.shape)})"
+        )
+    dtype = input._data.dtype
+    rows = numpy.arange(indices.size)
+    q = numpy.zeros((indices.size, classes), dtype=dtype)
+    if weight is None and label_smoothing == 0 and valid.all():  # the common, fast case
+        q[rows, indices] = 1
+        return q, indices.size
+    class_weight = numpy.ones(classes, dtype) if weight is None else weight._data.astype(dtype)
+    safe = numpy.where(valid, indices, 0)
+    target_weight = class_weight[safe] * valid
+    q[rows, safe] = (1 - label_smoothing) * target_weight
+    if label_smoothing:
+        q += (label_smoothing / classes) * class_weight * valid[:, None]
+    return q, target_weight.sum()
+
+
+def _finish(losses_or_total: Tensor, reduction: str, input: Tensor) -> Tensor:
+    if reduction != "none":
+        return losses_or_total
+    shape = () if input.dim() == 1 else (input.shape[0],) + tuple(input.shape[2:])
+    return losses_or_total.reshape(shape)
+
+
+def _scale(reduction: str, denominator) -> float | None:
+    if reduction == "none":
+        return None
+    if reduction == "sum":
+        return 1.0
+    return 1.0 / float(denominator) if denominator else 0.0
+
+
+def _nan_if_nothing_counted(total: Tensor, reduction: str, denominator) -> Tensor:
+    """A mean over no (non-ignored) target is 0/0: NaN, with a zero gradient, as in PyTorch."""
+    if reduction == "mean" and not denominator:
+        return total + float("nan")
+    return total
+
+
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
+    """Cross-entropy between the softmax of the logits ``input`` and ``target``.
+
+    input: (C,), (N, C) or (N, C, d1, …). target: class indices of shape (), (N,) or
+    (N, d1, …) (``ignore_index`` skipped), or class probabilities of the input's shape.
+    ``weight`` (C,) rescales each class; ``label_smoothing`` mixes the target with the
+    uniform distribution. Computed by one fused node whose gradient is softmax - target.
+    """
+    name = "cross_entropy"
+    reduction = _reduction(name, reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(
+            f"{name}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
+        )
+    if not input.is_floating_point() or input.dim() == 0:
+        raise RuntimeError(
+            f"{name}: input must be floating-point logits with a class dim, got "
+            f"{input.dtype} of shape {tuple(input.shape)}"
+        )
+    logits = _flatten_classes(input)
+    if tuple(target.shape) == tuple(input.shape) and target.is_floating_point():
+        classes = logits.shape[1]
+        q = (
+            target
+            if label_smoothing == 0
+            else target * (1 - label_smoothing) + (label_smoothing / classes)
+        )
+        if weight is not None:
+            q = q * weight.reshape((-1,) + (1,) * (input.dim() - 2))
+        scale = _scale(reduction, logits.shape[0])
+        total = SoftmaxCrossEntropy.apply(logits, _flatten_classes(q), scale=scale)
+    else:
+        q, denominator = _index_weights(name, input, target, weight, ignore_index, label_smoothing)
+        scale = _scale(reduction, denominator)
+        total = SoftmaxCrossEntropy.apply(logits, tensorgrad.from_numpy(q), scale=scale)
+        total = _nan_if_nothing_counted(total, reduction, denominator)
+    return _finish(total, reduction, input)
+
+
+def nll_loss(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+):
+    """Negative log-likelihood: -weight[t]·input[t] per sample, for log-probabilities
+    ``input`` (C,), (N, C) or (N, C, d1, …) and class indices ``target``."""
+    name = "nll_loss"
+    reduction = _reduction(name, reduction, size_average, reduce)
+    if not input.is_floating_point() or input.dim() == 0:
+        raise RuntimeError(
+            f"{name}: input must be floating-point log-probabilities with a "
+            f"class dim, got {input.dtype} of shape {tuple(input.shape)}"
+        )
+    q, denominator = _index_weights(name, input, target, weight, ignore_index, 0.0)
+    losses = -(_flatten_classes(input) * tensorgrad.from_numpy(q)).sum(1)
+    if reduction == "none":
+        return _finish(losses, reduction, input)
+    total = losses.sum() * _scale(reduction, denominator)
+    return _nan_if_nothing_counted(total, reduction, denominator)

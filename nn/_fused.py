@@ -1,0 +1,115 @@
+"""The few primitives ``tensorgrad.nn`` adds to the core: each is one graph node where the
+composite would be several, or where the composite's gradient is wrong at a point.
+
+Backward formulas are written with Tensor operations, so every one of them can be
+differentiated again (double backward works).
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorgrad
+from tensorgrad.autograd.function import Op
+
+__all__ = ["LinearFunction", "Erf", "Softplus", "SoftmaxCrossEntropy"]
+
+
+class LinearFunction(Op):
+    """y = x Wᵀ (+ b): one node instead of transpose, matmul and add (the hot path of an MLP).
+
+    x: (*, in), W: (out, in), b: (out,) → y: (*, out).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, *bias):
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, weight)
+        y = x @ weight.T
+        if bias:
+            y += bias[0]
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):  # dx = grad W, dW = gradᵀ x, db = Σ grad over the batch dims
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_x = grad @ weight if needs[0] else None
+        if grad.dim() != 2:  # fold the batch dims (a 2-D batch, the usual case, needs nothing)
+            grad = grad.reshape(-1, weight.shape[0])
+            x = x.reshape(-1, weight.shape[1]) if x is not None else None
+        grad_weight = grad.mT @ x if needs[1] else None
+        grad_bias = grad.sum(0) if len(needs) == 3 and needs[2] else None
+        return (grad_x, grad_weight, grad_bias)[: len(needs)]  # no bias input, no bias grad
+
+
+def _erf_array(xp, x):
+    """erf elementwise: SciPy's vectorised erf when installed, else ``math.erf`` per element."""
+    try:
+        from scipy.special import erf
+    except ImportError:
+        return xp.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
+    return erf(x)
+
+
+class Erf(Op):
+    """y = erf x = 2/√π ∫₀ˣ e^(-t²) dt (for the exact GELU)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _erf_array(ctx.xp, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = 2/√π e^(-x²)
+        (x,) = ctx.saved_tensors
+        return grad * (2.0 / math.sqrt(math.pi)) * (-(x * x)).exp()
+
+
+class Softplus(Op):
+    """y = log(1 + eˣ), computed as logaddexp(0, x): never overflows, and its gradient
+    sigmoid(x) is exact everywhere (the stable composite ``relu(x) + log1p(e^-|x|)`` gets 0
+    instead of ½ at x = 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.logaddexp(0, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):  # dy/dx = sigmoid(x)
+        (x,) = ctx.saved_tensors
+        return grad * x.sigmoid()
+
+
+class SoftmaxCrossEntropy(Op):
+    """Cross-entropy of logits against per-class weights, fused: one node, stable, and the
+    gradient is the classic ``softmax·Σq - q`` instead of a chain through log_softmax.
+
+    logits, q: (M, C) → loss_i = -Σ_c q_ic · log_softmax(logits)_ic, shape (M,); with
+    ``scale`` set, the scalar ``scale · Σ_i loss_i`` instead (the mean/sum reductions).
+    For class-index targets q is the (smoothed, weighted, masked) one-hot matrix; for
+    probability targets it is the target itself and receives a gradient too.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, q, scale):
+        xp = ctx.xp
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        ctx.scale = scale
+        ctx.save_for_backward(logits, q, log_probs)
+        losses = -(q * log_probs).sum(axis=1)
+        if scale is None:
+            return losses
+        return xp.asarray(losses.sum() * scale, dtype=logits.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):  # d/dlogits = softmax·Σ_c q - q, d/dq = -log_softmax
+        logits, q, log_probs = ctx.saved_tensors
+        if tensorgrad.is_grad_enabled():  # create_graph: rebuild log_softmax differentiably
+            log_probs = logits - logits.logsumexp(1, keepdim=True)
+        grad = grad * ctx.scale if ctx.scale is not None else grad.unsqueeze(1)
+        needs = ctx.needs_input_grad
+        grad_logits = grad * (log_probs.exp() * q.sum(1, keepdim=True) - q) if needs[0] else None
+        grad_q = -grad * log_probs if needs[1] else None
+        return grad_logits, grad_q

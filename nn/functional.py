@@ -1,0 +1,373 @@
+"""``tensorgrad.nn.functional``: the stateless forms of the layers, activations and losses.
+
+Composites of the core's ops unless noted; the losses live in ``_functional_loss.py`` and
+are re-exported here, so ``F.cross_entropy`` works as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import tensorgrad
+from tensorgrad import Tensor
+from tensorgrad.nn._functional_loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from tensorgrad.nn._fused import Erf, LinearFunction, Softplus
+
+__all__ = [
+    "linear",
+    "relu",
+    "relu_",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "logsigmoid",
+    "softmax",
+    "log_softmax",
+    "dropout",
+    "embedding",
+    "one_hot",
+    "layer_norm",
+    "batch_norm",
+    "normalize",
+    "pad",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "nll_loss",
+]
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias`` as one graph node.
+
+    input: (*, in_features), weight: (out_features, in_features), bias: (out_features,)
+    → (*, out_features). All three must share one floating dtype (as in PyTorch).
+    """
+    if weight.dim() != 2 or input.dim() < 1 or input.shape[-1] != weight.shape[1]:
+        raise RuntimeError(
+            f"linear: input of shape {tuple(input.shape)} and weight of shape "
+            f"{tuple(weight.shape)} cannot be multiplied (the input's last dim must equal "
+            f"weight.shape[1])"
+        )
+    tensors = (input, weight) if bias is None else (input, weight, bias)
+    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+        raise RuntimeError(
+            f"linear: bias of shape {tuple(bias.shape)} does not match weight of shape "
+            f"{tuple(weight.shape)} (expected ({weight.shape[0]},))"
+        )
+    if len({t.dtype for t in tensors}) != 1 or not weight.is_floating_point():
+        raise RuntimeError(
+            "linear: input, weight and bias must have the same floating dtype, got "
+            + ", ".join(str(t.dtype) for t in tensors)
+        )
+    return LinearFunction.apply(*tensors)
+
+
+def _apply(function, input: Tensor, inplace: bool) -> Tensor:
+    """``function(input)``, written into ``input`` when ``inplace`` (PyTorch's in-place
+    activations). The function then sees a clone, so that what its backward saved is not the
+    memory being overwritten."""
+    if not inplace:
+        return function(input)
+    return input.copy_(function(input.clone()))
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(input, 0); the gradient at 0 is 0."""
+    return _apply(tensorgrad.relu, input, inplace)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place :func:`relu`."""
+    return relu(input, inplace=True)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """input where input > 0, else negative_slope·input."""
+    return _apply(lambda x: tensorgrad.where(x > 0, x, x * negative_slope), input, inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """input where input > 0, else alpha·(e^input - 1)."""
+    # expm1 sees only the non-positive part, so a large input cannot overflow into a NaN grad.
+    return _apply(
+        lambda x: tensorgrad.where(x > 0, x, alpha * x.clamp(max=0).expm1()), input, inplace
+    )
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x) (``approximate='none'``, via erf) or its tanh approximation (``'tanh'``)."""
+    if approximate == "none":
+        return 0.5 * input * (1 + Erf.apply(input * (1 / math.sqrt(2))))
+    if approximate == "tanh":
+        inner = math.sqrt(2 / math.pi) * (input + 0.044715 * input * input * input)
+        return 0.5 * input * (1 + inner.tanh())
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x·sigmoid(x) (also called swish)."""
+    return _apply(lambda x: x * x.sigmoid(), input, inplace)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + e^-input), stable for any input."""
+    return tensorgrad.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """The hyperbolic tangent."""
+    return tensorgrad.tanh(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(beta·x)) / beta, and x itself where beta·x > threshold (PyTorch's rule)."""
+    scaled = input * beta if beta != 1 else input
+    smooth = Softplus.apply(scaled)
+    if beta != 1:
+        smooth = smooth / beta
+    return tensorgrad.where(scaled > threshold, input, smooth)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), stable for any input."""
+    return -Softplus.apply(-input)
+
+
+def _softmax_dim(input: Tensor, dim: int | None, op: str) -> int:
+    if dim is None:
+        warnings.warn(
+            f"Implicit dimension choice for {op} has been deprecated. Change the call to "
+            f"include dim=X as an argument.",
+            stacklevel=3,
+        )
+        return 0 if input.dim() in (0, 1, 3) else 1
+    return dim
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """e^x / Σ e^x along ``dim``, computed as exp(x - logsumexp(x)) (no overflow)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    dim = _softmax_dim(input, dim, "softmax")
+    return (input - input.logsumexp(dim, keepdim=True)).exp()
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """x - logsumexp(x) along ``dim``: the log of :func:`softmax`, without underflow."""
+    if dtype is not None:
+        input = input.to(dtype)
+    dim = _softmax_dim(input, dim, "log_softmax")
+    return input - input.logsumexp(dim, keepdim=True)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (training only).
+
+    Uses the global random generator (``tensorgrad.manual_seed``).
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    keep = tensorgrad.rand(input.shape, dtype=input.dtype) >= p
+    mask = keep.to(input.dtype) * (1.0 / (1.0 - p)) if p < 1.0 else keep.to(input.dtype)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, dim) at the integer ``input`` (*) → (*, dim).
+
+    The row at ``padding_idx`` receives no gradient. With ``max_norm``, the looked-up rows
+    whose ``norm_type``-norm exceeds it are rescaled in place first (PyTorch's behaviour).
+    """
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if not isinstance(input, Tensor) or input.dtype not in (tensorgrad.int64, tensorgrad.int32):
+        kind = input.dtype if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError(f"embedding: indices must be an int64 or int32 tensor, got {kind}")
+    rows = weight.shape[0]
+    if input.numel() and (input.min().item() < 0 or input.max().item() >= rows):
+        raise IndexError(
+            f"embedding: index out of range: indices span [{input.min().item()}, "
+            f"{input.max().item()}] but the table has {rows} rows"
+        )
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
+    looked_up = weight[input]
+    if padding_idx is None or not weight.requires_grad:
+        return looked_up
+    padding = padding_idx % rows
+    return tensorgrad.where((input != padding).unsqueeze(-1), looked_up, looked_up.detach())
+
+
+def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    with tensorgrad.no_grad():
+        used = tensorgrad.tensor(sorted(set(input.reshape(-1).tolist())), dtype=tensorgrad.int64)
+        norms = weight[used].norm(p=norm_type, dim=1, keepdim=True)
+        scale = tensorgrad.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        weight[used] = weight[used] * scale
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 (*, num_classes): 1 at each index of the integer ``tensor``, 0 elsewhere.
+
+    ``num_classes=-1`` uses ``tensor.max() + 1``.
+    """
+    if tensor.is_floating_point() or tensor.dtype == tensorgrad.bool:
+        raise RuntimeError(f"one_hot is only applicable to index tensor, got {tensor.dtype}")
+    if tensor.numel() and tensor.min().item() < 0:
+        raise RuntimeError("one_hot: class values must be non-negative")
+    if num_classes == -1:
+        num_classes = tensor.max().item() + 1 if tensor.numel() else 0
+    elif tensor.numel() and tensor.max().item() >= num_classes:
+        raise RuntimeError(
+            f"one_hot: class values must be smaller than num_classes ({num_classes}), got "
+            f"{tensor.max().item()}"
+        )
+    classes = tensorgrad.arange(num_classes)
+    return (tensor.unsqueeze(-1) == classes).long()
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the trailing ``normalized_shape`` dims (biased variance), then scale
+    by ``weight`` and shift by ``bias`` (both of ``normalized_shape``)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.dim() - len(shape) :]) != shape or input.dim() < len(shape):
+        raise RuntimeError(
+            f"layer_norm: given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, shape))}], but got input of size {tuple(input.shape)}"
+        )
+    dims = tuple(range(-len(shape), 0))
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    variance = (centered * centered).mean(dims, keepdim=True)
+    output = centered * (variance + eps).rsqrt()
+    if weight is not None:
+        output = output * weight
+    if bias is not None:
+        output = output + bias
+    return output
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of (N, C) or (N, C, L) by batch statistics (``training``) or by
+    the running ones; in training, update the running mean and unbiased variance in place:
+    ``running = (1 - momentum)·running + momentum·batch``."""
+    channels = input.shape[1] if input.dim() > 1 else None
+    for name, tensor in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if tensor is not None and tensor.numel() != channels:
+            raise RuntimeError(
+                f"batch_norm: {name} should contain {channels} elements not {tensor.numel()} "
+                f"(input of shape {tuple(input.shape)})"
+            )
+    dims = (0,) + tuple(range(2, input.dim()))
+    view = (-1,) + (1,) * (input.dim() - 2)
+    if training:
+        count = input.numel() // channels
+        if count <= 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size "
+                f"{tuple(input.shape)}"
+            )
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        variance = (centered * centered).mean(dims, keepdim=True)
+        if running_mean is not None:
+            with tensorgrad.no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.reshape(-1) * momentum)
+                unbiased = variance.reshape(-1) * (count / (count - 1))
+                running_var.mul_(1 - momentum).add_(unbiased * momentum)
+    else:
+        mean, variance = running_mean.reshape(view), running_var.reshape(view)
+        centered = input - mean
+    output = centered * (variance + eps).rsqrt()
+    if weight is not None:
+        output = output * weight.reshape(view)
+    if bias is not None:
+        output = output + bias.reshape(view)
+    return output
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """``input / max(‖input‖_p, eps)`` along ``dim``."""
+    return input / input.norm(p=p, dim=dim, keepdim=True).clamp(min=eps)
+
+
+def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None = None):
+    """Pad (or crop, for negative amounts) with a constant.
+
+    ``pad`` lists (before, after) pairs starting from the LAST dim: ``(1, 2)`` adds one
+    column on the left and two on the right; ``(1, 1, 2, 2)`` also adds two rows above and
+    below.
+    """
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > input.dim():
+        raise ValueError(
+            f"pad: padding length must be even and at most twice the number of dims "
+            f"({input.dim()}), got {len(pad)}"
+        )
+    crop, place, shape = [], [], list(input.shape)
+    for dim in range(input.dim()):
+        pair = input.dim() - 1 - dim
+        before, after = (pad[2 * pair], pad[2 * pair + 1]) if pair < len(pad) // 2 else (0, 0)
+        size = input.shape[dim]
+        crop.append(slice(max(-before, 0), size - max(-after, 0)))
+        kept = size - max(-before, 0) - max(-after, 0)
+        if kept < 0:
+            raise RuntimeError(
+                f"pad: padding {tuple(pad)} crops more than the size of dim {dim} of input "
+                f"shape {tuple(input.shape)}"
+            )
+        shape[dim] = kept + max(before, 0) + max(after, 0)
+        place.append(slice(max(before, 0), max(before, 0) + kept))
+    cropped = input[tuple(crop)]
+    canvas = tensorgrad.full(tuple(shape), 0 if value is None else value, dtype=input.dtype)
+    return tensorgrad.index_put(canvas, tuple(place), cropped)

@@ -1,0 +1,162 @@
+"""Normalisation layers: ``LayerNorm`` and ``BatchNorm1d``."""
+
+from __future__ import annotations
+
+import tensorgrad
+from tensorgrad import Tensor
+from tensorgrad.nn import functional as F
+from tensorgrad.nn import init
+from tensorgrad.nn.module import Module
+from tensorgrad.nn.parameter import Parameter
+
+__all__ = ["LayerNorm", "BatchNorm1d"]
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its trailing ``normalized_shape`` dims, then apply a learned
+    elementwise scale (``weight``, ones) and shift (``bias``, zeros).
+
+    Input (*, *normalized_shape) → output of the same shape; the variance is the biased one.
+    """
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(tensorgrad.ones(self.normalized_shape, dtype=dtype))
+            if bias:
+                self.bias = Parameter(tensorgrad.zeros(self.normalized_shape, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Scale back to ones, shift back to zeros."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class BatchNorm1d(Module):
+    """Normalise each channel of (N, C) or (N, C, L) input by batch statistics, then scale
+    and shift per channel.
+
+    In training mode the batch mean and biased variance normalise, and the running mean and
+    unbiased variance are updated: ``running = (1 - momentum)·running + momentum·batch``
+    (``momentum=None``: the cumulative average over ``num_batches_tracked`` batches). In
+    eval mode the running statistics normalise (batch statistics if
+    ``track_running_stats=False``). Buffers: ``running_mean``, ``running_var``,
+    ``num_batches_tracked`` (int64), as in PyTorch's state dicts.
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(tensorgrad.ones(num_features, dtype=dtype))
+            if bias:
+                self.bias = Parameter(tensorgrad.zeros(num_features, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", tensorgrad.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", tensorgrad.ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", tensorgrad.tensor(0))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches tracked."""
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self) -> None:
+        """Reset the running statistics and the affine scale (1) and shift (0)."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.dim() not in (2, 3):
+            raise ValueError(
+                f"{type(self).__name__}: expected 2D or 3D input (got "
+                f"{input.dim()}D input of shape {tuple(input.shape)})"
+            )
+        if input.shape[1] != self.num_features:
+            raise RuntimeError(
+                f"{self!r}: input has {input.shape[1]} channels in dim 1 (shape "
+                f"{tuple(input.shape)}), expected {self.num_features}"
+            )
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            with tensorgrad.no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # cumulative moving average
+                momentum = 1.0 / self.num_batches_tracked.item()
+        use_batch_stats = self.training or self.running_mean is None
+        update = self.training and self.track_running_stats
+        return F.batch_norm(
+            input,
+            self.running_mean if update or not use_batch_stats else None,
+            self.running_var if update or not use_batch_stats else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            momentum,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
