@@ -51,7 +51,7 @@ def _attach() -> None:
         "neg": arithmetic.neg, "negative": arithmetic.neg, "abs": arithmetic.abs,
         "absolute": arithmetic.abs, "maximum": arithmetic.maximum, "minimum": arithmetic.minimum,
         "where": lambda self, condition, other: arithmetic.where(condition, self, other),
-        "remainder": arithmetic.remainder, "fmod": arithmetic.remainder,
+        "remainder": arithmetic.remainder, "fmod": arithmetic.fmod,
         "floor_divide": arithmetic.floor_divide,
         # comparison
         "eq": comparison.eq, "ne": comparison.ne, "lt": comparison.lt, "le": comparison.le,

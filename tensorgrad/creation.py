@@ -64,8 +64,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
             array = _xp.array(data)
         except ValueError as error:
             raise ValueError(f"tensor: data is not a rectangular nested sequence: {error}") from None
-        if isinstance(data, (numbers.Number, list, tuple)):
-            array = _infer_python_dtype(array)
+        if dtype is None and isinstance(data, (numbers.Number, list, tuple)):
+            array = _infer_python_dtype(array)  # with a dtype, cast once (no float32 detour)
     return _finish(array, dtype, requires_grad)
 
 
@@ -161,12 +161,16 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     array = _xp.linspace(float(start), float(end), int(steps)).astype(_float_dtype(dtype))
     return _finish(array, None, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The n×m identity matrix (n×n if ``m`` is None)."""
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     return _finish(_xp.eye(n, m, dtype=_float_dtype(dtype)), None, requires_grad)
 
 

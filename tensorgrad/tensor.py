@@ -359,6 +359,22 @@ class Tensor:
             "use tensorgrad.save / tensorgrad.load, which write safetensors"
         )
 
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """``copy.deepcopy``: a new leaf with copied data (and grad), like PyTorch's."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "deepcopy: only leaf tensors (created by the user, not by recorded ops) can "
+                "be deep-copied; deep-copy its .detach() instead"
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        copied = type(self).__new__(type(self))
+        Tensor.__init__(copied, self._data.copy(), self._requires_grad)
+        if self._grad is not None:
+            copied._grad = Tensor(self._grad._data.copy())
+        memo[id(self)] = copied
+        return copied
+
     # ----------------------------------------------------------------- NumPy interop
     def __array__(self, dtype=None, copy=None):
         if copy is False and dtype is not None and self._data.dtype != dtype:

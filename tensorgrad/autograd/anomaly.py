@@ -10,10 +10,11 @@ __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
 class _AnomalyState:
-    __slots__ = ("enabled",)
+    __slots__ = ("enabled", "in_backward")
 
     def __init__(self):
         self.enabled = False
+        self.in_backward = False  # set by the engine while a node's backward runs
 
 
 state = _AnomalyState()
@@ -78,7 +79,7 @@ def _first_bad(arrays):
 
 def check_forward(node, arrays) -> None:
     """Raise if anomaly mode is on and ``node``'s forward produced NaN/inf."""
-    if not state.enabled:
+    if not state.enabled or state.in_backward:
         return
     index = _first_bad(arrays)
     if index is not None:

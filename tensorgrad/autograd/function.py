@@ -303,18 +303,18 @@ def _record(cls, inputs, params) -> Tensor:
         ctx.xp = array_module(first)
     ctx.needs_input_grad = [t._requires_grad for t in inputs]
     try:
-        data = cls.forward(ctx, *arrays, **params)
+        raw = cls.forward(ctx, *arrays, **params)
     except RuntimeWarning:
-        data = _quiet_forward(cls, ctx, arrays, params)
-    if type(data) is not ndarray:
-        data = ctx.xp.asarray(data)
+        raw = _quiet_forward(cls, ctx, arrays, params)
+    # A 0-d result may come back as a NumPy scalar; save_for_backward matched it by identity.
+    data = raw if type(raw) is ndarray else ctx.xp.asarray(raw)
     differentiable = data.dtype.kind == "f"
     out = Tensor(data, differentiable, ctx if differentiable else None)
     if cls.is_view:
         _share_memory_identity(out, inputs[0])
     _connect(ctx, inputs, arrays)
     if ctx._to_save:
-        _resolve_saved(ctx, arrays, inputs, (data,), (out,))
+        _resolve_saved(ctx, arrays, inputs, (raw,), (out,))
     if anomaly.state.enabled:
         anomaly.check_forward(ctx, [out._data])
     return out

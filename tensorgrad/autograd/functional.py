@@ -130,10 +130,11 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
             raise RuntimeError("hessian: the function must return a single-element tensor")
         return _grad_or_zeros(outputs[0], args, None, True, strict, "hessian")
 
+    # ``inputs`` is a tuple by now, so ``result[i][j]`` is d(grad_i)/d(input_j).
     result = jacobian(gradient, inputs, create_graph=create_graph, strict=strict)
     if inputs_are_tuple:
         return result
-    return result[0]
+    return result[0][0]
 
 
 def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):

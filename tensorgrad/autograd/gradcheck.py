@@ -11,7 +11,7 @@ import warnings
 from .._backend import default_module as numpy
 from ..tensor import Tensor
 from .engine import grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_jacobian",
            "analytical_jacobian"]
@@ -138,10 +138,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
 
     def first_derivatives(*args):
         primal, upstream = args[:n_inputs], args[n_inputs:]
-        result = grad(
-            _outputs(func, primal), [primal[i] for i in differentiable], upstream,
-            create_graph=True, allow_unused=True,
-        )
+        with enable_grad():  # the finite differences call this under no_grad
+            result = grad(
+                _outputs(func, primal), [primal[i] for i in differentiable], upstream,
+                create_graph=True, allow_unused=True,
+            )
         return tuple(g for g in result if g is not None)
 
     return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,

@@ -24,7 +24,7 @@ from ._util import (
 __all__ = [
     "add", "sub", "mul", "div", "true_divide", "pow", "neg", "abs", "maximum", "minimum",
     "where", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not",
-    "logical_xor", "remainder", "floor_divide", "isnan", "isinf", "isfinite",
+    "logical_xor", "remainder", "fmod", "floor_divide", "isnan", "isinf", "isfinite",
     "zero_where_no_gradient",
 ]
 
@@ -358,9 +358,18 @@ def where(condition, input, other) -> Tensor:
 
 
 def remainder(input, other) -> Tensor:
-    """Python-style modulus (sign of the divisor), no gradient to the divisor."""
+    """Python-style modulus: ``input - floor(input / other) * other`` (sign of the divisor)."""
     a, b = promote("remainder", input, other)
     quotient = floor_divide(a, b)
+    return a - quotient * b
+
+
+def fmod(input, other) -> Tensor:
+    """C-style modulus: ``input - trunc(input / other) * other`` (sign of the dividend)."""
+    a, b = promote("fmod", input, other)
+    if a._data.dtype.kind != "f":
+        return Tensor(array_module(a._data).fmod(a._data, b._data))
+    quotient = Tensor(_trunc(a._data / b._data))
     return a - quotient * b
 
 

@@ -158,7 +158,11 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """y = 1 / (1 + e^-x), from e^-|x| so that nothing overflows and tiny outputs stay exact."""
+    """y = 1 / (1 + e^-x), from e^-|x| so that nothing overflows and tiny outputs stay exact.
+
+    (``1 / (1 + e^-x)`` is about twice as fast but overflows inside for x < -88 in float32;
+    the tutorials take log(sigmoid(x)), which needs the tiny values right.)
+    """
 
     @staticmethod
     def forward(ctx, x):
