@@ -9,9 +9,9 @@ minimum is x = 9/4.
 
 from __future__ import annotations
 
-import tensorgrad as tg
-
 from _common import output_folder, parser, pyplot, write_metrics
+
+import tensorgrad as tg
 
 ANALYTIC_MINIMUM = 9 / 4
 
@@ -38,8 +38,9 @@ def descend(start: float, lr: float, tolerance: float, max_steps: int) -> list[f
 
 
 def main(argv=None) -> dict:
-    args = parser(__doc__.splitlines()[0], epochs=10_000, lr=0.01,
-                  out="runs/gradient_descent").parse_args(argv)
+    args = parser(
+        __doc__.splitlines()[0], epochs=10_000, lr=0.01, out="runs/gradient_descent"
+    ).parse_args(argv)
     path = descend(6.0, args.lr, 1e-5, args.epochs)
     minimum = path[-1]
     folder = output_folder(args.out)
@@ -64,8 +65,10 @@ def main(argv=None) -> dict:
     figure.savefig(folder / "path.png", dpi=120)
     plt.close(figure)
 
-    print(f"minimum found: x = {minimum:.6f} after {metrics['steps']} steps "
-          f"(analytic 9/4 = {ANALYTIC_MINIMUM}, error {metrics['error']:.1e})")
+    print(
+        f"minimum found: x = {minimum:.6f} after {metrics['steps']} steps "
+        f"(analytic 9/4 = {ANALYTIC_MINIMUM}, error {metrics['error']:.1e})"
+    )
     print(f"wrote {folder / 'metrics.json'} and {folder / 'path.png'}")
     return metrics
 

@@ -11,9 +11,9 @@ which needs far fewer steps for the same confidence.
 
 from __future__ import annotations
 
-import tensorgrad as tg
-
 from _common import output_folder, parser, progress, pyplot, write_metrics
+
+import tensorgrad as tg
 
 INPUTS = [[0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
 TARGETS = [[0.0], [1.0], [1.0], [0.0]]
@@ -46,8 +46,9 @@ def riddle_answer(weights: tg.Tensor) -> float:
 
 
 def main(argv=None) -> dict:
-    args = parser(__doc__.splitlines()[0], epochs=10_000, lr=1.0,
-                  out="runs/perceptron").parse_args(argv)
+    args = parser(__doc__.splitlines()[0], epochs=10_000, lr=1.0, out="runs/perceptron").parse_args(
+        argv
+    )
     steps = 500 if args.fast else args.epochs
     tutorial_weights, tutorial_losses = train("squared", steps, args.lr, args.seed)
     modern_weights, modern_losses = train("cross_entropy", steps // 10, args.lr, args.seed)
@@ -74,8 +75,10 @@ def main(argv=None) -> dict:
     plt.close(figure)
 
     print(f"learned weights: {metrics['tutorial_weights']}")
-    print(f"riddle 100 -> {metrics['tutorial_riddle_output']:.5f} after {steps} steps "
-          f"(cross-entropy: {metrics['cross_entropy_riddle_output']:.5f} after {steps // 10})")
+    print(
+        f"riddle 100 -> {metrics['tutorial_riddle_output']:.5f} after {steps} steps "
+        f"(cross-entropy: {metrics['cross_entropy_riddle_output']:.5f} after {steps // 10})"
+    )
     print(f"wrote {folder / 'metrics.json'} and {folder / 'loss.png'}")
     return metrics
 

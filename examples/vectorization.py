@@ -13,10 +13,9 @@ import math
 import timeit
 
 import numpy as np
+from _common import output_folder, parser, pyplot, write_metrics
 
 import tensorgrad as tg
-
-from _common import output_folder, parser, pyplot, write_metrics
 
 LAYER_SIZES = (100, 100, 50, 10)
 
@@ -57,18 +56,22 @@ def best_time(function, repeats: int) -> float:
 
 
 def main(argv=None) -> dict:
-    args = parser(__doc__.splitlines()[0], epochs=0, lr=0.0,
-                  out="runs/vectorization").parse_args(argv)
+    args = parser(__doc__.splitlines()[0], epochs=0, lr=0.0, out="runs/vectorization").parse_args(
+        argv
+    )
     rng = np.random.default_rng(args.seed)
-    weights = [rng.standard_normal((n_out, n_in))
-               for n_in, n_out in zip(LAYER_SIZES, LAYER_SIZES[1:])]
+    weights = [
+        rng.standard_normal((n_out, n_in)) for n_in, n_out in zip(LAYER_SIZES, LAYER_SIZES[1:])
+    ]
     biases = [rng.standard_normal(n_out) for n_out in LAYER_SIZES[1:]]
     x = rng.standard_normal(LAYER_SIZES[0])
     lists = ([w.tolist() for w in weights], [b.tolist() for b in biases], x.tolist())
-    tensors_grad = ([tg.tensor(w, requires_grad=True) for w in weights],
-                    [tg.tensor(b, requires_grad=True) for b in biases], tg.tensor(x))
-    tensors_plain = ([tg.tensor(w) for w in weights], [tg.tensor(b) for b in biases],
-                     tg.tensor(x))
+    tensors_grad = (
+        [tg.tensor(w, requires_grad=True) for w in weights],
+        [tg.tensor(b, requires_grad=True) for b in biases],
+        tg.tensor(x),
+    )
+    tensors_plain = ([tg.tensor(w) for w in weights], [tg.tensor(b) for b in biases], tg.tensor(x))
 
     reference = numpy_forward(weights, biases, x)
     assert np.allclose(loop_forward(*lists), reference)
@@ -78,10 +81,10 @@ def main(argv=None) -> dict:
     timings = {
         "python_loops": best_time(lambda: loop_forward(*lists), repeats),
         "numpy": best_time(lambda: numpy_forward(weights, biases, x), repeats * 100),
-        "tensorgrad_recording": best_time(lambda: tensorgrad_forward(*tensors_grad),
-                                          repeats * 100),
+        "tensorgrad_recording": best_time(lambda: tensorgrad_forward(*tensors_grad), repeats * 100),
         "tensorgrad_no_grad": best_time(
-            tg.no_grad()(lambda: tensorgrad_forward(*tensors_plain)), repeats * 100),
+            tg.no_grad()(lambda: tensorgrad_forward(*tensors_plain)), repeats * 100
+        ),
     }
     metrics = {f"{name}_us": seconds * 1e6 for name, seconds in timings.items()}
     metrics["loops_over_numpy"] = timings["python_loops"] / timings["numpy"]

@@ -1,14 +1,18 @@
 """tensorgrad: reverse-mode automatic differentiation on NumPy, with PyTorch's API.
 
-    import tensorgrad as tg
-    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = (x ** 2).sum()
-    y.backward()
-    x.grad          # tensor([2., 4., 6.])
+import tensorgrad as tg
+x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = (x ** 2).sum()
+y.backward()
+x.grad          # tensor([2., 4., 6.])
 """
 
-from . import _tensor_methods  # noqa: F401 - attaches the maths methods to Tensor
-from . import autograd, dtypes, random
+from . import (
+    _tensor_methods,  # noqa: F401 - attaches the maths methods to Tensor
+    autograd,
+    dtypes,
+    random,
+)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -75,6 +79,6 @@ def numel(input: Tensor) -> int:
     """The number of elements of ``input``."""
     return input.numel()
 
+
 # Last, because nn builds on everything above (PyTorch-style access as tensorgrad.nn).
-from . import nn  # noqa: E402
-from . import optim  # noqa: E402
+from . import nn, optim  # noqa: E402

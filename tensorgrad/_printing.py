@@ -17,9 +17,10 @@ def _format_array(array, indent: int) -> str:
     if array.dtype.kind == "f":
         finite = array[_xp.isfinite(array)]
         integral = finite.size == 0 or bool((finite == _xp.round(finite)).all())
-        large = finite.size and (abs(finite).max() >= 1e8 or (
-            abs(finite[finite != 0]).min() < 1e-4 if (finite != 0).any() else False
-        ))
+        large = finite.size and (
+            abs(finite).max() >= 1e8
+            or (abs(finite[finite != 0]).min() < 1e-4 if (finite != 0).any() else False)
+        )
         if integral and not large:
             element = lambda v: f"{v:.0f}." if _xp.isfinite(v) else str(v)  # noqa: E731
         elif large:
@@ -27,14 +28,20 @@ def _format_array(array, indent: int) -> str:
         else:
             element = lambda v: f"{v:.4f}" if _xp.isfinite(v) else str(v)  # noqa: E731
         return _xp.array2string(
-            array, separator=", ", prefix=" " * indent,
-            formatter={"float_kind": _aligned(element, array)}, threshold=1000,
+            array,
+            separator=", ",
+            prefix=" " * indent,
+            formatter={"float_kind": _aligned(element, array)},
+            threshold=1000,
         )
     if array.dtype.kind == "b":
         element = lambda v: "True" if v else "False"  # noqa: E731
         return _xp.array2string(
-            array, separator=", ", prefix=" " * indent,
-            formatter={"bool": _aligned(element, array)}, threshold=1000,
+            array,
+            separator=", ",
+            prefix=" " * indent,
+            formatter={"bool": _aligned(element, array)},
+            threshold=1000,
         )
     return _xp.array2string(array, separator=", ", prefix=" " * indent, threshold=1000)
 

@@ -15,9 +15,29 @@ from .random import numpy_generator
 from .tensor import Tensor
 
 __all__ = [
-    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
-    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "zeros_like",
-    "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "arange",
+    "linspace",
+    "eye",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "normal",
+    "bernoulli",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "empty_like",
+    "rand_like",
+    "randn_like",
+    "randint_like",
 ]
 
 _xp = _backend.default_module
@@ -34,7 +54,17 @@ def _finish(array, dtype, requires_grad: bool) -> Tensor:
 
 _SUPPORTED = {
     _xp.dtype(name)
-    for name in ("float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64", "bool")
+    for name in (
+        "float16",
+        "float32",
+        "float64",
+        "uint8",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "bool",
+    )
 }
 
 
@@ -63,7 +93,9 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         try:
             array = _xp.array(data)
         except ValueError as error:
-            raise ValueError(f"tensor: data is not a rectangular nested sequence: {error}") from None
+            raise ValueError(
+                f"tensor: data is not a rectangular nested sequence: {error}"
+            ) from None
         if dtype is None and isinstance(data, (numbers.Number, list, tuple)):
             array = _infer_python_dtype(array)  # with a dtype, cast once (no float32 detour)
     return _finish(array, dtype, requires_grad)
@@ -199,8 +231,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None) -> Tenso
     shape = None if size is None else _size_argument((size,), "normal")
     array = numpy_generator(generator).normal(mean_value, std_value, shape)
     reference = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
-    np_dtype = reference._data.dtype if reference is not None and dtype is None else (
-        _float_dtype(dtype)
+    np_dtype = (
+        reference._data.dtype if reference is not None and dtype is None else (_float_dtype(dtype))
     )
     return _finish(_xp.asarray(array).astype(np_dtype), None, False)
 

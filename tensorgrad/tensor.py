@@ -171,8 +171,9 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after ``backward()`` (leaves always keep it)."""
         if not self._requires_grad:
-            raise RuntimeError("retain_grad: cannot retain the grad of a tensor that does not "
-                               "require grad")
+            raise RuntimeError(
+                "retain_grad: cannot retain the grad of a tensor that does not require grad"
+            )
         if self.grad_fn is not None and not self._retains_grad:
             self._retains_grad = True
             self.grad_fn._retain_output(self)
@@ -261,7 +262,7 @@ class Tensor:
         return self._data
 
     def to(self, *args, **kwargs) -> Tensor:
-        """``to(dtype)``, ``to("cpu")`` or ``to(other_tensor)``: a converted tensor (self if same)."""
+        """``to(dtype)``, ``to("cpu")`` or ``to(other)``: a converted tensor (``self`` if same)."""
         target = kwargs.pop("dtype", None)
         copy = kwargs.pop("copy", False)
         kwargs.pop("device", None)
@@ -273,8 +274,10 @@ class Tensor:
                 target = arg._data.dtype
             elif isinstance(arg, str):
                 if arg != "cpu":
-                    raise RuntimeError(f"to: device {arg!r} is not available; tensorgrad runs "
-                                       f"on the CPU (device='cpu')")
+                    raise RuntimeError(
+                        f"to: device {arg!r} is not available; tensorgrad runs "
+                        f"on the CPU (device='cpu')"
+                    )
                 continue
             elif arg is not None:
                 target = arg

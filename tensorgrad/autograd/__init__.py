@@ -5,11 +5,24 @@ from . import functional, graph
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
-from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
-    "Function", "FunctionCtx", "backward", "grad", "functional", "graph", "gradcheck", "gradgradcheck",
-    "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "no_grad", "enable_grad",
-    "set_grad_enabled", "is_grad_enabled", "once_differentiable",
+    "Function",
+    "FunctionCtx",
+    "backward",
+    "grad",
+    "functional",
+    "graph",
+    "gradcheck",
+    "gradgradcheck",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "once_differentiable",
 ]

@@ -156,8 +156,9 @@ def _is_exclusive(gradient: Tensor, node: Function, grad_outputs: list, input_gr
     return sum(1 for g in input_grads if g is not None and g._data is data) == 1
 
 
-def _accumulate_leaf(leaf: Tensor, gradient: Tensor, create_graph: bool,
-                     exclusive: bool = False) -> None:
+def _accumulate_leaf(
+    leaf: Tensor, gradient: Tensor, create_graph: bool, exclusive: bool = False
+) -> None:
     if create_graph:
         leaf._grad = gradient if leaf._grad is None else leaf._grad + gradient
         return
@@ -369,7 +370,12 @@ def grad(
     if allow_unused is None:
         allow_unused = materialize_grads
     captured = run_backward(
-        output_tuple, gradients, retain_graph, create_graph, input_tuple, accumulate=False,
+        output_tuple,
+        gradients,
+        retain_graph,
+        create_graph,
+        input_tuple,
+        accumulate=False,
         caller="grad",
     )
     result = []

@@ -26,9 +26,9 @@ from .._backend import array_module, ndarray
 from .._backend import default_module as numpy_module
 from ..tensor import Tensor
 from . import anomaly
-from .graph import state as scope_state
 from .grad_mode import no_grad
 from .grad_mode import state as grad_state
+from .graph import state as scope_state
 
 __all__ = ["Function", "Op", "FunctionCtx", "once_differentiable"]
 
@@ -193,8 +193,9 @@ class Function:
                 differentiable = (
                     id(output) not in non_differentiable and output._data.dtype.kind == "f"
                 )
-                output = Tensor(output._data, differentiable, ctx if differentiable else None,
-                                output_nr)
+                output = Tensor(
+                    output._data, differentiable, ctx if differentiable else None, output_nr
+                )
             wrapped.append(output)
         _connect(ctx, inputs, [t._data for t in inputs])
         _resolve_saved(ctx, inputs, inputs, output_tuple, wrapped)
@@ -269,10 +270,7 @@ class Op(Function):
         first = inputs[0]._data
         if type(first) is not ndarray:
             ctx.xp = array_module(first)
-        if len(inputs) == 1:
-            arrays = (first,)
-        else:
-            arrays = [t._data for t in inputs]
+        arrays = (first,) if len(inputs) == 1 else [t._data for t in inputs]
         try:
             data = cls.forward(ctx, *arrays, **params)
         except RuntimeWarning:

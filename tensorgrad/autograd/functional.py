@@ -33,14 +33,21 @@ def _unpack(is_tuple: bool, values: tuple):
 
 
 def _grad_or_zeros(outputs, inputs, grad_outputs, create_graph: bool, strict: bool, fn: str):
-    gradients = grad(outputs, inputs, grad_outputs, retain_graph=True,
-                     create_graph=create_graph, allow_unused=True)
+    gradients = grad(
+        outputs,
+        inputs,
+        grad_outputs,
+        retain_graph=True,
+        create_graph=create_graph,
+        allow_unused=True,
+    )
     result = []
     for index, (t, g) in enumerate(zip(inputs, gradients)):
         if g is None:
             if strict:
-                raise RuntimeError(f"{fn}: the output does not depend on input {index} "
-                                   f"(strict=True)")
+                raise RuntimeError(
+                    f"{fn}: the output does not depend on input {index} (strict=True)"
+                )
             from ..creation import zeros_like
 
             g = zeros_like(t)
@@ -70,24 +77,26 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     input)."""
     inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
     inputs = _prepare(inputs)
-    vectors = _as_tuple(v, "v", "jvp")[1] if v is not None else tuple(
-        _ones_like(t) for t in inputs
-    )
+    vectors = _as_tuple(v, "v", "jvp")[1] if v is not None else tuple(_ones_like(t) for t in inputs)
     outputs_are_tuple, outputs = _call(func, inputs, "jvp")
     # u ↦ uᵀJ is linear in u, so d(uᵀJ·v)/du = J·v for any u.
     dummies = tuple(_zeros_like(o).requires_grad_() for o in outputs)
     with enable_grad():
         vjps = _grad_or_zeros(outputs, inputs, dummies, True, strict, "jvp")
         products = grad(vjps, dummies, vectors, create_graph=create_graph, allow_unused=True)
-    products = tuple(
-        _zeros_like(o) if p is None else p for o, p in zip(outputs, products)
-    )
+    products = tuple(_zeros_like(o) if p is None else p for o, p in zip(outputs, products))
     outputs = outputs if create_graph else tuple(o.detach() for o in outputs)
     return _unpack(outputs_are_tuple, outputs), _unpack(outputs_are_tuple, products)
 
 
-def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
-             vectorize: bool = False, strategy: str = "reverse-mode"):
+def jacobian(
+    func,
+    inputs,
+    create_graph: bool = False,
+    strict: bool = False,
+    vectorize: bool = False,
+    strategy: str = "reverse-mode",
+):
     """The Jacobian: for one input and one output a tensor of shape
     ``output.shape + input.shape``; tuples of those for tuples of inputs/outputs."""
     inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
@@ -118,8 +127,14 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
     return _unpack(outputs_are_tuple, tuple(per_output))
 
 
-def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
-            vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode"):
+def hessian(
+    func,
+    inputs,
+    create_graph: bool = False,
+    strict: bool = False,
+    vectorize: bool = False,
+    outer_jacobian_strategy: str = "reverse-mode",
+):
     """The Hessian of a scalar function: shape ``input.shape + input.shape`` for one input,
     a tuple of tuples for several."""
     inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")

@@ -13,8 +13,13 @@ from ..tensor import Tensor
 from .engine import grad
 from .grad_mode import enable_grad, no_grad
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_jacobian",
-           "analytical_jacobian"]
+__all__ = [
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+    "numerical_jacobian",
+    "analytical_jacobian",
+]
 
 
 class GradcheckError(RuntimeError):
@@ -53,9 +58,7 @@ def numerical_jacobian(func, inputs: tuple, eps: float = 1e-6) -> list:
             for index, (p, m) in enumerate(zip(plus, minus)):
                 columns[index].append((p - m) / (2 * eps))
         for index, output in enumerate(outputs):
-            per_output.append(
-                numpy.array(columns[index]).reshape(flat.size, output._data.size)
-            )
+            per_output.append(numpy.array(columns[index]).reshape(flat.size, output._data.size))
         jacobians.append(per_output)
     return jacobians
 
@@ -65,8 +68,9 @@ def analytical_jacobian(func, inputs: tuple, create_graph: bool = False) -> list
     inputs = _as_tuple(inputs)
     differentiable = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     outputs = _outputs(func, inputs)
-    result = {id(t): [numpy.zeros((t._data.size, o._data.size)) for o in outputs]
-              for t in differentiable}
+    result = {
+        id(t): [numpy.zeros((t._data.size, o._data.size)) for o in outputs] for t in differentiable
+    }
     for out_index, output in enumerate(outputs):
         if not output.requires_grad:
             continue
@@ -74,18 +78,30 @@ def analytical_jacobian(func, inputs: tuple, create_graph: bool = False) -> list
             one_hot = numpy.zeros(output._data.size, dtype=output._data.dtype)
             one_hot[k] = 1
             gradients = grad(
-                output, differentiable, Tensor(one_hot.reshape(output.shape)),
-                retain_graph=True, allow_unused=True,
+                output,
+                differentiable,
+                Tensor(one_hot.reshape(output.shape)),
+                retain_graph=True,
+                allow_unused=True,
             )
             for t, g in zip(differentiable, gradients):
                 if g is not None:
                     result[id(t)][out_index][:, k] = g._data.reshape(-1)
-    return [result.get(id(t)) if isinstance(t, Tensor) and t.requires_grad else None
-            for t in inputs]
+    return [
+        result.get(id(t)) if isinstance(t, Tensor) and t.requires_grad else None for t in inputs
+    ]
 
 
-def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True, **_ignored) -> bool:
+def gradcheck(
+    func,
+    inputs,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **_ignored,
+) -> bool:
     """Check ``func``'s gradients for ``inputs`` (float64 tensors with ``requires_grad=True``).
 
     Returns True if every analytic Jacobian entry is within ``atol + rtol * |numerical|``;
@@ -109,8 +125,10 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         for out_index, (num, ana) in enumerate(zip(num_list, ana_list)):
             error = numpy.abs(ana - num) - (atol + rtol * numpy.abs(num))
             if error.size and (error.max() > 0 or not numpy.isfinite(ana).all()):
-                worst = numpy.unravel_index(numpy.nanargmax(numpy.where(
-                    numpy.isfinite(error), error, numpy.inf)), error.shape)
+                worst = numpy.unravel_index(
+                    numpy.nanargmax(numpy.where(numpy.isfinite(error), error, numpy.inf)),
+                    error.shape,
+                )
                 message = (
                     f"gradcheck: Jacobian mismatch for output {out_index} with respect to "
                     f"input {in_index}: at (input element {worst[0]}, output element "
@@ -122,8 +140,17 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, raise_exception: bool = True, **_ignored) -> bool:
+def gradgradcheck(
+    func,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **_ignored,
+) -> bool:
     """Check second derivatives: ``gradcheck`` of the vector-Jacobian product of ``func``."""
     inputs = _as_tuple(inputs)
     outputs = _outputs(func, inputs)
@@ -140,10 +167,19 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         primal, upstream = args[:n_inputs], args[n_inputs:]
         with enable_grad():  # the finite differences call this under no_grad
             result = grad(
-                _outputs(func, primal), [primal[i] for i in differentiable], upstream,
-                create_graph=True, allow_unused=True,
+                _outputs(func, primal),
+                [primal[i] for i in differentiable],
+                upstream,
+                create_graph=True,
+                allow_unused=True,
             )
         return tuple(g for g in result if g is not None)
 
-    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        first_derivatives,
+        inputs + grad_outputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )

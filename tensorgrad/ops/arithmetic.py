@@ -22,9 +22,33 @@ from ._util import (
 )
 
 __all__ = [
-    "add", "sub", "mul", "div", "true_divide", "pow", "neg", "abs", "maximum", "minimum",
-    "where", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not",
-    "logical_xor", "remainder", "fmod", "floor_divide", "isnan", "isinf", "isfinite",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "true_divide",
+    "pow",
+    "neg",
+    "abs",
+    "maximum",
+    "minimum",
+    "where",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "logical_and",
+    "logical_or",
+    "logical_not",
+    "logical_xor",
+    "remainder",
+    "fmod",
+    "floor_divide",
+    "isnan",
+    "isinf",
+    "isfinite",
     "zero_where_no_gradient",
 ]
 
@@ -253,8 +277,9 @@ def sub(input, other, *, alpha=1) -> Tensor:
         other = mul(other, alpha)
     a, b = promote("sub", input, other)
     if a._data.dtype.kind == "b":  # NumPy raises a TypeError here; PyTorch a RuntimeError
-        raise RuntimeError("sub: subtracting bool tensors is not supported; use ^ or "
-                           "logical_xor() instead")
+        raise RuntimeError(
+            "sub: subtracting bool tensors is not supported; use ^ or logical_xor() instead"
+        )
     return apply_broadcasting(Sub, "sub", a, b)
 
 

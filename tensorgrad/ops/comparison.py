@@ -7,8 +7,23 @@ from ..tensor import Tensor
 from ._util import as_tensor_operand, broadcast_error, broadcast_shape, promote
 
 __all__ = [
-    "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
-    "logical_not", "isnan", "isinf", "isfinite", "as_condition", "equal", "allclose", "isclose",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "as_condition",
+    "equal",
+    "allclose",
+    "isclose",
 ]
 
 

@@ -78,10 +78,7 @@ class IndexPut(Op):
 
 
 def _is_basic(index: tuple) -> bool:
-    for item in index:
-        if isinstance(item, ndarray):
-            return False
-    return True
+    return all(not isinstance(item, ndarray) for item in index)
 
 
 def _index_op(index: tuple):
@@ -109,8 +106,10 @@ def _normalize_index(index, op: str) -> tuple:
             if item.dtype.kind not in "biu":
                 raise IndexError(f"{op}: list indices must be integers or booleans")
         elif isinstance(item, float):
-            raise IndexError(f"{op}: only integers, slices, None, Ellipsis, and integer or "
-                             f"boolean tensors are valid indices (got a float)")
+            raise IndexError(
+                f"{op}: only integers, slices, None, Ellipsis, and integer or "
+                f"boolean tensors are valid indices (got a float)"
+            )
         items.append(item)
     return tuple(items)
 
@@ -138,8 +137,7 @@ def index_put(input: Tensor, index, values) -> Tensor:
         return IndexPut.apply(input, values, index=normalized)
     except (IndexError, ValueError) as error:
         raise type(error)(
-            f"index_put: {error} (tensor of shape {input.shape}, values of shape "
-            f"{values.shape})"
+            f"index_put: {error} (tensor of shape {input.shape}, values of shape {values.shape})"
         ) from None
 
 
@@ -166,9 +164,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if index_array.size and (
         index_array.min() < -input.shape[axis] or index_array.max() >= input.shape[axis]
     ):
-        raise IndexError(
-            f"gather: index out of range for dim {axis} of size {input.shape[axis]}"
-        )
+        raise IndexError(f"gather: index out of range for dim {axis} of size {input.shape[axis]}")
     xp = array_module(input._data)
     positions = list(xp.indices(index_array.shape, sparse=True))
     positions[axis] = index_array

@@ -136,8 +136,9 @@ def mul_(self: Tensor, other) -> Tensor:
 def div_(self: Tensor, other) -> Tensor:
     """``self /= other`` in place (floating-point tensors); returns ``self``."""
     if self._data.dtype.kind != "f":
-        raise RuntimeError(f"div_: result type float cannot be cast to the tensor's dtype "
-                           f"{self.dtype}")
+        raise RuntimeError(
+            f"div_: result type float cannot be cast to the tensor's dtype {self.dtype}"
+        )
     value = _operand_array(other, "div_")
 
     def update(array):

@@ -17,8 +17,25 @@ from .arithmetic import maximum, where
 from .unary import cast
 
 __all__ = [
-    "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-    "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "all", "any", "count_nonzero",
+    "sum",
+    "mean",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "var",
+    "std",
+    "var_mean",
+    "std_mean",
+    "logsumexp",
+    "norm",
+    "cumsum",
+    "all",
+    "any",
+    "count_nonzero",
     "sum_to_shape",
 ]
 

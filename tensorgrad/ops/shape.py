@@ -14,10 +14,35 @@ from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, promote
 
 __all__ = [
-    "reshape", "view", "flatten", "unflatten", "permute", "transpose", "swapaxes", "movedim",
-    "t", "T", "mT", "unsqueeze", "squeeze", "expand", "expand_as", "broadcast_to", "repeat",
-    "flip", "cat", "concat", "concatenate", "stack", "split", "chunk", "unbind", "clone",
-    "view_as", "reshape_as", "narrow",
+    "reshape",
+    "view",
+    "flatten",
+    "unflatten",
+    "permute",
+    "transpose",
+    "swapaxes",
+    "movedim",
+    "t",
+    "T",
+    "mT",
+    "unsqueeze",
+    "squeeze",
+    "expand",
+    "expand_as",
+    "broadcast_to",
+    "repeat",
+    "flip",
+    "cat",
+    "concat",
+    "concatenate",
+    "stack",
+    "split",
+    "chunk",
+    "unbind",
+    "clone",
+    "view_as",
+    "reshape_as",
+    "narrow",
 ]
 
 
@@ -150,8 +175,10 @@ def reshape(input: Tensor, *shape) -> Tensor:
     known = math.prod(s for s in shape if s != -1)
     inferred = shape.count(-1)
     size = input._data.size
-    if inferred > 1 or (inferred == 0 and known != size) or (
-        inferred == 1 and (known == 0 or size % known)
+    if (
+        inferred > 1
+        or (inferred == 0 and known != size)
+        or (inferred == 1 and (known == 0 or size % known))
     ):
         raise RuntimeError(
             f"reshape: shape {list(shape)} is invalid for input of size {size} "
@@ -325,8 +352,7 @@ def _tensors_argument(tensors, op: str) -> list:
     for index, value in enumerate(tensors):
         if not isinstance(value, Tensor):
             raise TypeError(
-                f"{op}: expected a sequence of Tensors, element {index} is "
-                f"{type(value).__name__}"
+                f"{op}: expected a sequence of Tensors, element {index} is {type(value).__name__}"
             )
     if len({t._data.dtype for t in tensors}) > 1:
         tensors = promote(op, *tensors)
@@ -407,9 +433,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """The slices along ``dim``, with that dim removed."""
     axis = normalize_dim(dim, input.ndim, "unbind")
-    return tuple(
-        input[(slice(None),) * axis + (i,)] for i in range(input.shape[axis])
-    )
+    return tuple(input[(slice(None),) * axis + (i,)] for i in range(input.shape[axis]))
 
 
 def clone(input: Tensor) -> Tensor:

@@ -13,9 +13,29 @@ from ._util import is_scalar, promote, require_floating, scalar_tensor
 from .arithmetic import maximum, minimum, where, zero_where_no_gradient
 
 __all__ = [
-    "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid", "relu",
-    "clamp", "clip", "sign", "cast", "square", "floor", "ceil", "round", "trunc", "log2",
-    "log10", "reciprocal",
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "rsqrt",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "clamp",
+    "clip",
+    "sign",
+    "cast",
+    "square",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "log2",
+    "log10",
+    "reciprocal",
 ]
 
 
