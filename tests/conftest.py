@@ -3,24 +3,12 @@
 Select with ``HYPOTHESIS_PROFILE=ci`` or ``pytest --hypothesis-profile=ci``.
 """
 
-import os
-
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "ci",
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+# Registers the ``dev`` and ``ci`` profiles (the same ones users get) and loads
+# $HYPOTHESIS_PROFILE, ``dev`` by default.
+import tensorgrad.testing.pytest_plugin  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ gradients are checked in float64.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -175,14 +176,24 @@ _LAYOUTS = ("permuted", "strided", "reversed")
 
 def _laid_out(draw, array: np.ndarray, contiguous: bool | None) -> np.ndarray:
     """``array``'s values in a contiguous array, or in a permuted, strided or reversed view."""
-    layouts = ("contiguous",) if contiguous or array.ndim == 0 else _LAYOUTS
-    if contiguous is None and array.ndim:
-        layouts = ("contiguous", *_LAYOUTS)
+    if contiguous or array.ndim == 0:
+        return array
+    # Permuting axes changes the memory order only when two of them are longer than 1.
+    layouts = _LAYOUTS if sum(side > 1 for side in array.shape) > 1 else _LAYOUTS[1:]
+    if contiguous is None:
+        layouts = ("contiguous", *layouts)
     layout = draw(st.sampled_from(layouts))
     if layout == "contiguous":
-        return array.copy()
+        return array
     if layout == "permuted":
-        order = draw(st.permutations(range(array.ndim)))
+        # Reorder the axes longer than 1 (never the identity), keep the others in place.
+        long_axes = [axis for axis, side in enumerate(array.shape) if side > 1]
+        shuffled = draw(st.permutations(long_axes))
+        if shuffled == long_axes:
+            shuffled = long_axes[::-1]
+        order = list(range(array.ndim))
+        for axis, replacement in zip(long_axes, shuffled, strict=True):
+            order[axis] = replacement
         storage = np.empty([array.shape[axis] for axis in order], array.dtype)
         view = storage.transpose(np.argsort(order))
     elif layout == "strided":
@@ -213,16 +224,34 @@ def tensors(
         contiguous: True for contiguous storage; False for a non-contiguous view of it
             (permuted, strided or reversed axes, when ``ndim > 0``); None to draw either.
     """
-    np_dtype = np.dtype(to_numpy_dtype(dtype))
-    shape_strategy = shapes() if shape is None else shape
-    if isinstance(shape_strategy, (tuple, list)):
-        shape_strategy = st.just(tuple(shape_strategy))
+    if isinstance(shape, list):
+        shape = tuple(shape)
+    return _tensor_strategy(
+        shape, np.dtype(to_numpy_dtype(dtype)), elements, requires_grad, unique, contiguous
+    )
+
+
+# Building and validating a hypothesis strategy costs far more than drawing from it, and
+# composite strategies ask for tensors of a freshly drawn shape on every example: so values are
+# drawn flat, from one cached strategy per size, and reshaped.
+@functools.lru_cache(maxsize=4096)
+def _flat_values(np_dtype, size, elements, unique):
+    return hnp.arrays(np_dtype, (size,), elements=elements, unique=unique)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tensor_strategy(shape, np_dtype, elements, requires_grad, unique, contiguous):
     values = _default_elements(np_dtype) if elements is None else elements
+    if shape is None:
+        shape = shapes()
+    shape_strategy = st.just(shape) if isinstance(shape, tuple) else shape
 
     @st.composite
     def draw_tensor(draw):
-        array = draw(hnp.arrays(np_dtype, draw(shape_strategy), elements=values, unique=unique))
-        return from_numpy(_laid_out(draw, array, contiguous)).requires_grad_(requires_grad)
+        drawn = draw(shape_strategy)
+        flat = draw(_flat_values(np_dtype, math.prod(drawn), values, unique))
+        array = _laid_out(draw, flat.reshape(drawn), contiguous)
+        return from_numpy(array).requires_grad_(requires_grad)
 
     return draw_tensor()
 

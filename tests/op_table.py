@@ -1,0 +1,492 @@
+"""The op table: every differentiable op, how to draw its inputs, and the domain they live in.
+
+Each entry's ``call(lib, *tensors, **params)`` is written once against the PyTorch API, so the
+same line runs with ``lib=tensorgrad`` and ``lib=torch``. ``case`` draws ``(tensors, params)``:
+the floating tensors require grad (they are what gets differentiated), integer and boolean ones
+are indices and masks. Inputs stay off the points where an op has no derivative (kinks, ties,
+poles) by drawing from ``away_from`` or from offset ``grid``s, which also keeps them away from
+the spots where tensorgrad deliberately differs from PyTorch (NaN hygiene, tie splitting).
+Shapes stay small (at most 3 dims of size at most 4) so the whole table runs in seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+
+from tensorgrad import from_numpy
+from tensorgrad.testing import strategies as tst
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One row: ``call(lib, *tensors, **params)`` and the strategy drawing its arguments."""
+
+    name: str
+    call: Callable
+    case: st.SearchStrategy
+    second_order: bool = True  # second derivatives are checked (zero for piecewise-linear ops)
+
+    def bind(self, lib, params: dict) -> Callable:
+        """``call`` with the library and the drawn non-tensor parameters fixed."""
+        return lambda *tensors: self.call(lib, *tensors, **params)
+
+
+MAX_DIMS, MAX_SIDE = 3, 4
+KINK = tst.away_from([0.0], margin=0.2)  # abs, relu, norms: stay off 0
+OFF_GRID = tst.grid(0.25, offset=0.125, low=-3, high=3)  # never equal to a point of GRID
+GRID = tst.grid(0.25, low=-3, high=3)
+DISTINCT = tst.grid(0.125, low=-8, high=8)  # with unique=True: gaps of 0.125 for max/argmax
+
+
+@functools.cache  # composites call this on every draw: build each once
+def _leaf(
+    elements=None, *, min_dims=0, max_dims=MAX_DIMS, min_side=1, unique=False, contiguous=None
+):
+    """One float64 leaf that requires grad, in any memory layout unless told otherwise."""
+    shape = tst.shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=MAX_SIDE)
+    return tst.tensors(
+        shape, elements=elements, requires_grad=True, unique=unique, contiguous=contiguous
+    )
+
+
+def _index(values: np.ndarray):
+    return from_numpy(np.asarray(values, dtype=np.int64))
+
+
+def unary(elements=None, *, unique=False, min_dims=0, max_dims=MAX_DIMS, **params):
+    """One tensor in the op's domain; ``params`` map names to strategies."""
+    leaf = _leaf(elements, unique=unique, min_dims=min_dims, max_dims=max_dims)
+    return st.tuples(leaf.map(lambda x: (x,)), st.fixed_dictionaries(params))
+
+
+def binary(first=None, second=None, count: int = 2) -> st.SearchStrategy:
+    """Tensors with mutually broadcastable shapes (a scalar, size-1 and missing dims included)."""
+    elements = [first, second, second][:count]
+    return st.tuples(
+        tst.broadcastable_tensors(
+            count,
+            max_dims=MAX_DIMS,
+            max_side=MAX_SIDE,
+            elements=elements,
+            requires_grad=True,
+            contiguous=None,
+        ),
+        st.just({}),
+    )
+
+
+def products(signature: str, batch_dims: int) -> st.SearchStrategy:
+    operands = tst.matmul_operands(signature, max_batch_dims=batch_dims, requires_grad=True)
+    return st.tuples(operands, st.just({}))
+
+
+@st.composite
+def reduction(
+    draw,
+    elements=None,
+    *,
+    dim=True,
+    none=True,
+    tuple_dims=True,
+    keepdim=True,
+    min_dims=0,
+    min_side=1,
+    unique=False,
+    **params,
+):
+    """A tensor, a valid ``dim`` (None, int or tuple), ``keepdim`` and other ``params``."""
+    x = draw(_leaf(elements, min_dims=min_dims, min_side=min_side, unique=unique))
+    drawn = {name: draw(strategy) for name, strategy in params.items()}
+    if dim:
+        chosen = draw(tst.dims(x.ndim, allow_none=none, allow_tuple=tuple_dims))
+        if chosen is not None:
+            drawn["dim"] = chosen
+    if keepdim and "dim" in drawn:
+        drawn["keepdim"] = draw(st.booleans())
+    return (x,), drawn
+
+
+@st.composite
+def norm_case(draw):
+    """Distinct nonzero magnitudes with random signs: no kink and no tie for any p."""
+    (x,), params = draw(
+        reduction(
+            tst.grid(0.0625, offset=0.03125, low=0, high=8),
+            unique=True,
+            p=st.sampled_from([2, 1, math.inf, 3]),
+        )
+    )
+    signs = draw(tst.tensors(x.shape, dtype=bool))._data
+    x._data[signs] *= -1
+    return (x,), params
+
+
+def _dim(draw, ndim: int, extra: int = 0) -> int:
+    return draw(st.integers(-ndim - extra, ndim - 1 + extra))
+
+
+@st.composite
+def where_case(draw):
+    condition, a, b = draw(binary(count=3))[0]
+    return (from_numpy(np.asarray(condition._data > 0)), a, b), {}
+
+
+@st.composite
+def clamp_scalars(draw):
+    bounds = draw(st.sampled_from([(-1.0, 1.0), (-0.5, None), (None, 0.5), (-2.0, 0.0)]))
+    x = draw(_leaf(OFF_GRID))
+    return (x,), {"min": bounds[0], "max": bounds[1]}
+
+
+def _broadcasting_to(draw, shape: tuple) -> tuple:
+    """A shape that broadcasts to ``shape``: a suffix of it, some sides set to 1."""
+    suffix = shape[len(shape) - draw(st.integers(0, len(shape))) :]
+    return tuple(draw(st.sampled_from([1, side])) for side in suffix)
+
+
+@st.composite
+def clamp_tensors(draw):
+    """Tensor bounds, low < high, broadcasting to x's shape (PyTorch does not broadcast x up)."""
+    x = draw(_leaf(OFF_GRID))
+    low, high = (
+        draw(
+            tst.tensors(
+                _broadcasting_to(draw, x.shape),
+                elements=tst.grid(0.25, low=lo, high=hi),
+                requires_grad=True,
+            )
+        )
+        for lo, hi in ((-2, 0), (0.25, 2))
+    )
+    return (x, low, high), {}
+
+
+@st.composite
+def reshape_case(draw, contiguous=None):
+    x = draw(_leaf(contiguous=contiguous))
+    sides = [side for side in x.shape if side > 1]
+    order = draw(st.permutations(sides + [1] * draw(st.integers(0, 2))))
+    cuts = sorted(draw(st.sets(st.integers(1, max(len(order) - 1, 1)), max_size=len(order))))
+    shape = [math.prod(order[a:b]) for a, b in zip([0, *cuts], [*cuts, len(order)], strict=True)]
+    shape = [s for s in shape if s] or ([1] if x.ndim else [])
+    if shape and draw(st.booleans()):
+        shape[draw(st.integers(0, len(shape) - 1))] = -1
+    return (x,), {"shape": tuple(shape)}
+
+
+@st.composite
+def flatten_case(draw):
+    x = draw(_leaf())
+    ndim = max(x.ndim, 1)
+    start, end = sorted(draw(st.lists(st.integers(0, ndim - 1), min_size=2, max_size=2)))
+    return (x,), {"start_dim": start - ndim * draw(st.booleans()), "end_dim": end}
+
+
+@st.composite
+def permute_case(draw):
+    x = draw(_leaf())
+    return (x,), {"dims": tuple(draw(st.permutations(range(x.ndim))))}
+
+
+@st.composite
+def transpose_case(draw):
+    x = draw(_leaf(min_dims=1))
+    return (x,), {"dim0": _dim(draw, x.ndim), "dim1": _dim(draw, x.ndim)}
+
+
+@st.composite
+def unsqueeze_case(draw):
+    x = draw(_leaf())
+    return (x,), {"dim": draw(st.integers(-x.ndim - 1, x.ndim))}
+
+
+@st.composite
+def squeeze_case(draw):
+    x = draw(_leaf(tst.reals(), min_dims=1))
+    dim = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+    return (x,), ({} if dim is None else {"dim": dim})
+
+
+@st.composite
+def expand_case(draw, allow_minus_one=True):
+    x = draw(_leaf())
+    sizes = [draw(st.integers(1, 3)) if s == 1 else s for s in x.shape]
+    if allow_minus_one:
+        sizes = [
+            -1 if draw(st.booleans()) and s == old else s
+            for s, old in zip(sizes, x.shape, strict=True)
+        ]
+    leading = draw(st.lists(st.integers(1, 3), max_size=2))
+    return (x,), {"sizes": tuple(leading + sizes)}
+
+
+@st.composite
+def repeat_case(draw):
+    x = draw(_leaf())
+    count = draw(st.integers(max(x.ndim, 1), x.ndim + 1))
+    return (x,), {
+        "repeats": tuple(draw(st.lists(st.integers(1, 3), min_size=count, max_size=count)))
+    }
+
+
+@st.composite
+def flip_case(draw):
+    x = draw(_leaf(min_dims=1))
+    return (x,), {"dims": draw(tst.axes(x.ndim, min_size=1))}
+
+
+@st.composite
+def joined(draw, stack=False):
+    """2 or 3 tensors for cat (sizes differ along ``dim``) or stack (equal shapes)."""
+    base = list(draw(tst.shapes(min_dims=0 if stack else 1, max_dims=MAX_DIMS, max_side=3)))
+    dim = _dim(draw, len(base), extra=1 if stack else 0)
+    if stack:
+        dim = min(dim, len(base))
+    shapes = []
+    for _ in range(draw(st.integers(2, 3))):
+        shape = list(base)
+        if not stack:
+            shape[dim] = draw(st.integers(1, 3))
+        shapes.append(tuple(shape))
+    return tuple(draw(tst.tensors(s, requires_grad=True)) for s in shapes), {"dim": dim}
+
+
+@st.composite
+def split_case(draw, chunk=False):
+    x = draw(_leaf(min_dims=1))
+    dim = _dim(draw, x.ndim)
+    size = x.shape[dim]
+    if chunk:
+        return (x,), {"chunks": draw(st.integers(1, 4)), "dim": dim}
+    sections = draw(
+        st.one_of(
+            st.integers(1, size),
+            st.permutations(range(size)).map(lambda p: _sections(p, size)),
+        )
+    )
+    return (x,), {"split_size_or_sections": sections, "dim": dim}
+
+
+def _sections(cuts: list, size: int) -> list:
+    points = sorted({0, size, *cuts[: len(cuts) // 2]})
+    return [b - a for a, b in zip(points, points[1:], strict=False)]
+
+
+@st.composite
+def gather_case(draw):
+    x = draw(_leaf(min_dims=1))
+    dim = _dim(draw, x.ndim)
+    shape = [draw(st.integers(1, side)) for side in x.shape]
+    shape[dim] = draw(st.integers(1, 4))
+    index = draw(
+        tst.tensors(tuple(shape), dtype=np.int64, elements=st.integers(0, x.shape[dim] - 1))
+    )
+    return (x, index), {"dim": dim}
+
+
+@st.composite
+def index_select_case(draw):
+    x = draw(_leaf(min_dims=1))
+    dim = _dim(draw, x.ndim)
+    index = draw(st.lists(st.integers(0, x.shape[dim] - 1), min_size=1, max_size=5))
+    return (x, _index(index)), {"dim": dim}
+
+
+@st.composite
+def masked_fill_case(draw):
+    x = draw(_leaf())
+    mask = draw(tst.tensors(_broadcasting_to(draw, x.shape), dtype=bool))
+    return (x, mask), {"value": draw(st.sampled_from([0.0, -1.5, 2.0]))}
+
+
+@st.composite
+def basic_index_case(draw):
+    x = draw(_leaf())
+    index = draw(tst.basic_indices(x.shape))
+    return (x,), {"index": index}
+
+
+@st.composite
+def integer_index_case(draw):
+    """A tuple of integer tensors (broadcast together, repeats included) for the leading dims."""
+    x = draw(_leaf(min_dims=1))
+    arrays = draw(tst.integer_indices(x.shape))
+    return (x, *(_index(a) for a in arrays)), {}
+
+
+@st.composite
+def mixed_index_case(draw):
+    """``x[..., index]`` and ``x[index, 1:]``: an integer tensor next to basic indexing."""
+    x = draw(_leaf(min_dims=2))
+    last = draw(st.booleans())
+    side = x.shape[-1] if last else x.shape[0]
+    index = _index(draw(st.lists(st.integers(-side, side - 1), min_size=1, max_size=5)))
+    return (x, index), {"last": last}
+
+
+@st.composite
+def mask_index_case(draw):
+    x = draw(_leaf(min_dims=1))
+    k = draw(st.integers(1, x.ndim))
+    return (x, draw(tst.tensors(x.shape[:k], dtype=bool))), {}
+
+
+def _get(lib, x, *indices, **params):
+    return x[indices if len(indices) != 1 else indices[0]]
+
+
+def _get_mixed(lib, x, index, last):
+    return x[..., index] if last else x[index, 1:]
+
+
+_ELEMENTWISE = [
+    OpSpec("add", lambda lib, a, b: lib.add(a, b), binary()),
+    OpSpec("sub", lambda lib, a, b: lib.sub(a, b), binary()),
+    OpSpec("mul", lambda lib, a, b: lib.mul(a, b), binary()),
+    OpSpec("div", lambda lib, a, b: lib.div(a, b), binary(None, tst.away_from([0.0], 0.5))),
+    OpSpec("rsub", lambda lib, x, scalar: scalar - x, unary(scalar=st.just(2.5))),
+    OpSpec("rdiv", lambda lib, x, scalar: scalar / x, unary(KINK, scalar=st.just(1.5))),
+    OpSpec("pow", lambda lib, a, b: lib.pow(a, b), binary(tst.positive(0.2, 3), tst.reals(-2, 2))),
+    OpSpec(
+        "pow_int_scalar",
+        lambda lib, x, exponent: lib.pow(x, exponent),
+        unary(KINK, exponent=st.sampled_from([2, 3, -1, -2])),
+    ),
+    OpSpec(
+        "pow_float_scalar",
+        lambda lib, x, exponent: x**exponent,
+        unary(tst.positive(0.2, 3), exponent=st.sampled_from([0.5, -0.5, 1.5, 2.5])),
+    ),
+    OpSpec(
+        "scalar_pow",
+        lambda lib, x, base: base**x,
+        unary(tst.reals(-2, 2), base=st.sampled_from([0.5, 2.0, math.e])),
+    ),
+    OpSpec("neg", lambda lib, x: lib.neg(x), unary()),
+    OpSpec("abs", lambda lib, x: lib.abs(x), unary(KINK)),
+    OpSpec("exp", lambda lib, x: lib.exp(x), unary()),
+    OpSpec("log", lambda lib, x: lib.log(x), unary(tst.positive())),
+    OpSpec("log1p", lambda lib, x: lib.log1p(x), unary(tst.reals(-0.8, 3))),
+    OpSpec("expm1", lambda lib, x: lib.expm1(x), unary()),
+    OpSpec("sqrt", lambda lib, x: lib.sqrt(x), unary(tst.positive())),
+    OpSpec("rsqrt", lambda lib, x: lib.rsqrt(x), unary(tst.positive())),
+    OpSpec("sin", lambda lib, x: lib.sin(x), unary()),
+    OpSpec("cos", lambda lib, x: lib.cos(x), unary()),
+    OpSpec("tanh", lambda lib, x: lib.tanh(x), unary()),
+    OpSpec("sigmoid", lambda lib, x: lib.sigmoid(x), unary(tst.reals(-6, 6))),
+    OpSpec("relu", lambda lib, x: lib.relu(x), unary(KINK)),
+    OpSpec("clamp", lambda lib, x, **bounds: lib.clamp(x, **bounds), clamp_scalars()),
+    OpSpec(
+        "clamp_tensor_bounds", lambda lib, x, low, high: lib.clamp(x, low, high), clamp_tensors()
+    ),
+    OpSpec("maximum", lambda lib, a, b: lib.maximum(a, b), binary(GRID, OFF_GRID)),
+    OpSpec("minimum", lambda lib, a, b: lib.minimum(a, b), binary(GRID, OFF_GRID)),
+    OpSpec("where", lambda lib, c, a, b: lib.where(c, a, b), where_case()),
+]
+
+_REDUCTIONS = [
+    OpSpec("sum", lambda lib, x, **p: lib.sum(x, **p), reduction()),
+    OpSpec("mean", lambda lib, x, **p: lib.mean(x, **p), reduction()),
+    OpSpec(
+        "prod",
+        lambda lib, x, **p: lib.prod(x, **p),  # exact zeros: no dividing by x
+        reduction(st.one_of(st.just(0.0), tst.away_from([0.0], 0.1, -1.5, 1.5)), tuple_dims=False),
+    ),
+    OpSpec(
+        "amax", lambda lib, x, **p: lib.amax(x, **p), reduction(DISTINCT, none=False, unique=True)
+    ),
+    OpSpec(
+        "amin", lambda lib, x, **p: lib.amin(x, **p), reduction(DISTINCT, none=False, unique=True)
+    ),
+    OpSpec("max", lambda lib, x: lib.max(x), unary(DISTINCT, unique=True)),
+    OpSpec("min", lambda lib, x: lib.min(x), unary(DISTINCT, unique=True)),
+    OpSpec(
+        "max_dim",
+        lambda lib, x, **p: lib.max(x, **p),
+        reduction(DISTINCT, none=False, tuple_dims=False, unique=True),
+    ),
+    OpSpec(
+        "min_dim",
+        lambda lib, x, **p: lib.min(x, **p),
+        reduction(DISTINCT, none=False, tuple_dims=False, unique=True),
+    ),
+    OpSpec(
+        "var",
+        lambda lib, x, **p: lib.var(x, **p),
+        reduction(min_dims=1, min_side=2, correction=st.sampled_from([0, 1])),
+    ),
+    OpSpec(
+        "std",
+        lambda lib, x, **p: lib.std(x, **p),  # distinct values: std > 0
+        reduction(
+            DISTINCT, min_dims=1, min_side=2, unique=True, correction=st.sampled_from([0, 1])
+        ),
+    ),
+    OpSpec("logsumexp", lambda lib, x, **p: lib.logsumexp(x, **p), reduction(none=False)),
+    OpSpec("norm", lambda lib, x, **p: lib.norm(x, **p), norm_case()),
+    OpSpec(
+        "cumsum",
+        lambda lib, x, **p: lib.cumsum(x, **p),
+        reduction(none=False, tuple_dims=False, keepdim=False),
+    ),
+]
+
+_SHAPES = [
+    OpSpec("reshape", lambda lib, x, shape: lib.reshape(x, shape), reshape_case()),
+    OpSpec("view", lambda lib, x, shape: x.view(*shape), reshape_case(contiguous=True)),
+    OpSpec("flatten", lambda lib, x, **p: lib.flatten(x, **p), flatten_case()),
+    OpSpec("permute", lambda lib, x, dims: lib.permute(x, dims), permute_case()),
+    OpSpec("transpose", lambda lib, x, **p: lib.transpose(x, **p), transpose_case()),
+    OpSpec("T", lambda lib, x: x.T, unary(min_dims=2, max_dims=2)),  # torch: 2-D only
+    OpSpec("mT", lambda lib, x: x.mT, unary(min_dims=2)),
+    OpSpec("unsqueeze", lambda lib, x, dim: lib.unsqueeze(x, dim), unsqueeze_case()),
+    OpSpec("squeeze", lambda lib, x, **p: lib.squeeze(x, **p), squeeze_case()),
+    OpSpec("expand", lambda lib, x, sizes: x.expand(sizes), expand_case()),
+    OpSpec(
+        "broadcast_to",
+        lambda lib, x, sizes: lib.broadcast_to(x, sizes),
+        expand_case(allow_minus_one=False),
+    ),
+    OpSpec("repeat", lambda lib, x, repeats: x.repeat(*repeats), repeat_case()),
+    OpSpec("flip", lambda lib, x, dims: lib.flip(x, dims), flip_case()),
+    OpSpec("cat", lambda lib, *xs, dim: lib.cat(list(xs), dim=dim), joined()),
+    OpSpec("stack", lambda lib, *xs, dim: lib.stack(list(xs), dim=dim), joined(stack=True)),
+    OpSpec("split", lambda lib, x, **p: lib.split(x, **p), split_case()),
+    OpSpec("chunk", lambda lib, x, **p: lib.chunk(x, **p), split_case(chunk=True)),
+]
+
+_INDEXING = [
+    OpSpec("gather", lambda lib, x, index, dim: lib.gather(x, dim, index), gather_case()),
+    OpSpec(
+        "index_select",
+        lambda lib, x, index, dim: lib.index_select(x, dim, index),
+        index_select_case(),
+    ),
+    OpSpec(
+        "masked_fill",
+        lambda lib, x, mask, value: lib.masked_fill(x, mask, value),
+        masked_fill_case(),
+    ),
+    OpSpec("getitem_basic", lambda lib, x, index: x[index], basic_index_case()),
+    OpSpec("getitem_integer_tensors", _get, integer_index_case()),
+    OpSpec("getitem_mixed", _get_mixed, mixed_index_case()),
+    OpSpec("getitem_mask", _get, mask_index_case()),
+]
+
+_PRODUCTS = [
+    OpSpec("matmul", lambda lib, a, b: lib.matmul(a, b), products(tst.MATMUL, 2)),
+    OpSpec("matmul_operator", lambda lib, a, b: a @ b, products(tst.MATMUL, 1)),
+    OpSpec("mm", lambda lib, a, b: lib.mm(a, b), products("(n,k),(k,m)->(n,m)", 0)),
+    OpSpec("bmm", lambda lib, a, b: lib.bmm(a, b), products("(b,n,k),(b,k,m)->(b,n,m)", 0)),
+    OpSpec("mv", lambda lib, a, b: lib.mv(a, b), products("(n,k),(k)->(n)", 0)),
+    OpSpec("dot", lambda lib, a, b: lib.dot(a, b), products("(k),(k)->()", 0)),
+    OpSpec("outer", lambda lib, a, b: lib.outer(a, b), products("(n),(m)->(n,m)", 0)),
+]
+
+OPS = _ELEMENTWISE + _REDUCTIONS + _SHAPES + _INDEXING + _PRODUCTS
