@@ -187,7 +187,8 @@ def test_training_keeps_memory_flat():
 
 def test_no_tensors_leak_per_step(no_cyclic_gc):
     def live_tensors() -> int:
-        return sum(isinstance(o, tg.Tensor) for o in gc.get_objects())
+        # type(), not isinstance(): isinstance reads __class__, which some torch shims warn on.
+        return sum(issubclass(type(o), tg.Tensor) for o in gc.get_objects())
 
     x = tg.tensor(np.ones((3, 3)), requires_grad=True)
     (x * 2).sum().backward()
