@@ -7,50 +7,18 @@ names, iteration order and ``state_dict`` keys are PyTorch's.
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
 from tensorgrad.autograd.graph import scope
+from tensorgrad.nn._state_dict import load_state_dict_into
 from tensorgrad.nn.parameter import Parameter
+from tensorgrad.utils.hooks import RemovableHandle
 
 __all__ = ["Module", "RemovableHandle"]
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What ``load_state_dict`` returns: the keys it did not find, and those it did not use."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict):
-        self._hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.remove()
 
 
 def _add_indent(text: str, spaces: int) -> str:
@@ -464,56 +432,7 @@ class Module:
             RuntimeError: listing every missing and unexpected key when ``strict`` (the
                 default), and every shape mismatch in any case.
         """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        own = self.state_dict(keep_vars=True)
-        missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
-        errors = []
-        if strict and missing:
-            errors.append(
-                "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{key}"' for key in missing)
-                )
-            )
-        if strict and unexpected:
-            errors.append(
-                "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{key}"' for key in unexpected)
-                )
-            )
-        updates = []
-        for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            if not isinstance(value, Tensor):
-                try:  # a torch.Tensor converts through its .numpy(), anything else directly
-                    value = tensorgrad.as_tensor(
-                        value.numpy() if hasattr(value, "numpy") else value
-                    )
-                except (TypeError, ValueError) as error:
-                    errors.append(
-                        f'While copying the parameter named "{key}", expected a Tensor or an '
-                        f"array from checkpoint but received {type(value).__name__} ({error})"
-                    )
-                    continue
-            if tuple(value.shape) != tuple(target.shape):
-                errors.append(
-                    f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} "
-                    f"from checkpoint, the shape in current model is {tuple(target.shape)}."
-                )
-                continue
-            updates.append((target, value))
-        if errors:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(errors)
-            )
-        with tensorgrad.no_grad():
-            for target, value in updates:
-                target.copy_(value)
-        return _IncompatibleKeys(missing, unexpected)
+        return load_state_dict_into(self, state_dict, strict)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:

@@ -66,6 +66,8 @@ def html_escape(text: str) -> str:
     text = _clean(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace('"', "&quot;")
+    # Graphviz's HTML-label lexer rejects some bare brackets (a "]" opening an element).
+    text = text.replace("[", "&#91;").replace("]", "&#93;")
     return text.replace("\n", "<BR/>")
 
 

@@ -1,0 +1,78 @@
+"""``Module.load_state_dict``: check a state dict against a module and copy it in."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Mapping
+from typing import Any
+
+import tensorgrad
+from tensorgrad import Tensor
+
+__all__ = ["load_state_dict_into"]
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: the keys it did not find, and those it did not use."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+def load_state_dict_into(module, state_dict: Mapping[str, Any], strict: bool) -> _IncompatibleKeys:
+    """Copy ``state_dict`` into ``module``'s parameters and buffers, checking keys and shapes.
+
+    All problems are collected first and raised together (as PyTorch does); nothing is
+    copied unless everything fits.
+    """
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+    own = module.state_dict(keep_vars=True)
+    missing = [key for key in own if key not in state_dict]
+    unexpected = [key for key in state_dict if key not in own]
+    errors = []
+    if strict and missing:
+        errors.append(
+            "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{key}"' for key in missing))
+        )
+    if strict and unexpected:
+        errors.append(
+            "Unexpected key(s) in state_dict: {}. ".format(
+                ", ".join(f'"{key}"' for key in unexpected)
+            )
+        )
+    updates = []
+    for key, target in own.items():
+        if key not in state_dict:
+            continue
+        value = state_dict[key]
+        if not isinstance(value, Tensor):
+            try:  # a torch.Tensor converts through its .numpy(), anything else directly
+                value = tensorgrad.as_tensor(value.numpy() if hasattr(value, "numpy") else value)
+            except (TypeError, ValueError) as error:
+                errors.append(
+                    f'While copying the parameter named "{key}", expected a Tensor or an '
+                    f"array from checkpoint but received {type(value).__name__} ({error})"
+                )
+                continue
+        if tuple(value.shape) != tuple(target.shape):
+            errors.append(
+                f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} "
+                f"from checkpoint, the shape in current model is {tuple(target.shape)}."
+            )
+            continue
+        updates.append((target, value))
+    if errors:
+        raise RuntimeError(
+            f"Error(s) in loading state_dict for {type(module).__name__}:\n\t" + "\n\t".join(errors)
+        )
+    with tensorgrad.no_grad():
+        for target, value in updates:
+            target.copy_(value)
+    return _IncompatibleKeys(missing, unexpected)
