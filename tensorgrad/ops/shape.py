@@ -293,6 +293,13 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
 def expand(input: Tensor, *sizes) -> Tensor:
     """Broadcast to ``sizes`` without copying; -1 keeps a dim's size."""
     sizes = _shape_argument(sizes)
+    if sizes == input._data.shape:
+        return input
+    if -1 not in sizes:
+        try:  # NumPy's rules are PyTorch's here; the loop below only explains a failure
+            return BroadcastTo.apply(input, shape=sizes)
+        except ValueError:
+            pass
     lead = len(sizes) - input.ndim
     if lead < 0:
         raise RuntimeError(
