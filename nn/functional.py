@@ -164,19 +164,13 @@ def _softmax_dim(input: Tensor, dim: int | None, op: str) -> int:
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    """e^x / Σ e^x along ``dim``, computed as exp(x - logsumexp(x)) (no overflow)."""
-    if dtype is not None:
-        input = input.to(dtype)
-    dim = _softmax_dim(input, dim, "softmax")
-    return (input - input.logsumexp(dim, keepdim=True)).exp()
+    """e^x / Σ e^x along ``dim`` (``tensorgrad.softmax``: stable and accurate for any logits)."""
+    return tensorgrad.softmax(input, _softmax_dim(input, dim, "softmax"), dtype)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """x - logsumexp(x) along ``dim``: the log of :func:`softmax`, without underflow."""
-    if dtype is not None:
-        input = input.to(dtype)
-    dim = _softmax_dim(input, dim, "log_softmax")
-    return input - input.logsumexp(dim, keepdim=True)
+    return tensorgrad.log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):

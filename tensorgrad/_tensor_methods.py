@@ -10,7 +10,17 @@ from __future__ import annotations
 import numbers
 
 from . import _backend
-from .ops import arithmetic, comparison, indexing, inplace, linalg, reduction, shape, unary
+from .ops import (
+    activation,
+    arithmetic,
+    comparison,
+    indexing,
+    inplace,
+    linalg,
+    reduction,
+    shape,
+    unary,
+)
 from .tensor import Tensor
 
 _OPERANDS = (Tensor, numbers.Number, _backend.ndarray)
@@ -150,6 +160,7 @@ def _attach() -> None:
         "index_select": indexing.index_select,
         "masked_fill": indexing.masked_fill,
         "take_along_dim": indexing.take_along_dim,
+        "nonzero": indexing.nonzero,
         # linear algebra
         "matmul": linalg.matmul,
         "mm": linalg.mm,
@@ -194,9 +205,18 @@ def _attach() -> None:
         "__le__": _operator(comparison.le),
         "__gt__": _operator(comparison.gt),
         "__ge__": _operator(comparison.ge),
-        "__and__": _operator(comparison.logical_and),
-        "__or__": _operator(comparison.logical_or),
-        "__xor__": _operator(comparison.logical_xor),
+        "__and__": _operator(comparison.bitwise_and),
+        "__rand__": _reflected(comparison.bitwise_and),
+        "__or__": _operator(comparison.bitwise_or),
+        "__ror__": _reflected(comparison.bitwise_or),
+        "__xor__": _operator(comparison.bitwise_xor),
+        "__rxor__": _reflected(comparison.bitwise_xor),
+        "softmax": activation.softmax,
+        "log_softmax": activation.log_softmax,
+        "bitwise_and": comparison.bitwise_and,
+        "bitwise_or": comparison.bitwise_or,
+        "bitwise_xor": comparison.bitwise_xor,
+        "bitwise_not": comparison.bitwise_not,
         "__invert__": comparison.bitwise_not,
         "__iadd__": inplace.add_,
         "__isub__": inplace.sub_,

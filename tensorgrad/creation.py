@@ -68,6 +68,13 @@ _SUPPORTED = {
 }
 
 
+def _holds_python_numbers(data) -> bool:
+    """True for Python numbers and (nested) lists of them; NumPy scalars keep their dtype."""
+    while isinstance(data, (list, tuple)) and len(data):
+        data = data[0]
+    return type(data) in (bool, int, float) or isinstance(data, (list, tuple))
+
+
 def _infer_python_dtype(array):
     """Arrays built from Python lists/scalars: float → default float, int → int64."""
     kind = array.dtype.kind
@@ -96,7 +103,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
             raise ValueError(
                 f"tensor: data is not a rectangular nested sequence: {error}"
             ) from None
-        if dtype is None and isinstance(data, (numbers.Number, list, tuple)):
+        if dtype is None and _holds_python_numbers(data):
             array = _infer_python_dtype(array)  # with a dtype, cast once (no float32 detour)
     return _finish(array, dtype, requires_grad)
 

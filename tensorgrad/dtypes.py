@@ -106,8 +106,8 @@ def to_numpy_dtype(d) -> numpy.dtype:
     """Convert a tensorgrad dtype, NumPy dtype, Python type or name to a NumPy dtype."""
     if isinstance(d, dtype):
         return d.numpy_dtype
-    if d is _builtin_float:
-        return _default_float[0]
+    if d is _builtin_float:  # the Python type means float64, as in PyTorch
+        return numpy.dtype(numpy.float64)
     if d is _builtin_int:
         return numpy.dtype(numpy.int64)
     if d is _builtin_bool:

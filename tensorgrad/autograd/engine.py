@@ -156,16 +156,26 @@ def _is_exclusive(gradient: Tensor, node: Function, grad_outputs: list, input_gr
     return sum(1 for g in input_grads if g is not None and g._data is data) == 1
 
 
-def _accumulate_leaf(
-    leaf: Tensor, gradient: Tensor, create_graph: bool, exclusive: bool = False
+def _accumulate_grad(
+    tensor: Tensor, gradient: Tensor, create_graph: bool, exclusive: bool = False
 ) -> None:
-    if create_graph:
-        leaf._grad = gradient if leaf._grad is None else leaf._grad + gradient
-        return
-    if leaf._grad is None:
-        leaf._grad = gradient if exclusive else Tensor(gradient._data.copy())
+    """Add ``gradient`` into ``tensor.grad`` (a leaf's, or a non-leaf's that asked for it).
+
+    The stored gradient never shares memory with anything else unless ``exclusive`` says the
+    engine just made it; with ``create_graph`` the copy is a recorded ``clone`` so that the
+    gradient stays differentiable.
+    """
+    existing = tensor._grad
+    if existing is None:
+        if exclusive:
+            tensor._grad = gradient
+        elif create_graph:
+            tensor._grad = gradient.clone()
+        else:
+            tensor._grad = Tensor(gradient._data.copy())
+    elif create_graph or existing._requires_grad:
+        tensor._grad = existing + gradient  # out of place: ``existing`` may be in a graph
     else:
-        existing = leaf._grad
         existing._data += gradient._data
         existing._version_counter[0] += 1
 
@@ -181,7 +191,6 @@ def run_backward(
     create_graph: bool,
     inputs: tuple = (),
     accumulate: bool = True,
-    caller: str = "backward",
 ):
     """The shared pass behind ``Tensor.backward`` and ``autograd.grad``.
 
@@ -201,7 +210,7 @@ def run_backward(
                 index = target_leaves[id(output)]
                 captured[index] = _add(captured[index], gradient)
             if accumulate and (not inputs or id(output) in target_leaves):
-                _accumulate_leaf(output, gradient, create_graph)
+                _accumulate_grad(output, gradient, create_graph)
             continue
         if node not in pending:
             pending[node] = [None] * node._n_outputs
@@ -231,7 +240,7 @@ def run_backward(
             for index, edge in enumerate(node._next):
                 if edge is None:
                     continue
-                gradient = input_grads[index] if input_grads is not None else None
+                returned = gradient = input_grads[index] if input_grads is not None else None
                 if gradient is not None:
                     shape, dtype = node._input_meta[index]
                     data = gradient._data
@@ -244,10 +253,11 @@ def run_backward(
                         slot = target_leaves[id(edge)]
                         captured[slot] = _add(captured[slot], gradient)
                     if accumulate and (not inputs or id(edge) in target_leaves):
-                        exclusive = edge._grad is None and _is_exclusive(
-                            gradient, node, grad_outputs, input_grads
-                        )
-                        _accumulate_leaf(edge, gradient, create_graph, exclusive)
+                        if gradient is not returned:  # the engine's own reduction or cast
+                            exclusive = gradient._data.base is None
+                        else:
+                            exclusive = _is_exclusive(gradient, node, grad_outputs, input_grads)
+                        _accumulate_grad(edge, gradient, create_graph, exclusive)
                     continue
                 slots = pending.get(edge)
                 if slots is None:
@@ -304,14 +314,8 @@ def _fill_retained(node: Function, grad_outputs: list, create_graph: bool) -> No
     for output_nr, reference in node._retained.items():
         tensor = reference()
         gradient = grad_outputs[output_nr]
-        if tensor is None or gradient is None:
-            continue
-        if create_graph:
-            tensor._grad = _add(tensor._grad, gradient)
-        elif tensor._grad is None:
-            tensor._grad = Tensor(gradient._data.copy())
-        else:
-            tensor._grad._data += gradient._data
+        if tensor is not None and gradient is not None:
+            _accumulate_grad(tensor, gradient, create_graph)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -327,7 +331,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     for t in targets:
         if not t._requires_grad:
             raise RuntimeError("backward: every tensor in inputs= must require grad")
-    run_backward(outputs, gradients, retain_graph, create_graph, targets, accumulate=True)
+    captured = run_backward(outputs, gradients, retain_graph, create_graph, targets, True)
+    for t, gradient in zip(targets, captured):  # leaves were filled by the pass itself
+        if t.grad_fn is not None and gradient is not None:
+            _accumulate_grad(t, gradient, create_graph)
 
 
 def grad(
@@ -376,7 +383,6 @@ def grad(
         create_graph,
         input_tuple,
         accumulate=False,
-        caller="grad",
     )
     result = []
     for index, (t, gradient) in enumerate(zip(input_tuple, captured)):

@@ -254,6 +254,7 @@ class Op(Function):
     """
 
     is_view = False
+    view_may_copy = False  # True for ops that return a view only when NumPy can make one
 
     @classmethod
     def name(cls) -> str:
@@ -277,7 +278,7 @@ class Op(Function):
             data = _quiet_forward(cls, ctx, arrays, params)
         out = Tensor(data)
         if cls.is_view:
-            _share_memory_identity(out, inputs[0])
+            _share_memory_identity(cls, out, inputs[0])
         if anomaly.state.enabled:
             anomaly.check_forward(ctx, [out._data])
         return out
@@ -309,7 +310,7 @@ def _record(cls, inputs, params) -> Tensor:
     differentiable = data.dtype.kind == "f"
     out = Tensor(data, differentiable, ctx if differentiable else None)
     if cls.is_view:
-        _share_memory_identity(out, inputs[0])
+        _share_memory_identity(cls, out, inputs[0])
     _connect(ctx, inputs, arrays)
     if ctx._to_save:
         _resolve_saved(ctx, arrays, inputs, (raw,), (out,))
@@ -368,7 +369,10 @@ def _resolve_saved(ctx, candidates, input_tensors, raw_outputs, outputs) -> None
     ctx._to_save = ()
 
 
-def _share_memory_identity(out: Tensor, base: Tensor) -> None:
+def _share_memory_identity(cls, out: Tensor, base: Tensor) -> None:
+    """Make ``out`` a view of ``base`` for the version checks, if it really shares memory."""
+    if cls.view_may_copy and not array_module(out._data).may_share_memory(out._data, base._data):
+        return
     out._version_counter = base._version_counter
     out._base = base if base._base is None else base._base
 

@@ -13,6 +13,7 @@ warnings.filterwarnings(
     module=r"tensorgrad(\.|$)",
 )
 
+from .activation import *  # noqa: E402, F403
 from .arithmetic import *  # noqa: E402, F403
 from .comparison import *  # noqa: E402, F403
 from .indexing import *  # noqa: E402, F403

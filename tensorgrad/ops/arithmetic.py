@@ -143,8 +143,10 @@ class Pow(Op):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
-        if need_a:
-            grad_a = zero_where_no_gradient(grad, grad * b * a ** (b - 1))
+        if need_a:  # 0 at a = b = 0, where b·a^(b-1) would be 0·inf (PyTorch gives 0 too)
+            zero = scalar_tensor(0, a._data.dtype, a)
+            singular = (a == 0) & (b == 0)
+            grad_a = zero_where_no_gradient(grad, where(singular, zero, grad * b * a ** (b - 1)))
         if need_b:
             # PyTorch's convention: the exponent gets 0 where the base is 0 and b >= 0.
             log_a = where((a == 0) & (b >= 0), scalar_tensor(0, a._data.dtype, a), a.log())
@@ -369,15 +371,25 @@ def minimum(input, other) -> Tensor:
     return _binary(Minimum, "minimum", input, other)
 
 
-def where(condition, input, other) -> Tensor:
+def where(condition, input=None, other=None):
     """``input`` where ``condition`` is true, else ``other`` (all three broadcast).
 
     The side that is not selected receives an exact zero gradient, so
-    ``where(x > 0, x.sqrt(), 0)`` has a finite gradient everywhere.
+    ``where(x > 0, x.sqrt(), 0)`` has a finite gradient everywhere. Two Python numbers give
+    the default dtype (float) or int64; ``where(condition)`` alone is
+    ``nonzero(condition, as_tuple=True)``.
     """
     from .comparison import as_condition
 
     condition = as_condition(condition, "where")
+    if input is None and other is None:
+        from .indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if is_scalar(input) and is_scalar(other):
+        from ..dtypes import result_numpy_dtype
+
+        input = scalar_tensor(input, result_numpy_dtype((input, other)), condition)
     a, b = promote("where", input, other)
     return apply_broadcasting(Where, "where", condition, a, b)
 

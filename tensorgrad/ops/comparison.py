@@ -17,6 +17,10 @@ __all__ = [
     "logical_or",
     "logical_xor",
     "logical_not",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
     "isnan",
     "isinf",
     "isfinite",
@@ -69,23 +73,45 @@ def ge(input, other) -> Tensor:
 
 
 def logical_and(input, other) -> Tensor:
-    """Elementwise logical and (also ``a & b`` on bool tensors)."""
+    """Elementwise logical and: True where both are non-zero."""
     return _compare("logical_and", "logical_and", input, other)
 
 
 def logical_or(input, other) -> Tensor:
-    """Elementwise logical or (also ``a | b`` on bool tensors)."""
+    """Elementwise logical or: True where either is non-zero."""
     return _compare("logical_or", "logical_or", input, other)
 
 
 def logical_xor(input, other) -> Tensor:
-    """Elementwise logical xor (also ``a ^ b`` on bool tensors)."""
+    """Elementwise logical xor: True where exactly one is non-zero."""
     return _compare("logical_xor", "logical_xor", input, other)
 
 
 def logical_not(input: Tensor) -> Tensor:
     """Elementwise logical not (also ``~a`` on bool tensors)."""
     return Tensor(array_module(input._data).logical_not(input._data))
+
+
+def _bitwise(name: str, input, other) -> Tensor:
+    for value in (input, other):
+        if isinstance(value, float) or (isinstance(value, Tensor) and value.is_floating_point()):
+            raise TypeError(f"{name}: not defined for floating-point operands")
+    return _compare(name, name, input, other)
+
+
+def bitwise_and(input, other) -> Tensor:
+    """``input & other``: bitwise for integers, logical for bools."""
+    return _bitwise("bitwise_and", input, other)
+
+
+def bitwise_or(input, other) -> Tensor:
+    """``input | other``: bitwise for integers, logical for bools."""
+    return _bitwise("bitwise_or", input, other)
+
+
+def bitwise_xor(input, other) -> Tensor:
+    """``input ^ other``: bitwise for integers, logical for bools."""
+    return _bitwise("bitwise_xor", input, other)
 
 
 def bitwise_not(input: Tensor) -> Tensor:

@@ -14,7 +14,15 @@ from ._util import normalize_dim, promote
 from .arithmetic import where
 from .comparison import as_condition
 
-__all__ = ["getitem", "index_put", "gather", "index_select", "masked_fill", "take_along_dim"]
+__all__ = [
+    "getitem",
+    "index_put",
+    "gather",
+    "index_select",
+    "masked_fill",
+    "take_along_dim",
+    "nonzero",
+]
 
 
 class Index(Op):
@@ -22,7 +30,7 @@ class Index(Op):
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.index, ctx.input_shape = index, x.shape
+        ctx.index, ctx.input_shape = _frozen(ctx, index), x.shape
         return x[index]
 
     @staticmethod
@@ -59,7 +67,7 @@ class IndexPut(Op):
 
     @staticmethod
     def forward(ctx, x, values, index):
-        ctx.index = index
+        ctx.index, ctx.values_shape = _frozen(ctx, index), values.shape
         out = x.copy()
         out[index] = values
         return out
@@ -74,7 +82,18 @@ class IndexPut(Op):
             grad_x = IndexPut.apply(grad, zero, index=index)
         if need_values:
             grad_values = _index_op(index).apply(grad, index=index)
+            missing = len(ctx.values_shape) - grad_values.ndim
+            if missing > 0:  # NumPy dropped the values' leading size-1 dims when assigning
+                grad_values = grad_values.reshape((1,) * missing + grad_values.shape)
         return grad_x, grad_values
+
+
+def _frozen(ctx, index: tuple) -> tuple:
+    """The index with its arrays copied when the op is recorded: backward reads them later,
+    and an in-place change of the index tensor must not change the gradient."""
+    if not any(ctx.needs_input_grad[:2]):
+        return index
+    return tuple(item.copy() if isinstance(item, ndarray) else item for item in index)
 
 
 def _is_basic(index: tuple) -> bool:
@@ -205,3 +224,18 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
             f"{input.shape}"
         )
     return filled
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or with ``as_tuple`` one
+    1-D index tensor per dim (ready for ``x[...]``). No gradient."""
+    xp = array_module(input._data)
+    if input.ndim == 0:  # PyTorch treats a scalar as a 1-element vector here
+        count = int(input._data != 0)
+        if as_tuple:
+            return (Tensor(xp.zeros(count, dtype="int64")),)
+        return Tensor(xp.zeros((count, 0), dtype="int64"))
+    positions = xp.nonzero(input._data)
+    if as_tuple:
+        return tuple(Tensor(p.astype("int64")) for p in positions)
+    return Tensor(xp.stack(positions, axis=1).astype("int64"))

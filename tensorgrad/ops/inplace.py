@@ -47,10 +47,11 @@ def _inplace(self: Tensor, op: str, others: tuple, out_of_place, update_array) -
             f"{op}: a leaf tensor that requires grad (shape {self.shape}) cannot be modified in "
             f"place while gradients are recorded; wrap the update in `with tensorgrad.no_grad():`"
         )
-    if self._base is not None and self._base._requires_grad:
+    if self._base is not None:
         raise RuntimeError(
-            f"{op}: in-place change of a view of a tensor that requires grad is not supported "
-            f"(the base tensor's graph would not see it); use an out-of-place op"
+            f"{op}: a view (shape {self.shape}) cannot be modified in place by an operation "
+            f"that is recorded for backward: its base tensor's graph would not see the change. "
+            f"Assign through the base instead (base[index] = value), or use out-of-place ops"
         )
     # The op may save its input for backward (mul_ needs the old value for the other
     # operand's gradient), so it gets a snapshot that the write below cannot change, as

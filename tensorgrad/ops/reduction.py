@@ -217,6 +217,11 @@ class VectorNorm2(Op):
         return expand_reduced(grad, shape, dims, keepdim) * unit
 
 
+def _all_dims(dim) -> bool:
+    """``dim=None`` and, as in PyTorch's sum/mean/amax/amin, an empty list mean every dim."""
+    return dim is None or (isinstance(dim, (list, tuple)) and len(dim) == 0)
+
+
 def _reduced_shape(shape: tuple, dims: tuple, keepdim: bool) -> tuple:
     if keepdim:
         return _kept_shape(shape, dims)
@@ -243,7 +248,7 @@ def _check_nonempty(input: Tensor, dims: tuple, op: str, full: bool) -> None:
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims if None). Integer and bool inputs sum to int64."""
-    dims = _ALL_DIMS[input.ndim] if dim is None else normalize_dims(dim, input.ndim, "sum")
+    dims = _ALL_DIMS[input.ndim] if _all_dims(dim) else normalize_dims(dim, input.ndim, "sum")
     np_dtype = None if dtype is None else to_numpy_dtype(dtype)
     if np_dtype is None and input._data.dtype.kind in "biu":
         np_dtype = to_numpy_dtype("int64")
@@ -259,7 +264,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
             f"mean: could not infer output dtype; input dtype must be floating point, got "
             f"{input.dtype} (convert with .float())"
         )
-    dims = normalize_dims(dim, input.ndim, "mean")
+    dims = normalize_dims(None if _all_dims(dim) else dim, input.ndim, "mean")
     count = math.prod(input.shape[d] for d in dims)
     return sum(input, dims, keepdim) / count
 
@@ -274,14 +279,14 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over ``dim`` (all dims when empty); ties share the gradient evenly."""
-    dims = normalize_dims(dim if dim != () else None, input.ndim, "amax")
+    dims = normalize_dims(None if _all_dims(dim) else dim, input.ndim, "amax")
     _check_nonempty(input, dims, "amax", full=dim in ((), None))
     return Amax.apply(input, dims=dims, keepdim=keepdim, largest=True)
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over ``dim`` (all dims when empty); ties share the gradient evenly."""
-    dims = normalize_dims(dim if dim != () else None, input.ndim, "amin")
+    dims = normalize_dims(None if _all_dims(dim) else dim, input.ndim, "amin")
     _check_nonempty(input, dims, "amin", full=dim in ((), None))
     return Amax.apply(input, dims=dims, keepdim=keepdim, largest=False)
 
@@ -345,9 +350,9 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
     ``unbiased=False`` is the older spelling of ``correction=0``.
     """
-    if isinstance(unbiased, bool) or unbiased is None:
-        pass
-    else:  # var(x, dim, keepdim) positional forms are not PyTorch's; be strict
+    if isinstance(dim, bool):  # PyTorch's older overload var(input, unbiased)
+        dim, unbiased = None, dim
+    if not (isinstance(unbiased, bool) or unbiased is None):
         raise TypeError(f"var: unbiased must be a bool, got {type(unbiased).__name__}")
     if correction is None:
         correction = 0 if unbiased is False else 1
@@ -363,8 +368,12 @@ def _max_zero(value):
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """Standard deviation: the square root of :func:`var` (same arguments)."""
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    """Standard deviation: the square root of :func:`var` (same arguments).
+
+    Where the variance is 0 the gradient is 0, as in PyTorch (√ has an infinite slope there).
+    """
+    variance = var(input, dim, unbiased, keepdim, correction=correction)
+    return where(variance > 0, variance.sqrt(), scalar_tensor(0, variance._data.dtype, variance))
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):

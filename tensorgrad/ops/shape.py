@@ -47,9 +47,10 @@ __all__ = [
 
 
 class Reshape(Op):
-    """out = x with a new shape (a view when NumPy can make one)"""
+    """out = x with a new shape (a view when NumPy can make one, else a copy)"""
 
     is_view = True
+    view_may_copy = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -187,7 +188,15 @@ def reshape(input: Tensor, *shape) -> Tensor:
     return Reshape.apply(input, shape=shape)
 
 
-view = reshape
+def view(input: Tensor, *shape) -> Tensor:
+    """The same memory seen with a new shape; unlike :func:`reshape`, never copies."""
+    result = reshape(input, *shape)
+    if input._data.size and result._base is None:
+        raise RuntimeError(
+            f"view: shape {list(result.shape)} is not compatible with the input's memory layout "
+            f"(shape {input.shape}, not contiguous); use .reshape(...) instead"
+        )
+    return result
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
