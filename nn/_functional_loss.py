@@ -332,7 +332,9 @@ def nll_loss(
             f"class dim, got {input.dtype} of shape {tuple(input.shape)}"
         )
     q, denominator = _index_weights(name, input, target, weight, ignore_index, 0.0)
-    losses = -(_flatten_classes(input) * tensorgrad.from_numpy(q)).sum(1)
+    weights = tensorgrad.from_numpy(q)
+    # Classes with zero weight contribute 0 even where the log-probability is -inf.
+    losses = -tensorgrad.where(weights != 0, _flatten_classes(input) * weights, 0.0).sum(1)
     if reduction == "none":
         return _finish(losses, reduction, input)
     total = losses.sum() * _scale(reduction, denominator)

@@ -98,7 +98,8 @@ class SoftmaxCrossEntropy(Op):
         log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
         ctx.scale = scale
         ctx.save_for_backward(logits, q, log_probs)
-        losses = -(q * log_probs).sum(axis=1)
+        # Classes with zero weight contribute 0 even at a -inf logit (0·-inf would be NaN).
+        losses = -xp.where(q != 0, q * log_probs, 0).sum(axis=1)
         if scale is None:
             return losses
         return xp.asarray(losses.sum() * scale, dtype=logits.dtype)

@@ -309,11 +309,13 @@ class Module:
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
-        """Set training mode (``mode=True``) or evaluation mode on every module; returns self."""
+        """Set training mode (``mode=True``) or evaluation mode here and, through each child's
+        own ``train`` (so subclasses can override it), below; returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -360,8 +362,13 @@ class Module:
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """``to(dtype)``, ``to("cpu")`` or ``to(tensor)``: convert floating-point state in place."""
+        """``to(dtype)``, ``to(device)`` or ``to(tensor)``: convert floating-point state in place.
+
+        Returns ``self``; a device other than the CPU raises.
+        """
         dtype = kwargs.pop("dtype", None)
+        if kwargs.get("device") is not None:
+            tensorgrad.zeros(0).to(kwargs["device"])  # raises unless it names the CPU
         kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
         if kwargs:
@@ -371,8 +378,10 @@ class Module:
                 dtype = arg.dtype
             elif isinstance(arg, tensorgrad.dtype):
                 dtype = arg
-            elif not isinstance(arg, str):
-                raise TypeError(f"to: expected a dtype, a device string or a Tensor, got {arg!r}")
+            elif isinstance(arg, (str, tensorgrad.device)):
+                tensorgrad.zeros(0).to(arg)  # raises unless it names the CPU
+            else:
+                raise TypeError(f"to: expected a dtype, a device or a Tensor, got {arg!r}")
         if dtype is None:
             return self
         if not dtype.is_floating_point:

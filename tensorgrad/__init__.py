@@ -10,9 +10,12 @@ x.grad          # tensor([2., 4., 6.])
 from . import (
     _tensor_methods,  # noqa: F401 - attaches the maths methods to Tensor
     autograd,
+    cuda,
     dtypes,
     random,
+    utils,
 )
+from ._device import device
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,

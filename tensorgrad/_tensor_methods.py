@@ -10,6 +10,7 @@ from __future__ import annotations
 import numbers
 
 from . import _backend
+from .creation import new_empty, new_full, new_ones, new_tensor, new_zeros
 from .ops import (
     activation,
     arithmetic,
@@ -18,6 +19,7 @@ from .ops import (
     inplace,
     linalg,
     reduction,
+    selection,
     shape,
     unary,
 )
@@ -211,6 +213,18 @@ def _attach() -> None:
         "__ror__": _reflected(comparison.bitwise_or),
         "__xor__": _operator(comparison.bitwise_xor),
         "__rxor__": _reflected(comparison.bitwise_xor),
+        "sort": selection.sort,
+        "argsort": selection.argsort,
+        "topk": selection.topk,
+        "tril": selection.tril,
+        "triu": selection.triu,
+        "masked_fill_": inplace.masked_fill_,
+        "new_zeros": new_zeros,
+        "new_ones": new_ones,
+        "new_full": new_full,
+        "new_empty": new_empty,
+        "new_tensor": new_tensor,
+        "type_as": lambda self, other: self.to(other.dtype),
         "softmax": activation.softmax,
         "log_softmax": activation.log_softmax,
         "bitwise_and": comparison.bitwise_and,

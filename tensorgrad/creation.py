@@ -321,3 +321,32 @@ def randint_like(input: Tensor, low=0, high=None, dtype=None, generator=None) ->
         low, high = 0, low
     shape, np_dtype = _like(input, dtype)
     return randint(low, high, shape, generator=generator, dtype=np_dtype)
+
+
+def _new_dtype(input: Tensor, dtype):
+    return input._data.dtype if dtype is None else dtype
+
+
+def new_zeros(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``x.new_zeros(size)``: zeros of ``x``'s dtype (unless given)."""
+    return zeros(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
+
+
+def new_ones(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``x.new_ones(size)``: ones of ``x``'s dtype (unless given)."""
+    return ones(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
+
+
+def new_empty(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``x.new_empty(size)``: an uninitialised tensor of ``x``'s dtype (unless given)."""
+    return empty(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
+
+
+def new_full(input: Tensor, size, fill_value, dtype=None, device=None, requires_grad=False):
+    """``x.new_full(size, value)``: ``value`` everywhere, of ``x``'s dtype (unless given)."""
+    return full(size, fill_value, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
+
+
+def new_tensor(input: Tensor, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``x.new_tensor(data)``: a copy of ``data`` with ``x``'s dtype (unless given)."""
+    return tensor(data, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)

@@ -132,11 +132,14 @@ def _not_safetensors(path: str, reason: str) -> RuntimeError:
     return RuntimeError(f"load: {path!r} is not a safetensors file ({reason}).{hint}")
 
 
-def load(f: str | os.PathLike, map_location: str | None = None) -> dict[str, Any]:
+def load(
+    f: str | os.PathLike, map_location: str | None = None, weights_only: bool = True
+) -> dict[str, Any]:
     """Read a file written by :func:`save` (or by ``safetensors.torch.save_file``).
 
     Returns a dict of Tensors (``{name: Tensor}``), or the nested object that was saved.
-    ``map_location`` may only be None or ``"cpu"``.
+    ``map_location`` may only be None or ``"cpu"``; ``weights_only`` is accepted for PyTorch
+    compatibility: loading never runs code, whatever its value.
     """
     if map_location not in (None, "cpu"):
         raise ValueError(f"load: map_location must be None or 'cpu', got {map_location!r}")

@@ -7,9 +7,8 @@ The maths methods (``+``, ``exp``, ``sum``, ``reshape``…) are the op functions
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import _backend
+from ._device import CPU, check_device, device
 from .dtypes import bool as _BOOL
 from .dtypes import dtype as _dtype_class
 from .dtypes import float16 as _FLOAT16
@@ -110,9 +109,9 @@ class Tensor:
         return self.grad_fn is None
 
     @property
-    def device(self) -> str:
-        """Where the data lives: always ``"cpu"`` for now."""
-        return "cpu"
+    def device(self) -> device:
+        """Where the data lives: always ``device(type='cpu')``."""
+        return CPU
 
     @property
     def _version(self) -> int:
@@ -265,6 +264,8 @@ class Tensor:
         """``to(dtype)``, ``to("cpu")`` or ``to(other)``: a converted tensor (``self`` if same)."""
         target = kwargs.pop("dtype", None)
         copy = kwargs.pop("copy", False)
+        if kwargs.get("device") is not None:
+            check_device(kwargs["device"], "to")
         kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
         if kwargs:
@@ -272,13 +273,8 @@ class Tensor:
         for arg in args:
             if isinstance(arg, Tensor):
                 target = arg._data.dtype
-            elif isinstance(arg, str):
-                if arg != "cpu":
-                    raise RuntimeError(
-                        f"to: device {arg!r} is not available; tensorgrad runs "
-                        f"on the CPU (device='cpu')"
-                    )
-                continue
+            elif isinstance(arg, (str, device)):
+                check_device(arg, "to")
             elif arg is not None:
                 target = arg
         if target is None:
@@ -414,18 +410,3 @@ class Tensor:
         if self._data.ndim == 0 and spec:
             return format(self._data.item(), spec)
         return repr(self) if not spec else format(repr(self), spec)
-
-
-def make_view(data, base: Tensor) -> Tensor:
-    """A new tensor over ``data`` that shares ``base``'s memory and version counter."""
-    out = Tensor(data)
-    out._version_counter = base._version_counter
-    out._base = base if base._base is None else base._base
-    return out
-
-
-def typename(value: Any) -> str:
-    """A short name for error messages: the dtype for tensors, the type name otherwise."""
-    if isinstance(value, Tensor):
-        return f"Tensor[{value.dtype.name}]"
-    return type(value).__name__

@@ -190,8 +190,10 @@ def test_collate_fn_sampler_and_batch_sampler():
 
 def test_loader_errors():
     data = Squares(4)
-    with pytest.raises(ValueError, match="num_workers must be 0, got 2"):
-        DataLoader(data, num_workers=2)
+    with pytest.raises(ValueError, match="num_workers must be >= 0, got -1"):
+        DataLoader(data, num_workers=-1)
+    with pytest.raises(TypeError, match="unexpected keyword arguments"):
+        DataLoader(data, workers=2)
     with pytest.raises(ValueError, match="sampler option is mutually exclusive with shuffle"):
         DataLoader(data, sampler=[0, 1], shuffle=True)
     with pytest.raises(ValueError, match="batch_sampler option is mutually exclusive"):

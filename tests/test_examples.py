@@ -110,8 +110,6 @@ def test_graph_mlp_writes_both_drawings(example, tmp_path, capsys):
 
 
 def test_custom_op_gradcheck_catches_the_wrong_derivative(example, capsys):
-    if not (EXAMPLES / "custom_op_gradcheck.py").exists():
-        pytest.skip("examples/custom_op_gradcheck.py is not written yet")
     example("custom_op_gradcheck").main(["--fast"])
     output = capsys.readouterr().out
     assert "SloppySoftsign: caught" in output

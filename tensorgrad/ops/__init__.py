@@ -20,5 +20,6 @@ from .indexing import *  # noqa: E402, F403
 from .inplace import *  # noqa: E402, F403
 from .linalg import *  # noqa: E402, F403
 from .reduction import *  # noqa: E402, F403
+from .selection import *  # noqa: E402, F403
 from .shape import *  # noqa: E402, F403
 from .unary import *  # noqa: E402, F403

@@ -9,7 +9,7 @@ from .. import _backend
 from ..dtypes import result_numpy_dtype, to_numpy_dtype
 from ..tensor import Tensor
 
-Number = (numbers.Number,)
+Number = numbers.Number
 _PYTHON_NUMBERS = (int, float)  # exact types: bool is excluded on purpose
 
 

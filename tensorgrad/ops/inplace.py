@@ -15,13 +15,25 @@ from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
 from ._util import is_scalar, promote
 from .arithmetic import add, div, mul, sub, where
-from .indexing import _normalize_index, index_put
+from .comparison import as_condition
+from .indexing import _normalize_index, index_put, masked_fill
 from .unary import clamp
 
-__all__ = ["add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "clamp_", "setitem"]
+__all__ = [
+    "add_",
+    "sub_",
+    "mul_",
+    "div_",
+    "zero_",
+    "fill_",
+    "copy_",
+    "clamp_",
+    "masked_fill_",
+    "setitem",
+]
 
 
-def _operand_array(value, op: str):
+def _operand_array(value):
     """The array (or scalar) an in-place op combines with."""
     if isinstance(value, Tensor):
         return value._data
@@ -104,7 +116,7 @@ def _check_same_kind(self: Tensor, other, op: str) -> None:
 def add_(self: Tensor, other, *, alpha=1) -> Tensor:
     """``self += alpha * other`` in place; returns ``self``."""
     _check_same_kind(self, other, "add_")
-    value = _operand_array(other, "add_")
+    value = _operand_array(other)
 
     def update(array):
         array += value if alpha == 1 else value * alpha
@@ -115,7 +127,7 @@ def add_(self: Tensor, other, *, alpha=1) -> Tensor:
 def sub_(self: Tensor, other, *, alpha=1) -> Tensor:
     """``self -= alpha * other`` in place; returns ``self``."""
     _check_same_kind(self, other, "sub_")
-    value = _operand_array(other, "sub_")
+    value = _operand_array(other)
 
     def update(array):
         array -= value if alpha == 1 else value * alpha
@@ -126,7 +138,7 @@ def sub_(self: Tensor, other, *, alpha=1) -> Tensor:
 def mul_(self: Tensor, other) -> Tensor:
     """``self *= other`` in place; returns ``self``."""
     _check_same_kind(self, other, "mul_")
-    value = _operand_array(other, "mul_")
+    value = _operand_array(other)
 
     def update(array):
         array *= value
@@ -140,7 +152,7 @@ def div_(self: Tensor, other) -> Tensor:
         raise RuntimeError(
             f"div_: result type float cannot be cast to the tensor's dtype {self.dtype}"
         )
-    value = _operand_array(other, "div_")
+    value = _operand_array(other)
 
     def update(array):
         with array_module(array).errstate(divide="ignore", invalid="ignore"):
@@ -160,7 +172,7 @@ def fill_(self: Tensor, value) -> Tensor:
     """Set every element to ``value`` (a number or 0-d tensor); returns ``self``."""
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"fill_: value must be a number or a 0-dim tensor, got {value.shape}")
-    fill_value = _operand_array(value, "fill_")
+    fill_value = _operand_array(value)
 
     def update(array):
         array[...] = fill_value
@@ -175,7 +187,7 @@ def zero_(self: Tensor) -> Tensor:
 
 def copy_(self: Tensor, src) -> Tensor:
     """Copy ``src`` (broadcast, converted to this dtype) into this tensor; returns ``self``."""
-    source = _operand_array(src, "copy_")
+    source = _operand_array(src)
 
     def update(array):
         array_module(array).copyto(array, source, casting="unsafe")
@@ -185,8 +197,8 @@ def copy_(self: Tensor, src) -> Tensor:
 
 def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     """Clamp in place to ``[min, max]``; returns ``self``."""
-    low = _operand_array(min, "clamp_") if min is not None else None
-    high = _operand_array(max, "clamp_") if max is not None else None
+    low = _operand_array(min) if min is not None else None
+    high = _operand_array(max) if max is not None else None
     if low is None and high is None:
         raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
 
@@ -197,10 +209,23 @@ def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch'
     return _inplace(self, "clamp_", others, lambda t: clamp(t, min, max), update)
 
 
+def masked_fill_(self: Tensor, mask, value) -> Tensor:
+    """Set the elements where ``mask`` (broadcast) is True to ``value``; returns ``self``."""
+    condition = as_condition(mask, "masked_fill_")
+    fill_value = _operand_array(value)
+
+    def update(array):
+        array_module(array).copyto(array, fill_value, where=condition._data)
+
+    return _inplace(
+        self, "masked_fill_", (value,), lambda t: masked_fill(t, condition, value), update
+    )
+
+
 def setitem(self: Tensor, index, value) -> None:
     """``self[index] = value`` (value broadcast); differentiable like PyTorch's index_put_."""
     normalized = _normalize_index(index, "setitem")
-    source = _operand_array(value, "setitem")
+    source = _operand_array(value)
 
     def update(array):
         try:

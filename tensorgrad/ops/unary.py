@@ -9,8 +9,8 @@ from __future__ import annotations
 from ..autograd.function import Op
 from ..dtypes import default_float_numpy
 from ..tensor import Tensor
-from ._util import is_scalar, promote, require_floating, scalar_tensor
-from .arithmetic import maximum, minimum, where, zero_where_no_gradient
+from ._util import is_scalar, promote
+from .arithmetic import where, zero_where_no_gradient
 
 __all__ = [
     "exp",
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-def _float_input(input: Tensor, op: str) -> Tensor:
+def _float_input(input: Tensor) -> Tensor:
     """Integer inputs of transcendental functions become the default float type (PyTorch)."""
     if input._data.dtype.kind != "f":
         return cast(input, default_float_numpy())
@@ -293,12 +293,12 @@ class Trunc(_RoundingOp):
 
 def exp(input: Tensor) -> Tensor:
     """e to the power of each element."""
-    return Exp.apply(_float_input(input, "exp"))
+    return Exp.apply(_float_input(input))
 
 
 def log(input: Tensor) -> Tensor:
     """Natural logarithm; -inf at 0 and NaN below, without warnings."""
-    return Log.apply(_float_input(input, "log"))
+    return Log.apply(_float_input(input))
 
 
 def log2(input: Tensor) -> Tensor:
@@ -313,47 +313,47 @@ def log10(input: Tensor) -> Tensor:
 
 def log1p(input: Tensor) -> Tensor:
     """``log(1 + input)``, accurate near 0."""
-    return Log1p.apply(_float_input(input, "log1p"))
+    return Log1p.apply(_float_input(input))
 
 
 def expm1(input: Tensor) -> Tensor:
     """``exp(input) - 1``, accurate near 0."""
-    return Expm1.apply(_float_input(input, "expm1"))
+    return Expm1.apply(_float_input(input))
 
 
 def sqrt(input: Tensor) -> Tensor:
     """Square root; NaN for negative inputs, without warnings."""
-    return Sqrt.apply(_float_input(input, "sqrt"))
+    return Sqrt.apply(_float_input(input))
 
 
 def rsqrt(input: Tensor) -> Tensor:
     """``1 / sqrt(input)``."""
-    return Rsqrt.apply(_float_input(input, "rsqrt"))
+    return Rsqrt.apply(_float_input(input))
 
 
 def reciprocal(input: Tensor) -> Tensor:
     """``1 / input``."""
-    return 1 / _float_input(input, "reciprocal")
+    return 1 / _float_input(input)
 
 
 def sin(input: Tensor) -> Tensor:
     """Sine, elementwise (radians)."""
-    return Sin.apply(_float_input(input, "sin"))
+    return Sin.apply(_float_input(input))
 
 
 def cos(input: Tensor) -> Tensor:
     """Cosine, elementwise (radians)."""
-    return Cos.apply(_float_input(input, "cos"))
+    return Cos.apply(_float_input(input))
 
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent."""
-    return Tanh.apply(_float_input(input, "tanh"))
+    return Tanh.apply(_float_input(input))
 
 
 def sigmoid(input: Tensor) -> Tensor:
     """The logistic function ``1 / (1 + exp(-input))``, stable for any input (±1000 too)."""
-    return Sigmoid.apply(_float_input(input, "sigmoid"))
+    return Sigmoid.apply(_float_input(input))
 
 
 def relu(input: Tensor) -> Tensor:
@@ -426,9 +426,3 @@ def cast(input: Tensor, np_dtype, copy: bool = False) -> Tensor:
     if input._data.dtype == np_dtype:
         return input.clone() if copy else input
     return Cast.apply(input, dtype=np_dtype)
-
-
-# Keep the names maximum/minimum/require_floating/scalar_tensor importable from here for
-# composites defined in other modules.
-__all__ += []
-_ = (maximum, minimum, require_floating, scalar_tensor)

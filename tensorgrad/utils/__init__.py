@@ -1,1 +1,3 @@
-"""Utilities: ``tensorgrad.utils.data`` (datasets and loaders)."""
+"""Utilities: ``tensorgrad.utils.data`` (datasets and loaders), ``tensorgrad.utils.hooks``."""
+
+from . import data, hooks

@@ -1,6 +1,6 @@
 """``DataLoader``: iterate over a dataset in (optionally shuffled) batches.
 
-Batches are built in the main process: ``num_workers`` is accepted only as 0. Each epoch
+Batches are built in the calling process (``num_workers`` is accepted and ignored). Each epoch
 (each ``iter(loader)``) visits every sample once; with ``shuffle=True`` the order is a fresh
 permutation drawn from ``generator`` (or the global generator), so a seeded generator replays
 the same sequence of epochs.
@@ -8,6 +8,7 @@ the same sequence of epochs.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -31,6 +32,19 @@ def _tensor_dataset_rows(dataset) -> tuple[TensorDataset | None, Any]:
     return (dataset, mapping) if type(dataset) is TensorDataset else (None, None)
 
 
+# PyTorch's options for worker processes and pinned memory: nothing to do without them.
+_PROCESS_OPTIONS = {
+    "pin_memory",
+    "pin_memory_device",
+    "timeout",
+    "worker_init_fn",
+    "multiprocessing_context",
+    "prefetch_factor",
+    "persistent_workers",
+    "in_order",
+}
+
+
 class DataLoader:
     """Batches of samples from a map-style dataset (anything with ``__len__``/``__getitem__``).
 
@@ -41,7 +55,10 @@ class DataLoader:
         sampler: the index order (mutually exclusive with ``shuffle``).
         batch_sampler: yields lists of indices (mutually exclusive with ``batch_size``,
             ``shuffle``, ``sampler`` and ``drop_last``).
-        num_workers: must be 0 (batches are made in the calling process).
+        num_workers: accepted for compatibility; batches are always made in the calling
+            process (a warning says so when it is not 0). PyTorch's worker and memory options
+            (``pin_memory``, ``persistent_workers``, ``worker_init_fn``, ``prefetch_factor``,
+            ``timeout``, ``multiprocessing_context``, ``in_order``…) are accepted and ignored.
         collate_fn: merges a list of samples into a batch (default: :func:`default_collate`).
         drop_last: skip the last batch if it is smaller than ``batch_size``.
         generator: the random numbers for ``shuffle``.
@@ -61,11 +78,18 @@ class DataLoader:
         collate_fn: Callable[[list], Any] | None = None,
         drop_last: bool = False,
         generator: Generator | None = None,
+        **process_options,
     ) -> None:
-        if num_workers != 0:
-            raise ValueError(
-                f"DataLoader: num_workers must be 0, got {num_workers}: tensorgrad builds "
-                f"batches in the calling process (no worker processes)"
+        if num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be >= 0, got {num_workers}")
+        unknown = set(process_options) - _PROCESS_OPTIONS
+        if unknown:
+            raise TypeError(f"DataLoader: unexpected keyword arguments {sorted(unknown)}")
+        if num_workers:
+            warnings.warn(
+                f"DataLoader: num_workers={num_workers} is accepted for PyTorch compatibility, "
+                f"but tensorgrad builds batches in the calling process",
+                stacklevel=2,
             )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")

@@ -1,0 +1,45 @@
+"""``tensorgrad.device``: where tensors live. tensorgrad runs on the CPU, so ``"cpu"`` is the
+only device that can hold data; other names can be written down (scripts build
+``device("cuda" if cuda.is_available() else "cpu")``) but not used."""
+
+from __future__ import annotations
+
+__all__ = ["device", "check_device"]
+
+
+class device:  # noqa: N801 - PyTorch's name
+    """A device: ``device("cpu")``, ``device("cuda", 0)``, ``device("cuda:0")``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str | device, index: int | None = None):  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name, _, number = str(type).partition(":")
+        self.type = name
+        self.index = int(number) if number else index
+
+    def __repr__(self) -> str:
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+CPU = device("cpu")
+
+
+def check_device(value, op: str) -> None:
+    """Raise unless ``value`` (a string or a device) names the CPU."""
+    if device(value).type != "cpu":
+        raise RuntimeError(
+            f"{op}: device {str(value)!r} is not available; tensorgrad runs on the CPU "
+            f"(device='cpu')"
+        )

@@ -1,0 +1,74 @@
+"""Selecting elements by order or position: sort, argsort, topk, tril, triu.
+
+The values are read with ``gather`` (or ``where`` for the triangles), so gradients flow to the
+selected elements only, exactly as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from .._backend import array_module
+from ..tensor import Tensor
+from ._util import normalize_dim, scalar_tensor
+from .arithmetic import where
+from .indexing import gather
+
+__all__ = ["sort", "argsort", "topk", "tril", "triu"]
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
+    """The int64 indices that sort ``input`` along ``dim`` (no gradient)."""
+    if input.ndim == 0:
+        return Tensor(array_module(input._data).zeros((), dtype="int64"))
+    axis = normalize_dim(dim, input.ndim, "argsort")
+    xp = array_module(input._data)
+    data = -input._data if descending and input._data.dtype.kind != "b" else input._data
+    if descending and input._data.dtype.kind == "b":
+        data = ~input._data
+    # NumPy's stable sort keeps ties in order; descending via negation keeps that too.
+    order = xp.argsort(data, axis=axis, kind="stable")
+    return Tensor(order.astype("int64"))
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
+    """``(values, indices)`` of ``input`` sorted along ``dim``; gradients follow the values."""
+    indices = argsort(input, dim, descending, stable)
+    if input.ndim == 0:
+        return ValuesIndices(input.clone(), indices)
+    return ValuesIndices(gather(input, dim, indices), indices)
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``."""
+    axis = normalize_dim(dim, input.ndim, "topk")
+    size = input.shape[axis] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError(f"topk: k={k} is out of range for dim {axis} of size {size}")
+    indices = argsort(input, axis, descending=largest)
+    if input.ndim:
+        indices = indices.narrow(axis, 0, k)
+    return ValuesIndices(gather(input, axis, indices) if input.ndim else input.clone(), indices)
+
+
+def _triangle(input: Tensor, diagonal: int, lower: bool, op: str) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: expects a tensor with at least 2 dims, got shape {input.shape}")
+    xp = array_module(input._data)
+    rows, cols = input.shape[-2:]
+    mask = xp.tri(rows, cols, k=diagonal, dtype=bool)
+    if not lower:
+        mask = ~xp.tri(rows, cols, k=diagonal - 1, dtype=bool)
+    return where(Tensor(mask), input, scalar_tensor(0, input._data.dtype, input))
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dims (elements with col - row <= diagonal)."""
+    return _triangle(input, diagonal, True, "tril")
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dims (elements with col - row >= diagonal)."""
+    return _triangle(input, diagonal, False, "triu")
