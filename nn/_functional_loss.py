@@ -15,7 +15,7 @@ import numpy
 
 import tensorgrad
 from tensorgrad import Tensor
-from tensorgrad.nn._fused import SoftmaxCrossEntropy, Softplus
+from tensorgrad.nn._fused import BinaryCrossEntropy, SoftmaxCrossEntropy, Softplus
 
 __all__ = [
     "mse_loss",
@@ -157,9 +157,12 @@ def binary_cross_entropy(
             "binary_cross_entropy: all elements of input should be between 0 "
             f"and 1 (got values in [{input.min().item()}, {input.max().item()}])"
         )
-    log_p = input.log().clamp(min=-100)
-    log_not_p = (1 - input).log().clamp(min=-100)
-    loss = -(target * log_p + (1 - target) * log_not_p)
+    if target.dtype != input.dtype:
+        raise RuntimeError(
+            f"binary_cross_entropy: target dtype {target.dtype} must match input dtype "
+            f"{input.dtype}"
+        )
+    loss = BinaryCrossEntropy.apply(input, target)
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 

@@ -12,7 +12,7 @@ import math
 import tensorgrad
 from tensorgrad.autograd.function import Op
 
-__all__ = ["LinearFunction", "Erf", "Softplus", "SoftmaxCrossEntropy"]
+__all__ = ["LinearFunction", "Erf", "Softplus", "SoftmaxCrossEntropy", "BinaryCrossEntropy"]
 
 
 class LinearFunction(Op):
@@ -114,3 +114,31 @@ class SoftmaxCrossEntropy(Op):
         grad_logits = grad * (log_probs.exp() * q.sum(1, keepdim=True) - q) if needs[0] else None
         grad_q = -grad * log_probs if needs[1] else None
         return grad_logits, grad_q
+
+
+_EPSILON = 9.999999960041972e-13  # PyTorch's 1e-12, a float32 constant there
+
+
+class BinaryCrossEntropy(Op):
+    """loss = -(y·log x + (1-y)·log(1-x)) elementwise, each log clamped at -100 (PyTorch's).
+
+    Fused for its gradient: d/dx = (x - y) / max(x(1-x), 1e-12), PyTorch's formula, which
+    still pushes a saturated wrong prediction (x = 0, y = 1) back, where the gradient of the
+    clamped composite is 0.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = ctx.xp
+        ctx.save_for_backward(x, y)
+        log_p = xp.maximum(xp.log(x), -100)
+        log_not_p = xp.maximum(xp.log1p(-x), -100)
+        return -(y * log_p + (1 - y) * log_not_p)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_x = grad * (x - y) / (x * (1 - x)).clamp(min=_EPSILON) if needs[0] else None
+        grad_y = grad * ((-x).log1p() - x.log()) if needs[1] else None
+        return grad_x, grad_y

@@ -34,7 +34,11 @@ def load_state_dict_into(module, state_dict: Mapping[str, Any], strict: bool) ->
     if not isinstance(state_dict, Mapping):
         raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
     own = module.state_dict(keep_vars=True)
-    missing = [key for key in own if key not in state_dict]
+    # Checkpoints from before BatchNorm counted its batches lack the counter; PyTorch accepts
+    # them (the counter stays as it is), and so do we.
+    missing = [
+        key for key in own if key not in state_dict and not key.endswith("num_batches_tracked")
+    ]
     unexpected = [key for key in state_dict if key not in own]
     errors = []
     if strict and missing:

@@ -49,12 +49,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.dim() == 0 or input.shape[-1] != self.in_features:
-            raise RuntimeError(
-                f"{self!r}: input has {input.shape[-1] if input.dim() else 0} features "
-                f"(shape {tuple(input.shape)}), expected {self.in_features} in the last dim"
-            )
-        return F.linear(input, self.weight, self.bias)
+        try:
+            return F.linear(input, self.weight, self.bias)
+        except RuntimeError as error:  # name the layer, not just the functional form
+            if input.dim() == 0 or input.shape[-1] != self.in_features:
+                raise RuntimeError(
+                    f"{self!r}: input has {input.shape[-1] if input.dim() else 0} features "
+                    f"(shape {tuple(input.shape)}), expected {self.in_features} in the last dim"
+                ) from error
+            raise
 
     def extra_repr(self) -> str:
         return (

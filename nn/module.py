@@ -151,8 +151,7 @@ class Module:
     register_module = add_module
 
     def __setattr__(self, name: str, value: Any) -> None:
-        registries = self.__dict__.get("_parameters"), self.__dict__.get("_buffers")
-        parameters, buffers = registries
+        parameters, buffers = self.__dict__.get("_parameters"), self.__dict__.get("_buffers")
         modules = self.__dict__.get("_modules")
         if isinstance(value, Parameter):
             if parameters is None:
@@ -330,14 +329,9 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of every parameter: to None (default) or to zeros in place."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                grad = param.grad.detach_() if param.grad.grad_fn is not None else param.grad
-                grad.zero_()
+        from tensorgrad.nn.utils import zero_grads
+
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every descendant (children first), then on this module; returns self."""

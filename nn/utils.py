@@ -11,6 +11,22 @@ from tensorgrad import Tensor
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
 
+def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Reset each parameter's ``.grad`` to None, or to zeros in place (detached from any graph).
+
+    What ``Module.zero_grad`` and ``Optimizer.zero_grad`` both do.
+    """
+    for param in parameters:
+        grad = param.grad
+        if grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+        else:
+            grad.detach_()
+            grad.zero_()
+
+
 def _as_list(parameters) -> list:
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 

@@ -107,6 +107,8 @@ def save(obj: dict[str, Any], f: str | os.PathLike) -> None:
 
     path = os.fspath(f)
     folder, base = os.path.split(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"save: the folder of {path!r} does not exist")
     temporary = os.path.join(folder, f".{base}.{secrets.token_hex(6)}.tmp")
     try:
         with open(temporary, "xb") as handle:

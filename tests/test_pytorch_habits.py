@@ -201,3 +201,57 @@ def test_cross_entropy_and_nll_with_masked_classes_are_finite():
     log_probs = [[-0.1, -math.inf, -2.0], [-math.inf, -0.5, -1.0]]
     ours = nn.functional.nll_loss(tg.tensor(log_probs), tg.tensor(target))
     assert ours.item() == pytest.approx(0.3)
+
+
+# ---------------------------------------------------------------- second review batch
+def test_bce_pushes_back_a_saturated_wrong_prediction_like_pytorch():
+    values, targets = [0.0, 1.0, 0.3, 1e-30], [1.0, 0.0, 0.7, 1.0]
+    ours = tg.tensor(values, dtype=tg.float64, requires_grad=True)
+    theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    nn.functional.binary_cross_entropy(ours, tg.tensor(targets, dtype=tg.float64)).backward()
+    torch.nn.functional.binary_cross_entropy(
+        theirs, torch.tensor(targets, dtype=torch.float64)
+    ).backward()
+    assert close(ours.grad, theirs.grad, rtol=1e-12)
+    assert ours.grad.tolist()[0] < -1e11
+
+
+def test_integer_and_half_precision_edge_cases():
+    big = 2**40 + 1
+    quotient = tg.div(tg.tensor([big, -7, 7]), tg.tensor([1, 2, -2]), rounding_mode="trunc")
+    assert quotient.tolist() == [big, -3, -3]
+    assert tg.full((70000,), 1.0, dtype=tg.float16).mean().item() == 1.0
+    assert (tg.tensor([1], dtype=tg.uint8) + 300).tolist() == [45]  # wraps, as in PyTorch
+
+
+def test_narrow_counts_negative_starts_from_the_end_and_checks_bounds():
+    assert tg.arange(5).narrow(0, -2, 2).tolist() == [3, 4]
+    with pytest.raises(IndexError, match="out of range"):
+        tg.arange(5).narrow(0, 3, 4)
+
+
+@pytest.mark.parametrize(
+    "mistake, message",
+    [
+        (lambda: tg.tensor([2]) ** tg.tensor([-1]), "negative integer powers"),
+        (lambda: tg.cat([tg.tensor(1.0), tg.tensor(2.0)]), "zero-dimensional"),
+        (lambda: tg.allclose(tg.ones(2), tg.ones(3)), r"\(2,\) and \(3,\)"),
+        (lambda: tg.ones(2).repeat(-1), "non-negative"),
+    ],
+)
+def test_mistakes_name_the_op_instead_of_a_numpy_traceback(mistake, message):
+    with pytest.raises(RuntimeError, match=message):
+        mistake()
+
+
+def test_batchnorm_checkpoint_without_batch_counter_loads_strictly():
+    model = nn.BatchNorm1d(3)
+    state = {k: v for k, v in model.state_dict().items() if k != "num_batches_tracked"}
+    result = model.load_state_dict(state)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+
+
+def test_save_into_a_missing_folder_names_the_path(tmp_path):
+    pytest.importorskip("safetensors")
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        tg.save({"w": tg.ones(1)}, tmp_path / "nowhere" / "w.safetensors")

@@ -18,6 +18,7 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import zero_grads
 
 __all__ = ["Optimizer", "required"]
 
@@ -166,21 +167,7 @@ class Optimizer:
     # ----------------------------------------------------------------- the update
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's ``.grad``: to None (default) or to zeros in place."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                grad = param._grad
-                if grad is None:
-                    continue
-                if set_to_none:
-                    param._grad = None
-                    continue
-                grad.grad_fn = None
-                grad._requires_grad = False
-                if grad._data.flags.writeable:
-                    grad._data[...] = 0
-                else:
-                    grad._data = grad._data * 0
-                grad._version_counter[0] += 1
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given.

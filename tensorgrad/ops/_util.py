@@ -99,7 +99,10 @@ def scalar_tensor(value, np_dtype, like: Tensor) -> Tensor:
     """A 0-d constant of ``np_dtype`` on ``like``'s array module."""
     data = like._data
     xp = _backend.default_module if type(data) is _backend.ndarray else _backend.array_module(data)
-    return Tensor(xp.asarray(value, dtype=np_dtype))
+    try:
+        return Tensor(xp.asarray(value, dtype=np_dtype))
+    except OverflowError:  # an int out of range for a small integer dtype wraps, as in PyTorch
+        return Tensor(xp.asarray(value).astype(np_dtype))
 
 
 def promote(op: str, *operands) -> list[Tensor]:

@@ -7,8 +7,6 @@ gradient is exactly zero, so a ``where`` that discards their value also discards
 
 from __future__ import annotations
 
-import numbers
-
 from .._backend import array_module
 from ..autograd.function import Op
 from ..tensor import Tensor
@@ -313,9 +311,14 @@ def _rounded_division(a: Tensor, b: Tensor, rounding_mode: str) -> Tensor:
     if rounding_mode == "floor":
         return floor_divide(a, b)
     if rounding_mode == "trunc":
-        quotient = div(a, b)
-        result = Tensor(_trunc(quotient._data))
-        return result.to(a.dtype) if a._data.dtype.kind != "f" else result
+        if a._data.dtype.kind != "f":  # exact integer arithmetic, no float detour
+            xp = array_module(a._data)
+            if (b._data == 0).any():
+                raise ZeroDivisionError("div: integer division by zero")
+            quotient = xp.floor_divide(a._data, b._data)
+            quotient += (xp.remainder(a._data, b._data) != 0) & ((a._data < 0) ^ (b._data < 0))
+            return Tensor(quotient)
+        return Tensor(_trunc(div(a, b)._data))
     raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
 
@@ -338,17 +341,14 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
         and not isinstance(exponent, bool)
     ):
         return PowScalar.apply(input, exponent=float(exponent) if exponent % 1 else int(exponent))
-    if (
-        isinstance(exponent, numbers.Integral)
-        and exponent < 0
-        and isinstance(input, Tensor)
-        and input._data.dtype.kind in "biu"
-    ):  # NumPy raises a ValueError here; PyTorch a RuntimeError
+    base, power = promote("pow", input, exponent)
+    if base._data.dtype.kind in "biu" and (power._data < 0).any():
+        # NumPy raises a ValueError from deep inside; PyTorch a RuntimeError.
         raise RuntimeError(
-            f"pow: integers to negative integer powers are not allowed ({input.dtype} tensor "
-            f"** {exponent}); convert the base with .float()"
+            f"pow: integers to negative integer powers are not allowed ({base.dtype} tensor "
+            f"** negative exponent); convert the base with .float()"
         )
-    return _binary(Pow, "pow", input, exponent)
+    return _binary(Pow, "pow", base, power)
 
 
 def neg(input: Tensor) -> Tensor:

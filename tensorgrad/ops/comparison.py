@@ -139,6 +139,8 @@ def isfinite(input: Tensor) -> Tensor:
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
     """Elementwise ``|input - other| <= atol + rtol * |other|``."""
     a, b = promote("isclose", input, other)
+    if broadcast_shape(a.shape, b.shape) is None:
+        raise broadcast_error("isclose", a.shape, b.shape)
     xp = array_module(a._data)
     return Tensor(xp.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 

@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+_FLOAT16 = to_numpy_dtype("float16")
 _ALL_DIMS = [tuple(range(n)) for n in range(65)]  # dim=None, precomputed per rank
 
 
@@ -266,6 +267,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         )
     dims = normalize_dims(None if _all_dims(dim) else dim, input.ndim, "mean")
     count = math.prod(input.shape[d] for d in dims)
+    if input._data.dtype == _FLOAT16:  # accumulate in float32, as PyTorch does
+        return cast(sum(input, dims, keepdim, dtype="float32") / count, _FLOAT16)
     return sum(input, dims, keepdim) / count
 
 

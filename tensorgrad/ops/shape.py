@@ -348,6 +348,8 @@ def repeat(input: Tensor, *repeats) -> Tensor:
     """Tile the tensor ``repeats[i]`` times along dim i (a copy; more repeats than dims adds
     leading dims)."""
     repeats = _shape_argument(repeats)
+    if any(r < 0 for r in repeats):
+        raise RuntimeError(f"repeat: repeats must be non-negative, got {list(repeats)}")
     if len(repeats) < input.ndim:
         raise RuntimeError(
             f"repeat: number of repeat dims ({len(repeats)}) cannot be smaller than the "
@@ -378,6 +380,12 @@ def _tensors_argument(tensors, op: str) -> list:
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; all other dims must match."""
     tensors = _tensors_argument(tensors, "cat")
+    for index, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(
+                f"cat: zero-dimensional tensor (at position {index}) cannot be concatenated; "
+                f"use stack, or reshape it to (1,)"
+            )
     reference = tensors[0]
     axis = normalize_dim(dim, reference.ndim, "cat")
     for index, other in enumerate(tensors[1:], start=1):
@@ -411,6 +419,14 @@ def stack(tensors, dim: int = 0) -> Tensor:
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """Elements ``start`` … ``start + length - 1`` along ``dim`` (a view)."""
     axis = normalize_dim(dim, input.ndim, "narrow")
+    size = input.shape[axis]
+    if start < 0:
+        start += size
+    if not (0 <= start <= size and length >= 0 and start + length <= size):
+        raise IndexError(
+            f"narrow: start {start} and length {length} are out of range for dim {axis} of "
+            f"size {size}"
+        )
     index = (slice(None),) * axis + (slice(start, start + length),)
     return input[index]
 

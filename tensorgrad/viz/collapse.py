@@ -68,7 +68,7 @@ def leaf_homes(nodes: list, edges: list, frame_of) -> dict:
             parameters = getattr(owner, "parameters", None)
             owned_cache[id(owner)] = {id(p) for p in parameters()} if callable(parameters) else None
         owned = owned_cache[id(owner)]
-        if owned is None or id(nodes[key].tensor) in owned:
+        if owned is not None and id(nodes[key].tensor) in owned:
             homes[key] = first
     return homes
 
