@@ -32,14 +32,33 @@ def _outputs(result) -> list:
     return list(result) if isinstance(result, (tuple, list)) else [result]
 
 
+# Default (atol, rtol) by the lowest floating precision among the inputs.
+_TOLERANCES = {"float64": (1e-9, 1e-7), "float32": (1e-5, 1e-4), "float16": (1e-2, 1e-2)}
+
+
+def _tolerances(arrays, atol, rtol) -> tuple[float, float]:
+    precisions = [
+        array.dtype.name
+        for array in (a._data if isinstance(a, Tensor) else a for a in arrays)
+        if isinstance(array, np.ndarray) and array.dtype.kind == "f"
+    ]
+    lowest = min(precisions, key=lambda name: np.dtype(name).itemsize, default="float64")
+    default_atol, default_rtol = _TOLERANCES[lowest]
+    return (default_atol if atol is None else atol, default_rtol if rtol is None else rtol)
+
+
 def _convert(torch, value):
-    """The (tensorgrad, torch) pair for one argument; floating arrays become float64 leaves."""
+    """The (tensorgrad, torch) pair for one argument; floating arrays become leaves of their
+    own dtype (so float32-only behaviour is compared too)."""
     array = value._data if isinstance(value, Tensor) else value
     if not isinstance(array, np.ndarray):
         return value, value
     if array.dtype.kind == "f":
-        array = array.astype(np.float64)
-        return (from_numpy(array.copy()).requires_grad_(), torch.tensor(array, requires_grad=True))
+        # copy(): contiguous for PyTorch (it rejects negative strides), private for each side
+        return (
+            from_numpy(array.copy()).requires_grad_(),
+            torch.tensor(array.copy(), requires_grad=True),
+        )
     return from_numpy(array.copy()), torch.from_numpy(array.copy())
 
 
@@ -66,20 +85,22 @@ def assert_matches_torch(
     fn_tg: Callable[..., Any],
     fn_torch: Callable[..., Any],
     *arrays: Any,
-    atol: float = 1e-9,
-    rtol: float = 1e-7,
+    atol: float | None = None,
+    rtol: float | None = None,
     gradients: bool = True,
     seed: int = 0,
 ) -> None:
     """Assert that ``fn_tg`` (tensorgrad) and ``fn_torch`` (PyTorch) agree in value and gradient.
 
-    Each ndarray or Tensor in ``arrays`` is handed to both as a tensor: floating ones as float64
-    leaves that require grad, integer and boolean ones (indices, masks) as constants; other
+    Each ndarray or Tensor in ``arrays`` is handed to both as a tensor: floating ones as leaves
+    of their own dtype that require grad, integer and boolean ones (indices, masks) as
+    constants; other
     arguments are passed through. Compares every output's shape, dtype and values, then (with
     ``gradients``) the gradients of every floating input for one random upstream gradient.
     Skips the calling test when PyTorch is not installed.
     """
     torch = _import_torch()
+    atol, rtol = _tolerances(arrays, atol, rtol)
     pairs = [_convert(torch, value) for value in arrays]
     ours = _outputs(fn_tg(*(p[0] for p in pairs)))
     theirs = _outputs(fn_torch(*(p[1] for p in pairs)))
@@ -99,7 +120,7 @@ def assert_matches_torch(
 
     rng = np.random.default_rng(seed)
     connected = [
-        (mine, reference, rng.standard_normal(mine.shape))
+        (mine, reference, rng.standard_normal(mine.shape).astype(mine._data.dtype))
         for mine, reference in zip(ours, theirs, strict=True)
         if mine.requires_grad and reference.requires_grad
     ]
