@@ -103,6 +103,15 @@ class Tensor:
         """True for float16/32/64 tensors."""
         return self._data.dtype.kind == "f"
 
+    def is_contiguous(self) -> bool:
+        """True if the elements are laid out in row-major order without gaps."""
+        return self._data.flags.c_contiguous
+
+    def stride(self, dim: int | None = None):
+        """Steps in elements (not bytes) between neighbours along each dim, or along ``dim``."""
+        steps = tuple(s // self._data.itemsize for s in self._data.strides)
+        return steps if dim is None else steps[dim]
+
     @property
     def is_leaf(self) -> bool:
         """True for tensors not produced by a recorded op (inputs, parameters)."""

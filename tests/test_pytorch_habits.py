@@ -255,3 +255,15 @@ def test_save_into_a_missing_folder_names_the_path(tmp_path):
     pytest.importorskip("safetensors")
     with pytest.raises(FileNotFoundError, match="nowhere"):
         tg.save({"w": tg.ones(1)}, tmp_path / "nowhere" / "w.safetensors")
+
+
+def test_inference_mode_layout_queries_and_stacking():
+    with tg.inference_mode():
+        assert not (tg.ones(2, requires_grad=True) * 2).requires_grad
+    assert tg.is_grad_enabled()
+    x = tg.ones(2, 3)
+    assert x.stride() == torch.ones(2, 3).stride() and x.t().stride() == (1, 3)
+    assert x.is_contiguous() and not x.t().is_contiguous()
+    assert tg.hstack([tg.ones(2), tg.zeros(3)]).tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
+    assert tg.vstack([tg.ones(2), tg.zeros(2)]).shape == (2, 2)
+    assert [t.shape for t in tg.broadcast_tensors(tg.ones(3, 1), tg.ones(4))] == [(3, 4)] * 2

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
 
 
 class _GradState:
@@ -84,3 +84,22 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801 - PyTorch's name
 
     def _fresh(self):
         return set_grad_enabled(self._target)
+
+
+class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """``no_grad`` under PyTorch's newer name (tensorgrad has no separate inference tensors).
+
+    ``inference_mode(False)`` leaves recording as it is, as in PyTorch.
+    """
+
+    def __init__(self, mode: bool = True):
+        self._mode = bool(mode)
+
+    def __enter__(self):
+        self._previous = state.enabled
+        if self._mode:
+            state.enabled = False
+        return None
+
+    def _fresh(self):
+        return inference_mode(self._mode)

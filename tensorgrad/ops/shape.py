@@ -11,7 +11,7 @@ import math
 
 from ..autograd.function import Op
 from ..tensor import Tensor
-from ._util import normalize_dim, normalize_dims, promote
+from ._util import broadcast_error, broadcast_shape, normalize_dim, normalize_dims, promote
 
 __all__ = [
     "reshape",
@@ -43,6 +43,9 @@ __all__ = [
     "view_as",
     "reshape_as",
     "narrow",
+    "hstack",
+    "vstack",
+    "broadcast_tensors",
 ]
 
 
@@ -414,6 +417,25 @@ def stack(tensors, dim: int = 0) -> Tensor:
             )
     axis = normalize_dim(dim, len(reference) + 1, "stack")
     return Cat.apply(*[unsqueeze(t, axis) for t in tensors], dim=axis)
+
+
+def hstack(tensors) -> Tensor:
+    """Join along dim 1 (dim 0 for 1-D tensors)."""
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    """Join along dim 0, 1-D tensors taken as rows."""
+    return cat([t.unsqueeze(0) if t.ndim == 1 else t for t in tensors], 0)
+
+
+def broadcast_tensors(*tensors) -> tuple:
+    """The tensors expanded to their common broadcast shape (views, no copies)."""
+    target = broadcast_shape(*(t.shape for t in tensors))
+    if target is None:
+        raise broadcast_error("broadcast_tensors", *(t.shape for t in tensors))
+    return tuple(expand(t, target) for t in tensors)
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
