@@ -103,7 +103,7 @@ def jacobian(
     inputs = _prepare(inputs)
     outputs_are_tuple, outputs = _call(func, inputs, "jacobian")
     from ..creation import zeros
-    from ..ops.shape import stack
+    from ..ops.joining import stack
 
     per_output = []
     for output in outputs:

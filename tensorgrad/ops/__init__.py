@@ -18,6 +18,7 @@ from .arithmetic import *  # noqa: E402, F403
 from .comparison import *  # noqa: E402, F403
 from .indexing import *  # noqa: E402, F403
 from .inplace import *  # noqa: E402, F403
+from .joining import *  # noqa: E402, F403
 from .linalg import *  # noqa: E402, F403
 from .reduction import *  # noqa: E402, F403
 from .selection import *  # noqa: E402, F403

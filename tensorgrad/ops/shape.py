@@ -1,5 +1,5 @@
 """Shape and layout: reshape/view, permute/transpose, squeeze/unsqueeze, expand, repeat, flip,
-cat/stack, split/chunk, clone.
+clone (joining and splitting tensors is in ``joining.py``).
 
 Views (reshape, permute, expand…) share memory with their input, as NumPy views do, and also
 share its version counter, so an in-place change through either is seen by backward.
@@ -11,7 +11,7 @@ import math
 
 from ..autograd.function import Op
 from ..tensor import Tensor
-from ._util import broadcast_error, broadcast_shape, normalize_dim, normalize_dims, promote
+from ._util import broadcast_error, broadcast_shape, normalize_dim, normalize_dims
 
 __all__ = [
     "reshape",
@@ -32,19 +32,9 @@ __all__ = [
     "broadcast_to",
     "repeat",
     "flip",
-    "cat",
-    "concat",
-    "concatenate",
-    "stack",
-    "split",
-    "chunk",
-    "unbind",
     "clone",
     "view_as",
     "reshape_as",
-    "narrow",
-    "hstack",
-    "vstack",
     "broadcast_tensors",
 ]
 
@@ -132,20 +122,6 @@ class Flip(Op):
     @staticmethod
     def backward(ctx, grad):
         return grad.flip(ctx.dims)
-
-
-class Cat(Op):
-    """out = the inputs joined along ``dim``"""
-
-    @staticmethod
-    def forward(ctx, *arrays, dim):
-        ctx.dim = dim
-        ctx.sizes = [a.shape[dim] for a in arrays]
-        return ctx.xp.concatenate(arrays, axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):  # each input gets its slice
-        return tuple(split(grad, ctx.sizes, ctx.dim))
 
 
 class Clone(Op):
@@ -366,128 +342,12 @@ def flip(input: Tensor, dims) -> Tensor:
     return Flip.apply(input, dims=normalize_dims(dims, input.ndim, "flip"))
 
 
-def _tensors_argument(tensors, op: str) -> list:
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError(f"{op}: expected a non-empty sequence of tensors")
-    for index, value in enumerate(tensors):
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"{op}: expected a sequence of Tensors, element {index} is {type(value).__name__}"
-            )
-    if len({t._data.dtype for t in tensors}) > 1:
-        tensors = promote(op, *tensors)
-    return tensors
-
-
-def cat(tensors, dim: int = 0) -> Tensor:
-    """Join tensors along an existing dim; all other dims must match."""
-    tensors = _tensors_argument(tensors, "cat")
-    for index, t in enumerate(tensors):
-        if t.ndim == 0:
-            raise RuntimeError(
-                f"cat: zero-dimensional tensor (at position {index}) cannot be concatenated; "
-                f"use stack, or reshape it to (1,)"
-            )
-    reference = tensors[0]
-    axis = normalize_dim(dim, reference.ndim, "cat")
-    for index, other in enumerate(tensors[1:], start=1):
-        if other.ndim != reference.ndim or any(
-            a != b for i, (a, b) in enumerate(zip(reference.shape, other.shape)) if i != axis
-        ):
-            raise RuntimeError(
-                f"cat: tensors must have the same shape except in dim {axis}: tensor 0 has "
-                f"shape {reference.shape}, tensor {index} has shape {other.shape}"
-            )
-    return Cat.apply(*tensors, dim=axis)
-
-
-concat = concatenate = cat
-
-
-def stack(tensors, dim: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new dim."""
-    tensors = _tensors_argument(tensors, "stack")
-    reference = tensors[0].shape
-    for index, other in enumerate(tensors[1:], start=1):
-        if other.shape != reference:
-            raise RuntimeError(
-                f"stack: expects tensors of equal shape, got {reference} at entry 0 and "
-                f"{other.shape} at entry {index}"
-            )
-    axis = normalize_dim(dim, len(reference) + 1, "stack")
-    return Cat.apply(*[unsqueeze(t, axis) for t in tensors], dim=axis)
-
-
-def hstack(tensors) -> Tensor:
-    """Join along dim 1 (dim 0 for 1-D tensors)."""
-    tensors = list(tensors)
-    return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
-
-
-def vstack(tensors) -> Tensor:
-    """Join along dim 0, 1-D tensors taken as rows."""
-    return cat([t.unsqueeze(0) if t.ndim == 1 else t for t in tensors], 0)
-
-
 def broadcast_tensors(*tensors) -> tuple:
     """The tensors expanded to their common broadcast shape (views, no copies)."""
     target = broadcast_shape(*(t.shape for t in tensors))
     if target is None:
         raise broadcast_error("broadcast_tensors", *(t.shape for t in tensors))
     return tuple(expand(t, target) for t in tensors)
-
-
-def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
-    """Elements ``start`` … ``start + length - 1`` along ``dim`` (a view)."""
-    axis = normalize_dim(dim, input.ndim, "narrow")
-    size = input.shape[axis]
-    if start < 0:
-        start += size
-    if not (0 <= start <= size and length >= 0 and start + length <= size):
-        raise IndexError(
-            f"narrow: start {start} and length {length} are out of range for dim {axis} of "
-            f"size {size}"
-        )
-    index = (slice(None),) * axis + (slice(start, start + length),)
-    return input[index]
-
-
-def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
-    """Pieces of size ``split_size`` (the last may be smaller) or of the given sizes."""
-    axis = normalize_dim(dim, input.ndim, "split")
-    length = input.shape[axis]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
-        if step <= 0:
-            raise RuntimeError(f"split: split_size must be positive, got {step}")
-        sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
-    else:
-        sizes = [int(s) for s in split_size_or_sections]
-        if sum(sizes) != length:
-            raise RuntimeError(
-                f"split: sizes {sizes} add up to {sum(sizes)} but dim {axis} has size {length}"
-            )
-    pieces, start = [], 0
-    for size in sizes:
-        pieces.append(narrow(input, axis, start, size))
-        start += size
-    return tuple(pieces)
-
-
-def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
-    """Split into ``chunks`` pieces of size ceil(n / chunks) (possibly fewer pieces)."""
-    if chunks <= 0:
-        raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
-    axis = normalize_dim(dim, input.ndim, "chunk")
-    size = -(-input.shape[axis] // chunks) or 1
-    return split(input, size, axis)
-
-
-def unbind(input: Tensor, dim: int = 0) -> tuple:
-    """The slices along ``dim``, with that dim removed."""
-    axis = normalize_dim(dim, input.ndim, "unbind")
-    return tuple(input[(slice(None),) * axis + (i,)] for i in range(input.shape[axis]))
 
 
 def clone(input: Tensor) -> Tensor:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ...creation import tensor
-from ...ops.shape import stack
+from ...ops.joining import stack
 from ...tensor import Tensor
 
 __all__ = ["default_collate"]
