@@ -41,6 +41,7 @@ class Tensor:
         "_version_counter",
         "_base",
         "_retains_grad",
+        "_hooks",
         "__weakref__",
     )
 
@@ -58,6 +59,7 @@ class Tensor:
         self._version_counter = [0]
         self._base = None
         self._retains_grad = False
+        self._hooks = None
 
     # ----------------------------------------------------------------- metadata
     @property
@@ -185,6 +187,26 @@ class Tensor:
         if self.grad_fn is not None and not self._retains_grad:
             self._retains_grad = True
             self.grad_fn._retain_output(self)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` whenever the gradient of this tensor is computed.
+
+        The hook may return a tensor to use instead of ``grad`` (same shape), or None to leave
+        it. Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that does not require grad"
+            )
+        if self.grad_fn is not None:
+            return self.grad_fn._register_output_hook(self._output_nr, hook)
+        from .utils.hooks import RemovableHandle
+
+        if self._hooks is None:
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
 
     @property
     def retains_grad(self) -> bool:

@@ -267,3 +267,25 @@ def test_inference_mode_layout_queries_and_stacking():
     assert tg.hstack([tg.ones(2), tg.zeros(3)]).tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
     assert tg.vstack([tg.ones(2), tg.zeros(2)]).shape == (2, 2)
     assert [t.shape for t in tg.broadcast_tensors(tg.ones(3, 1), tg.ones(4))] == [(3, 4)] * 2
+
+
+def test_register_hook_observes_and_replaces_gradients_like_pytorch():
+    def run(lib):
+        x = lib.ones(2, requires_grad=True)
+        h = x * 2
+        seen = []
+        h.register_hook(lambda g: g * 10)
+        h.retain_grad()
+        handle = x.register_hook(lambda g: seen.append(g.tolist()))
+        (h * 3).sum().backward()
+        handle.remove()
+        (x * 1).sum().backward()
+        y = lib.ones(2, requires_grad=True)
+        z = y * 2
+        z.register_hook(lambda g: g * 10)
+        captured = lib.autograd.grad((z * 3).sum(), [y, z])
+        return h.grad.tolist(), x.grad.tolist(), seen, [c.tolist() for c in captured]
+
+    assert run(tg) == run(torch) == ([30.0] * 2, [61.0] * 2, [[60.0] * 2], [[60.0] * 2, [3.0] * 2])
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.ones(2).register_hook(print)

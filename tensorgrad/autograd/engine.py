@@ -206,6 +206,8 @@ def run_backward(
     for output, gradient in zip(outputs, gradients):
         node = output.grad_fn
         if node is None:  # the output is itself a leaf
+            if output._hooks:
+                gradient = _run_hooks(output._hooks, gradient, output.shape)
             if id(output) in target_leaves:
                 index = target_leaves[id(output)]
                 captured[index] = _add(captured[index], gradient)
@@ -228,11 +230,13 @@ def run_backward(
         while ready:
             node = ready.pop()
             grad_outputs = pending.pop(node)
-            if target_nodes:
+            if target_nodes:  # captured before the tensor's hooks run, as in PyTorch
                 for output_nr, gradient in enumerate(grad_outputs):
                     index = target_nodes.get((node, output_nr))
                     if index is not None:
                         captured[index] = _add(captured[index], gradient)
+            if node._output_hooks:
+                grad_outputs = _run_output_hooks(node, grad_outputs)
             if node._retained and accumulate:
                 _fill_retained(node, grad_outputs, create_graph)
             run = needed is None or node in needed
@@ -249,11 +253,15 @@ def run_backward(
                 if isinstance(edge, Tensor):
                     if gradient is None:
                         continue
+                    if edge._hooks:
+                        gradient = returned = _run_hooks(edge._hooks, gradient, edge.shape)
                     if id(edge) in target_leaves:
                         slot = target_leaves[id(edge)]
                         captured[slot] = _add(captured[slot], gradient)
                     if accumulate and (not inputs or id(edge) in target_leaves):
-                        if gradient is not returned:  # the engine's own reduction or cast
+                        if edge._hooks:  # a hook's result may be held elsewhere
+                            exclusive = False
+                        elif gradient is not returned:  # the engine's own reduction or cast
                             exclusive = gradient._data.base is None
                         else:
                             exclusive = _is_exclusive(gradient, node, grad_outputs, input_grads)
@@ -307,6 +315,28 @@ def _materialize(node: Function, grad_outputs: list) -> list:
             shape = shapes[output_nr] if shapes else reference.shape
             gradient = _filled(reference._data, 0, shape)
         result.append(gradient)
+    return result
+
+
+def _run_hooks(hooks: dict, gradient: Tensor, shape: tuple) -> Tensor:
+    """Apply ``register_hook`` hooks in order; each may replace the gradient."""
+    for hook in list(hooks.values()):
+        replaced = hook(gradient)
+        if replaced is not None:
+            if not isinstance(replaced, Tensor) or replaced.shape != tuple(shape):
+                raise RuntimeError(
+                    f"hook: a gradient hook must return None or a tensor of shape {tuple(shape)}, "
+                    f"got {getattr(replaced, 'shape', type(replaced).__name__)}"
+                )
+            gradient = replaced
+    return gradient
+
+
+def _run_output_hooks(node: Function, grad_outputs: list) -> list:
+    result = list(grad_outputs)
+    for output_nr, hooks in node._output_hooks.items():
+        if hooks and result[output_nr] is not None:
+            result[output_nr] = _run_hooks(hooks, result[output_nr], result[output_nr].shape)
     return result
 
 

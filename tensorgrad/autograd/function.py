@@ -69,6 +69,7 @@ class Function:
     _released = False
     _n_outputs = 1
     _retained = None
+    _output_hooks = None  # {output_nr: {handle id: hook}} from Tensor.register_hook
     _arg_positions = None
     _n_args = 0
     _non_differentiable: tuple = ()
@@ -143,6 +144,16 @@ class Function:
     def metadata(self) -> dict:
         """A free dict for hooks and tools (PyTorch has the same attribute)."""
         return self.__dict__.setdefault("_metadata", {})
+
+    def _register_output_hook(self, output_nr: int, hook):
+        from ..utils.hooks import RemovableHandle
+
+        if self._output_hooks is None:
+            self._output_hooks = {}
+        hooks = self._output_hooks.setdefault(output_nr, {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     def _retain_output(self, tensor: Tensor) -> None:
         if self._retained is None:
