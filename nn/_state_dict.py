@@ -25,6 +25,17 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
+def _batch_counters(module) -> set:
+    """The BatchNorm ``num_batches_tracked`` keys, which old checkpoints may lack."""
+    from tensorgrad.nn.normalization import BatchNorm1d
+
+    return {
+        f"{name}.num_batches_tracked" if name else "num_batches_tracked"
+        for name, child in module.named_modules()
+        if isinstance(child, BatchNorm1d)
+    }
+
+
 def load_state_dict_into(module, state_dict: Mapping[str, Any], strict: bool) -> _IncompatibleKeys:
     """Copy ``state_dict`` into ``module``'s parameters and buffers, checking keys and shapes.
 
@@ -36,9 +47,8 @@ def load_state_dict_into(module, state_dict: Mapping[str, Any], strict: bool) ->
     own = module.state_dict(keep_vars=True)
     # Checkpoints from before BatchNorm counted its batches lack the counter; PyTorch accepts
     # them (the counter stays as it is), and so do we.
-    missing = [
-        key for key in own if key not in state_dict and not key.endswith("num_batches_tracked")
-    ]
+    optional = _batch_counters(module)
+    missing = [key for key in own if key not in state_dict and key not in optional]
     unexpected = [key for key in state_dict if key not in own]
     errors = []
     if strict and missing:

@@ -13,6 +13,7 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
+from tensorgrad._device import check_device
 from tensorgrad.autograd.graph import scope
 from tensorgrad.nn._state_dict import load_state_dict_into
 from tensorgrad.nn.parameter import Parameter
@@ -362,7 +363,7 @@ class Module:
         """
         dtype = kwargs.pop("dtype", None)
         if kwargs.get("device") is not None:
-            tensorgrad.zeros(0).to(kwargs["device"])  # raises unless it names the CPU
+            check_device(kwargs["device"], "to")
         kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
         if kwargs:
@@ -373,7 +374,7 @@ class Module:
             elif isinstance(arg, tensorgrad.dtype):
                 dtype = arg
             elif isinstance(arg, (str, tensorgrad.device)):
-                tensorgrad.zeros(0).to(arg)  # raises unless it names the CPU
+                check_device(arg, "to")
             else:
                 raise TypeError(f"to: expected a dtype, a device or a Tensor, got {arg!r}")
         if dtype is None:

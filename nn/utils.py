@@ -24,7 +24,10 @@ def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
             param.grad = None
         else:
             grad.detach_()
-            grad.zero_()
+            if grad._data.flags.writeable:
+                grad.zero_()
+            else:  # e.g. a broadcast view assigned by the user: replace it
+                param.grad = tensorgrad.zeros_like(grad)
 
 
 def _as_list(parameters) -> list:

@@ -7,17 +7,30 @@ from __future__ import annotations
 __all__ = ["device", "check_device"]
 
 
+_KNOWN_TYPES = {"cpu", "cuda", "mps", "meta", "xpu"}
+
+
 class device:  # noqa: N801 - PyTorch's name
     """A device: ``device("cpu")``, ``device("cuda", 0)``, ``device("cuda:0")``."""
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str | device, index: int | None = None):  # noqa: A002
+    def __init__(self, type: str | int | device, index: int | None = None):  # noqa: A002
         if isinstance(type, device):
             type, index = type.type, type.index
+        elif isinstance(type, int) and not isinstance(type, bool):  # device(0) is cuda:0
+            type, index = "cuda", type
         name, _, number = str(type).partition(":")
+        if name not in _KNOWN_TYPES:
+            raise RuntimeError(f"device: expected one of {sorted(_KNOWN_TYPES)}, got {name!r}")
+        if number:
+            if index is not None or not number.isdigit():
+                raise RuntimeError(f"device: invalid device string {str(type)!r}")
+            index = int(number)
+        if index is not None and index < 0:
+            raise RuntimeError(f"device: index must be non-negative, got {index}")
         self.type = name
-        self.index = int(number) if number else index
+        self.index = index
 
     def __repr__(self) -> str:
         index = "" if self.index is None else f", index={self.index}"

@@ -10,7 +10,7 @@ import math
 import numbers
 
 from . import _backend
-from .dtypes import default_float_numpy, to_numpy_dtype
+from .dtypes import default_float_numpy, promote_numpy, to_numpy_dtype
 from .random import numpy_generator
 from .tensor import Tensor
 
@@ -68,21 +68,33 @@ _SUPPORTED = {
 }
 
 
-def _holds_python_numbers(data) -> bool:
-    """True for Python numbers and (nested) lists of them; NumPy scalars keep their dtype."""
-    while isinstance(data, (list, tuple)) and len(data):
-        data = data[0]
-    return type(data) in (bool, int, float) or isinstance(data, (list, tuple))
+def _leaf_dtype(value):
+    """The dtype one element of nested data asks for: Python numbers are "weak" (bool, int64,
+    the default float), NumPy scalars keep their own dtype; None for anything else."""
+    if isinstance(value, _xp.generic):
+        return value.dtype
+    if isinstance(value, bool):
+        return _xp.dtype(bool)
+    if isinstance(value, int):
+        return _INT64
+    if isinstance(value, float):
+        return default_float_numpy()
+    return None
 
 
-def _infer_python_dtype(array):
-    """Arrays built from Python lists/scalars: float → default float, int → int64."""
-    kind = array.dtype.kind
-    if kind == "f":
-        return array.astype(default_float_numpy(), copy=False)
-    if kind in "iu":
-        return array.astype(_INT64, copy=False)
-    return array
+def _inferred_dtype(data):
+    """PyTorch's dtype for (nested lists of) numbers: each element's dtype, promoted."""
+    stack, result = [data], None
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+            continue
+        leaf = _leaf_dtype(item)
+        if leaf is None:
+            return None  # tensors, arrays…: NumPy's inference stands
+        result = leaf if result is None else promote_numpy(result, leaf)
+    return result
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -103,8 +115,12 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
             raise ValueError(
                 f"tensor: data is not a rectangular nested sequence: {error}"
             ) from None
-        if dtype is None and _holds_python_numbers(data):
-            array = _infer_python_dtype(array)  # with a dtype, cast once (no float32 detour)
+        if dtype is None:  # with a dtype given, cast once below (no float32 detour)
+            inferred = _inferred_dtype(data)
+            if inferred is not None:
+                array = array.astype(inferred, copy=False)
+            elif array.size == 0:  # [] and [[]]: the default float type, as in PyTorch
+                array = array.astype(default_float_numpy(), copy=False)
     return _finish(array, dtype, requires_grad)
 
 

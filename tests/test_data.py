@@ -192,7 +192,7 @@ def test_loader_errors():
     data = Squares(4)
     with pytest.raises(ValueError, match="num_workers must be >= 0, got -1"):
         DataLoader(data, num_workers=-1)
-    with pytest.raises(TypeError, match="unexpected keyword arguments"):
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
         DataLoader(data, workers=2)
     with pytest.raises(ValueError, match="sampler option is mutually exclusive with shuffle"):
         DataLoader(data, sampler=[0, 1], shuffle=True)

@@ -97,8 +97,12 @@ def _discover(roots: list) -> tuple[dict, list]:
     return dependencies, order
 
 
-def _nodes_reaching(order: list, dependencies: dict, targets_nodes: set, target_leaves: set) -> set:
-    """The nodes from which some target can be reached (the only ones autograd.grad runs)."""
+def _nodes_reaching(order: list, dependencies: dict, target_outputs: set, target_leaves) -> set:
+    """The nodes whose backward must run for the targets (the only ones autograd.grad runs).
+
+    A node is needed when one of its inputs is a target (a leaf, or a ``(node, output_nr)``
+    output) or is produced by a needed node; a target's own node runs only if it leads on.
+    """
     # Reverse topological order: producers before consumers.
     remaining = dict(dependencies)
     topological = []
@@ -114,12 +118,16 @@ def _nodes_reaching(order: list, dependencies: dict, targets_nodes: set, target_
                 stack.append(edge)
     needed = set()
     for node in reversed(topological):
-        if node in targets_nodes or any(
-            (id(edge) in target_leaves) if isinstance(edge, Tensor) else (edge in needed)
-            for edge in node._next
-            if edge is not None
-        ):
-            needed.add(node)
+        for edge, output_nr in zip(node._next, node._next_nr):
+            if edge is None:
+                continue
+            if isinstance(edge, Tensor):
+                if id(edge) in target_leaves:
+                    needed.add(node)
+                    break
+            elif edge in needed or (edge, output_nr) in target_outputs:
+                needed.add(node)
+                break
     return needed
 
 
@@ -196,23 +204,40 @@ def run_backward(
 
     With ``accumulate`` the gradients of leaves (or only of ``inputs`` if given) are added to
     their ``.grad``; without it, the gradients of ``inputs`` are returned in order.
+
+    Hooks follow PyTorch: a leaf's hooks run once, on its total gradient (what is captured
+    and accumulated is their result); a non-leaf's hooks run when its gradient is complete,
+    after ``autograd.grad`` captured it and before ``retain_grad``/``backward(inputs=)`` see it.
     """
     target_leaves = {id(t): i for i, t in enumerate(inputs) if t.grad_fn is None}
     target_nodes = {(t.grad_fn, t._output_nr): i for i, t in enumerate(inputs) if t.grad_fn}
+    # backward(inputs=[non_leaf]) fills that tensor's .grad, after its hooks, like retain_grad.
+    filled = {
+        (t.grad_fn, t._output_nr): t
+        for t in inputs
+        if accumulate and t.grad_fn is not None and not t._retains_grad
+    }
+    filled_nodes = {node for node, _ in filled}
     captured: list = [None] * len(inputs)
+    hooked: dict = {}  # id(leaf) -> [leaf, total gradient]: hooks run once, at the end
+
+    def deliver_to_leaf(leaf, gradient, exclusive):
+        if id(leaf) in target_leaves:
+            slot = target_leaves[id(leaf)]
+            captured[slot] = _add(captured[slot], gradient)
+        if accumulate and (not inputs or id(leaf) in target_leaves):
+            _accumulate_grad(leaf, gradient, create_graph, exclusive)
 
     pending: dict = {}
     roots = []
     for output, gradient in zip(outputs, gradients):
         node = output.grad_fn
         if node is None:  # the output is itself a leaf
-            if output._hooks:
-                gradient = _run_hooks(output._hooks, gradient, output.shape)
-            if id(output) in target_leaves:
-                index = target_leaves[id(output)]
-                captured[index] = _add(captured[index], gradient)
-            if accumulate and (not inputs or id(output) in target_leaves):
-                _accumulate_grad(output, gradient, create_graph)
+            if output._hooks and (id(output) in target_leaves or not inputs):
+                entry = hooked.setdefault(id(output), [output, None])
+                entry[1] = _add(entry[1], gradient)
+            else:
+                deliver_to_leaf(output, gradient, False)
             continue
         if node not in pending:
             pending[node] = [None] * node._n_outputs
@@ -223,7 +248,7 @@ def run_backward(
     dependencies, order = _discover(roots)
     needed = None
     if inputs:
-        needed = _nodes_reaching(order, dependencies, {n for n, _ in target_nodes}, target_leaves)
+        needed = _nodes_reaching(order, dependencies, set(target_nodes), target_leaves)
     ready = [node for node in roots if dependencies.get(node, 0) == 0]
 
     with set_grad_enabled(create_graph):
@@ -235,11 +260,16 @@ def run_backward(
                     index = target_nodes.get((node, output_nr))
                     if index is not None:
                         captured[index] = _add(captured[index], gradient)
-            if node._output_hooks:
+            run = needed is None or node in needed
+            if node._output_hooks and (run or node._retained or node in filled_nodes):
                 grad_outputs = _run_output_hooks(node, grad_outputs)
             if node._retained and accumulate:
                 _fill_retained(node, grad_outputs, create_graph)
-            run = needed is None or node in needed
+            if filled:
+                for output_nr, gradient in enumerate(grad_outputs):
+                    tensor = filled.get((node, output_nr))
+                    if tensor is not None and gradient is not None:
+                        _accumulate_grad(tensor, gradient, create_graph)
             input_grads = _call_backward(node, grad_outputs) if run else None
             for index, edge in enumerate(node._next):
                 if edge is None:
@@ -254,18 +284,15 @@ def run_backward(
                     if gradient is None:
                         continue
                     if edge._hooks:
-                        gradient = returned = _run_hooks(edge._hooks, gradient, edge.shape)
-                    if id(edge) in target_leaves:
-                        slot = target_leaves[id(edge)]
-                        captured[slot] = _add(captured[slot], gradient)
-                    if accumulate and (not inputs or id(edge) in target_leaves):
-                        if edge._hooks:  # a hook's result may be held elsewhere
-                            exclusive = False
-                        elif gradient is not returned:  # the engine's own reduction or cast
-                            exclusive = gradient._data.base is None
-                        else:
-                            exclusive = _is_exclusive(gradient, node, grad_outputs, input_grads)
-                        _accumulate_grad(edge, gradient, create_graph, exclusive)
+                        if id(edge) in target_leaves or not inputs:
+                            entry = hooked.setdefault(id(edge), [edge, None])
+                            entry[1] = _add(entry[1], gradient)
+                        continue
+                    if gradient is not returned:  # the engine's own reduction or cast
+                        exclusive = gradient._data.base is None
+                    else:
+                        exclusive = _is_exclusive(gradient, node, grad_outputs, input_grads)
+                    deliver_to_leaf(edge, gradient, edge._grad is None and exclusive)
                     continue
                 slots = pending.get(edge)
                 if slots is None:
@@ -279,6 +306,8 @@ def run_backward(
                     ready.append(edge)
             if not retain_graph and run and node._saved is not None:
                 node._release()
+        for leaf, total in hooked.values():  # a hook's result may be held elsewhere: copy
+            deliver_to_leaf(leaf, _run_hooks(leaf._hooks, total, leaf.shape), False)
     return captured
 
 
@@ -361,10 +390,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     for t in targets:
         if not t._requires_grad:
             raise RuntimeError("backward: every tensor in inputs= must require grad")
-    captured = run_backward(outputs, gradients, retain_graph, create_graph, targets, True)
-    for t, gradient in zip(targets, captured):  # leaves were filled by the pass itself
-        if t.grad_fn is not None and gradient is not None:
-            _accumulate_grad(t, gradient, create_graph)
+    run_backward(outputs, gradients, retain_graph, create_graph, targets, True)
 
 
 def grad(

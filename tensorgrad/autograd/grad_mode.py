@@ -87,19 +87,16 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801 - PyTorch's name
 
 
 class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
-    """``no_grad`` under PyTorch's newer name (tensorgrad has no separate inference tensors).
+    """``no_grad`` under PyTorch's newer name (tensorgrad has no separate inference tensors);
+    ``inference_mode(False)`` records again. Usable as ``@inference_mode`` too."""
 
-    ``inference_mode(False)`` leaves recording as it is, as in PyTorch.
-    """
+    def __new__(cls, mode=True):
+        if callable(mode):  # used as a bare decorator: @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
 
     def __init__(self, mode: bool = True):
-        self._mode = bool(mode)
-
-    def __enter__(self):
-        self._previous = state.enabled
-        if self._mode:
-            state.enabled = False
-        return None
+        self._target = not mode
 
     def _fresh(self):
-        return inference_mode(self._mode)
+        return inference_mode(not self._target)

@@ -24,8 +24,11 @@ class Softmax(Op):
     def forward(ctx, x, dim):
         xp = ctx.xp
         ctx.dim = dim
+        if x.shape[dim] == 0:
+            ctx.save_for_backward(x)
+            return x.copy()
         shift = x.max(axis=dim, keepdims=True)
-        y = xp.exp(x - xp.where(xp.isfinite(shift), shift, 0))
+        y = xp.exp(x - xp.where(shift == -xp.inf, 0, shift))  # all -inf: 0/0 = NaN, as PyTorch
         y /= y.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(y)
         return y

@@ -331,9 +331,6 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
 
     The gradient for the exponent is 0 where the base is 0 (PyTorch's convention).
     """
-    if is_scalar(input):  # scalar ** tensor
-        base, power = promote("pow", input, exponent)
-        return apply_broadcasting(Pow, "pow", base, power)
     if (
         is_scalar(exponent)
         and isinstance(input, Tensor)
@@ -341,14 +338,32 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
         and not isinstance(exponent, bool)
     ):
         return PowScalar.apply(input, exponent=float(exponent) if exponent % 1 else int(exponent))
-    base, power = promote("pow", input, exponent)
-    if base._data.dtype.kind in "biu" and (power._data < 0).any():
-        # NumPy raises a ValueError from deep inside; PyTorch a RuntimeError.
+    if (
+        is_scalar(exponent)
+        and exponent < 0
+        and isinstance(input, Tensor)
+        and (input._data.dtype.kind in "biu" and isinstance(exponent, int))
+    ):
         raise RuntimeError(
-            f"pow: integers to negative integer powers are not allowed ({base.dtype} tensor "
-            f"** negative exponent); convert the base with .float()"
+            f"pow: integers to negative integer powers are not allowed ({input.dtype} tensor "
+            f"** {exponent}); convert the base with .float()"
         )
+    base, power = promote("pow", input, exponent)
+    if base._data.dtype.kind in "iu" and (power._data < 0).any():
+        return _integer_power(base, power)
     return _binary(Pow, "pow", base, power)
+
+
+def _integer_power(base: Tensor, power: Tensor) -> Tensor:
+    """Integer ** integer tensor with negative exponents, as C (and PyTorch) computes it:
+    1 and -1 keep their magnitude, every other base gives 0 (no gradient: integers)."""
+    if broadcast_shape(base.shape, power.shape) is None:
+        raise broadcast_error("pow", base.shape, power.shape)
+    xp = array_module(base._data)
+    b, p = xp.broadcast_arrays(base._data, power._data)
+    positive = b ** xp.maximum(p, 0)
+    negative = xp.where(b == 1, 1, xp.where(b == -1, xp.where(p % 2 == 0, 1, -1), 0))
+    return Tensor(xp.where(p < 0, negative, positive).astype(b.dtype))
 
 
 def neg(input: Tensor) -> Tensor:

@@ -56,6 +56,9 @@ def _tensors_argument(tensors, op: str) -> list:
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; all other dims must match."""
     tensors = _tensors_argument(tensors, "cat")
+    if any(t.ndim != 1 for t in tensors):
+        # PyTorch skips legacy empty 1-D tensors (the "start from tensor([]) and append" idiom).
+        tensors = [t for t in tensors if t.shape != (0,)] or tensors[:1]
     for index, t in enumerate(tensors):
         if t.ndim == 0:
             raise RuntimeError(
@@ -93,14 +96,14 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def hstack(tensors) -> Tensor:
-    """Join along dim 1 (dim 0 for 1-D tensors)."""
-    tensors = list(tensors)
+    """Join along dim 1 (dim 0 for 0-D and 1-D tensors)."""
+    tensors = [t.reshape(1) if t.ndim == 0 else t for t in tensors]
     return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors) -> Tensor:
-    """Join along dim 0, 1-D tensors taken as rows."""
-    return cat([t.unsqueeze(0) if t.ndim == 1 else t for t in tensors], 0)
+    """Join along dim 0, 0-D and 1-D tensors taken as rows."""
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:

@@ -376,7 +376,8 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     Where the variance is 0 the gradient is 0, as in PyTorch (√ has an infinite slope there).
     """
     variance = var(input, dim, unbiased, keepdim, correction=correction)
-    return where(variance > 0, variance.sqrt(), scalar_tensor(0, variance._data.dtype, variance))
+    zero = scalar_tensor(0, variance._data.dtype, variance)
+    return where(variance == 0, zero, variance.sqrt())  # NaN variance stays NaN
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):

@@ -25,12 +25,14 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
         return Tensor(array_module(input._data).zeros((), dtype="int64"))
     axis = normalize_dim(dim, input.ndim, "argsort")
     xp = array_module(input._data)
-    data = -input._data if descending and input._data.dtype.kind != "b" else input._data
-    if descending and input._data.dtype.kind == "b":
-        data = ~input._data
-    # NumPy's stable sort keeps ties in order; descending via negation keeps that too.
-    order = xp.argsort(data, axis=axis, kind="stable")
-    return Tensor(order.astype("int64"))
+    data = input._data
+    if not descending:
+        return Tensor(xp.argsort(data, axis=axis, kind="stable").astype("int64"))
+    # Descending without negating (wrong for unsigned ints, the minimum int and NaN): sort the
+    # reversed array ascending and reverse back; NaN first and ties in order, as in PyTorch.
+    size = data.shape[axis]
+    order = xp.argsort(xp.flip(data, axis), axis=axis, kind="stable")
+    return Tensor((size - 1 - xp.flip(order, axis)).astype("int64"))
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):

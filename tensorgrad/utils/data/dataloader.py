@@ -32,19 +32,6 @@ def _tensor_dataset_rows(dataset) -> tuple[TensorDataset | None, Any]:
     return (dataset, mapping) if type(dataset) is TensorDataset else (None, None)
 
 
-# PyTorch's options for worker processes and pinned memory: nothing to do without them.
-_PROCESS_OPTIONS = {
-    "pin_memory",
-    "pin_memory_device",
-    "timeout",
-    "worker_init_fn",
-    "multiprocessing_context",
-    "prefetch_factor",
-    "persistent_workers",
-    "in_order",
-}
-
-
 class DataLoader:
     """Batches of samples from a map-style dataset (anything with ``__len__``/``__getitem__``).
 
@@ -76,21 +63,35 @@ class DataLoader:
         batch_sampler: Iterable[list[int]] | None = None,
         num_workers: int = 0,
         collate_fn: Callable[[list], Any] | None = None,
+        pin_memory: bool = False,
         drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context=None,
         generator: Generator | None = None,
-        **process_options,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ) -> None:
+        # PyTorch's positional order; the worker and memory options have nothing to do here.
         if num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be >= 0, got {num_workers}")
-        unknown = set(process_options) - _PROCESS_OPTIONS
-        if unknown:
-            raise TypeError(f"DataLoader: unexpected keyword arguments {sorted(unknown)}")
+        if timeout < 0:
+            raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout}")
+        if num_workers == 0 and (prefetch_factor is not None or persistent_workers):
+            raise ValueError(
+                "DataLoader: prefetch_factor and persistent_workers need num_workers > 0"
+            )
         if num_workers:
             warnings.warn(
                 f"DataLoader: num_workers={num_workers} is accepted for PyTorch compatibility, "
                 f"but tensorgrad builds batches in the calling process",
                 stacklevel=2,
             )
+            if worker_init_fn is not None:
+                worker_init_fn(0)  # the calling process plays the one worker
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
