@@ -382,7 +382,11 @@ def _resolve_saved(ctx, candidates, input_tensors, raw_outputs, outputs) -> None
 
 def _share_memory_identity(cls, out: Tensor, base: Tensor) -> None:
     """Make ``out`` a view of ``base`` for the version checks, if it really shares memory."""
-    if cls.view_may_copy and not array_module(out._data).may_share_memory(out._data, base._data):
+    if (
+        cls.view_may_copy
+        and not base._data.flags.c_contiguous  # a contiguous input always gives a view
+        and not array_module(out._data).may_share_memory(out._data, base._data)
+    ):
         return
     out._version_counter = base._version_counter
     out._base = base if base._base is None else base._base
