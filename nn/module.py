@@ -13,7 +13,7 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
-from tensorgrad._device import check_device
+from tensorgrad._device import parse_to_arguments
 from tensorgrad.autograd.graph import scope
 from tensorgrad.nn._state_dict import load_state_dict_into
 from tensorgrad.nn.parameter import Parameter
@@ -361,24 +361,10 @@ class Module:
 
         Returns ``self``; a device other than the CPU raises.
         """
-        dtype = kwargs.pop("dtype", None)
-        if kwargs.get("device") is not None:
-            check_device(kwargs["device"], "to")
-        kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, tensorgrad.dtype):
-                dtype = arg
-            elif isinstance(arg, (str, tensorgrad.device)):
-                check_device(arg, "to")
-            else:
-                raise TypeError(f"to: expected a dtype, a device or a Tensor, got {arg!r}")
-        if dtype is None:
+        target = parse_to_arguments(args, kwargs)
+        if target is None:
             return self
+        dtype = tensorgrad.dtypes.as_dtype(target)
         if not dtype.is_floating_point:
             raise TypeError(
                 f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}"

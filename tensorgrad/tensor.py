@@ -8,13 +8,13 @@ The maths methods (``+``, ``exp``, ``sum``, ``reshape``…) are the op functions
 from __future__ import annotations
 
 from . import _backend
-from ._device import CPU, check_device, device
+from ._device import CPU, device, parse_to_arguments
 from .dtypes import bool as _BOOL
 from .dtypes import dtype as _dtype_class
 from .dtypes import float16 as _FLOAT16
 from .dtypes import float32 as _FLOAT32
 from .dtypes import float64 as _FLOAT64
-from .dtypes import from_numpy_dtype, to_numpy_dtype
+from .dtypes import from_numpy_dtype
 from .dtypes import int32 as _INT32
 from .dtypes import int64 as _INT64
 
@@ -293,26 +293,13 @@ class Tensor:
 
     def to(self, *args, **kwargs) -> Tensor:
         """``to(dtype)``, ``to("cpu")`` or ``to(other)``: a converted tensor (``self`` if same)."""
-        target = kwargs.pop("dtype", None)
-        copy = kwargs.pop("copy", False)
-        if kwargs.get("device") is not None:
-            check_device(kwargs["device"], "to")
-        kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                target = arg._data.dtype
-            elif isinstance(arg, (str, device)):
-                check_device(arg, "to")
-            elif arg is not None:
-                target = arg
+        target = parse_to_arguments(args, kwargs)
+        copy = kwargs.get("copy", False)
         if target is None:
             return self.clone() if copy else self
         from .ops.unary import cast
 
-        return cast(self, to_numpy_dtype(target), copy=copy)
+        return cast(self, target, copy=copy)
 
     def type(self, dtype=None):
         """The type name (no argument) or a tensor converted to ``dtype``."""
