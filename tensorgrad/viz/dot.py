@@ -66,8 +66,9 @@ def html_escape(text: str) -> str:
     text = _clean(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace('"', "&quot;")
-    # Graphviz's HTML-label lexer rejects some bare brackets (a "]" opening an element).
-    text = text.replace("[", "&#91;").replace("]", "&#93;")
+    # Graphviz's HTML-label lexer rejects some bare brackets (a "]" opening an element) and
+    # an element holding only a tab; a tab renders as a space anyway.
+    text = text.replace("[", "&#91;").replace("]", "&#93;").replace("\t", " ")
     return text.replace("\n", "<BR/>")
 
 
