@@ -15,7 +15,7 @@ import numpy
 
 import tensorgrad
 from tensorgrad import Tensor
-from tensorgrad.nn._fused import BinaryCrossEntropy, SoftmaxCrossEntropy, Softplus
+from tensorgrad.ops import fused
 
 __all__ = [
     "mse_loss",
@@ -162,7 +162,7 @@ def binary_cross_entropy(
             f"binary_cross_entropy: target dtype {target.dtype} must match input dtype "
             f"{input.dtype}"
         )
-    loss = BinaryCrossEntropy.apply(input, target)
+    loss = fused.binary_cross_entropy(input, target)
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
@@ -184,7 +184,7 @@ def binary_cross_entropy_with_logits(
     reduction = _reduction("binary_cross_entropy_with_logits", reduction, size_average, reduce)
     target = _as_tensor(target, input)
     _check_binary("binary_cross_entropy_with_logits", input, target)
-    log_sigmoid_negative = Softplus.apply(-input)  # -log(sigmoid(x)) = softplus(-x)
+    log_sigmoid_negative = fused.softplus(-input)  # -log(sigmoid(x)) = softplus(-x)
     if pos_weight is not None:
         log_sigmoid_negative = (1 + (pos_weight - 1) * target) * log_sigmoid_negative
     loss = (1 - target) * input + log_sigmoid_negative
@@ -307,11 +307,11 @@ def cross_entropy(
         if weight is not None:
             q = q * weight.reshape((-1,) + (1,) * (input.dim() - 2))
         scale = _scale(reduction, logits.shape[0])
-        total = SoftmaxCrossEntropy.apply(logits, _flatten_classes(q), scale=scale)
+        total = fused.softmax_cross_entropy(logits, _flatten_classes(q), scale)
     else:
         q, denominator = _index_weights(name, input, target, weight, ignore_index, label_smoothing)
         scale = _scale(reduction, denominator)
-        total = SoftmaxCrossEntropy.apply(logits, tensorgrad.from_numpy(q), scale=scale)
+        total = fused.softmax_cross_entropy(logits, tensorgrad.from_numpy(q), scale)
         total = _nan_if_nothing_counted(total, reduction, denominator)
     return _finish(total, reduction, input)
 

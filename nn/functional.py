@@ -21,7 +21,7 @@ from tensorgrad.nn._functional_loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from tensorgrad.nn._fused import Erf, LinearFunction, Softplus
+from tensorgrad.ops import fused
 
 __all__ = [
     "linear",
@@ -78,7 +78,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             "linear: input, weight and bias must have the same floating dtype, got "
             + ", ".join(str(t.dtype) for t in tensors)
         )
-    return LinearFunction.apply(*tensors)
+    return fused.linear(*tensors)
 
 
 def _apply(function, input: Tensor, inplace: bool) -> Tensor:
@@ -116,7 +116,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x·Φ(x) (``approximate='none'``, via erf) or its tanh approximation (``'tanh'``)."""
     if approximate == "none":
-        return 0.5 * input * (1 + Erf.apply(input * (1 / math.sqrt(2))))
+        return 0.5 * input * (1 + fused.erf(input * (1 / math.sqrt(2))))
     if approximate == "tanh":
         inner = math.sqrt(2 / math.pi) * (input + 0.044715 * input * input * input)
         return 0.5 * input * (1 + inner.tanh())
@@ -141,7 +141,7 @@ def tanh(input: Tensor) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta·x)) / beta, and x itself where beta·x > threshold (PyTorch's rule)."""
     scaled = input * beta if beta != 1 else input
-    smooth = Softplus.apply(scaled)
+    smooth = fused.softplus(scaled)
     if beta != 1:
         smooth = smooth / beta
     return tensorgrad.where(scaled > threshold, input, smooth)
@@ -149,7 +149,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for any input."""
-    return -Softplus.apply(-input)
+    return -fused.softplus(-input)
 
 
 def _softmax_dim(input: Tensor, dim: int | None, op: str) -> int:

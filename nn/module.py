@@ -13,10 +13,10 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
-from tensorgrad._device import parse_to_arguments
 from tensorgrad.autograd.graph import scope
 from tensorgrad.nn._state_dict import load_state_dict_into
 from tensorgrad.nn.parameter import Parameter
+from tensorgrad.ops.conversion import parse_to_arguments
 from tensorgrad.utils.hooks import RemovableHandle
 
 __all__ = ["Module", "RemovableHandle"]

@@ -20,3 +20,10 @@ def array_module(array):
     if module_name == "numpy":
         return numpy
     raise TypeError(f"unsupported array type {type(array).__name__}")
+
+
+def as_array(value):
+    """``value`` as an array: arrays pass through, NumPy scalars (0-d results) are wrapped."""
+    if type(value) is ndarray:
+        return value
+    return array_module(value).asarray(value)

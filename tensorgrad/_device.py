@@ -4,7 +4,7 @@ only device that can hold data; other names can be written down (scripts build
 
 from __future__ import annotations
 
-__all__ = ["device", "check_device", "parse_to_arguments"]
+__all__ = ["device", "check_device"]
 
 
 _KNOWN_TYPES = {"cpu", "cuda", "mps", "meta", "xpu"}
@@ -56,30 +56,3 @@ def check_device(value, op: str) -> None:
             f"{op}: device {str(value)!r} is not available; tensorgrad runs on the CPU "
             f"(device='cpu')"
         )
-
-
-def parse_to_arguments(args: tuple, kwargs: dict):
-    """The target NumPy dtype (or None) of a ``to(...)`` call, for tensors and modules alike.
-
-    Accepts ``to(dtype)``, ``to(device)``, ``to(tensor)``, ``to(device, dtype)`` and the
-    keywords ``dtype``, ``device``, ``non_blocking``, ``copy``; a device must be the CPU.
-    """
-    from .dtypes import to_numpy_dtype
-    from .tensor import Tensor
-
-    kwargs = dict(kwargs)
-    target = kwargs.pop("dtype", None)
-    if kwargs.get("device") is not None:
-        check_device(kwargs["device"], "to")
-    for key in ("device", "non_blocking", "copy"):
-        kwargs.pop(key, None)
-    if kwargs:
-        raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
-    for arg in args:
-        if isinstance(arg, Tensor):
-            target = arg._data.dtype
-        elif isinstance(arg, (str, device)):
-            check_device(arg, "to")
-        elif arg is not None:
-            target = arg
-    return None if target is None else to_numpy_dtype(target)

@@ -1,20 +1,22 @@
-"""The Tensor's maths methods and operators: the op functions, attached by name.
+"""The one place that installs methods and operators on ``Tensor``.
 
-Keeping the list here (rather than one wrapper method per op in ``tensor.py``) means each op
-is written once, as a function, and ``x.exp()`` is literally ``tensorgrad.exp(x)`` with no
-extra call in between.
+``tensor.py`` imports nothing above it; the op functions, ``backward``, ``to``, NumPy's
+dispatch protocols and ``draw`` are attached here, from the layers that define them, so
+``x.exp()`` is literally ``tensorgrad.exp(x)`` with no extra call in between.
 """
 
 from __future__ import annotations
 
 import numbers
 
-from . import _backend
+from . import _backend, _numpy_dispatch
+from .autograd.engine import backward
 from .creation import new_empty, new_full, new_ones, new_tensor, new_zeros
 from .ops import (
     activation,
     arithmetic,
     comparison,
+    conversion,
     indexing,
     inplace,
     joining,
@@ -25,6 +27,7 @@ from .ops import (
     unary,
 )
 from .tensor import Tensor
+from .viz import draw_graph
 
 _OPERANDS = (Tensor, numbers.Number, _backend.ndarray)
 
@@ -52,6 +55,35 @@ def _reflected(function):
     method.__name__ = f"__r{function.__name__}__"
     method.__doc__ = f"``other {function.__name__} self`` with the operands swapped."
     return method
+
+
+def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+    """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+    Args:
+        gradient: d(loss)/d(self), same shape as ``self``; may be omitted for a scalar.
+        retain_graph: keep the saved tensors so that backward can run again
+            (defaults to ``create_graph``).
+        create_graph: record the backward pass itself, for higher-order derivatives.
+        inputs: accumulate only into these tensors.
+    """
+    backward(self, gradient, retain_graph, create_graph, inputs)
+
+
+def _draw(self, **kwargs):
+    """The graph that produced this tensor, as a ``graphviz.Digraph``.
+
+    Same keyword arguments as :func:`tensorgrad.viz.draw_graph` (``params=model``, …).
+    """
+    return draw_graph(self, **kwargs)
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    return _numpy_dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+
+def _array_function(self, func, types, args, kwargs):
+    return _numpy_dispatch.array_function(func, args, kwargs)
 
 
 def _attach() -> None:
@@ -239,10 +271,15 @@ def _attach() -> None:
         "__itruediv__": inplace.div_,
         "__getitem__": indexing.getitem,
         "__setitem__": inplace.setitem,
+        "sum_to_size": reduction.sum_to_size,
+        "to": conversion.to,
+        "backward": _backward,
+        "draw": _draw,
+        "__array_ufunc__": _array_ufunc,
+        "__array_function__": _array_function,
     }
     for name, function in methods.items():
         setattr(Tensor, name, function)
-    Tensor.__hash__ = object.__hash__  # defining __eq__ would otherwise remove it
     Tensor.T = property(shape.T, doc="The tensor with all dims reversed.")
     Tensor.mT = property(shape.mT, doc="The last two dims swapped (batched transpose).")
 

@@ -1,14 +1,18 @@
 """The ``Tensor``: an ndarray plus what autograd needs to know about it.
 
-This file holds the object itself (storage, autograd fields, conversions, printing).
-The maths methods (``+``, ``exp``, ``sum``, ``reshape``…) are the op functions of
-``tensorgrad.ops``, attached in ``tensorgrad/_tensor_methods.py``.
+This file holds the object itself (storage, autograd fields, conversions, printing) and
+imports nothing above it. The maths methods (``+``, ``exp``, ``sum``, ``reshape``, ``to``…),
+``backward`` and NumPy's dispatch protocols are installed on it by
+``tensorgrad/_tensor_methods.py``, from the layers that define them.
 """
 
 from __future__ import annotations
 
 from . import _backend
-from ._device import CPU, device, parse_to_arguments
+from ._device import CPU, device
+from ._hooks import RemovableHandle
+from ._printing import tensor_repr
+from ._shapes import normalize_dim
 from .dtypes import bool as _BOOL
 from .dtypes import dtype as _dtype_class
 from .dtypes import float16 as _FLOAT16
@@ -85,8 +89,6 @@ class Tensor:
         """The shape, or the size of dimension ``dim`` (negative counts from the end)."""
         if dim is None:
             return self._data.shape
-        from .ops._util import normalize_dim
-
         return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
 
     def numel(self) -> int:
@@ -200,8 +202,6 @@ class Tensor:
             )
         if self.grad_fn is not None:
             return self.grad_fn._register_output_hook(self._output_nr, hook)
-        from .utils.hooks import RemovableHandle
-
         if self._hooks is None:
             self._hooks = {}
         handle = RemovableHandle(self._hooks)
@@ -212,29 +212,6 @@ class Tensor:
     def retains_grad(self) -> bool:
         """True when :meth:`retain_grad` was called on this non-leaf tensor."""
         return self._retains_grad
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
-
-        Args:
-            gradient: d(loss)/d(self), same shape as ``self``; may be omitted for a scalar.
-            retain_graph: keep the saved tensors so that backward can run again
-                (defaults to ``create_graph``).
-            create_graph: record the backward pass itself, for higher-order derivatives.
-            inputs: accumulate only into these tensors.
-        """
-        from .autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
-
-    def draw(self, **kwargs):
-        """The graph that produced this tensor, as a ``graphviz.Digraph``.
-
-        Same keyword arguments as :func:`tensorgrad.viz.draw_graph` (``params=model``, …).
-        """
-        from .viz import draw_graph  # lazy: the core never needs the drawing code
-
-        return draw_graph(self, **kwargs)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory, cut out of the graph."""
@@ -291,16 +268,6 @@ class Tensor:
             )
         return self._data
 
-    def to(self, *args, **kwargs) -> Tensor:
-        """``to(dtype)``, ``to("cpu")`` or ``to(other)``: a converted tensor (``self`` if same)."""
-        target = parse_to_arguments(args, kwargs)
-        copy = kwargs.get("copy", False)
-        if target is None:
-            return self.clone() if copy else self
-        from .ops.unary import cast
-
-        return cast(self, target, copy=copy)
-
     def type(self, dtype=None):
         """The type name (no argument) or a tensor converted to ``dtype``."""
         if dtype is None:
@@ -336,8 +303,12 @@ class Tensor:
         return self
 
     def contiguous(self) -> Tensor:
-        """This tensor: ops never require a particular memory layout."""
-        return self
+        """This tensor if its memory is row-major without gaps, else a contiguous copy.
+
+        The copy is recorded like ``clone()``, so gradients flow through it; ``view`` needs it
+        after a ``transpose`` or ``permute`` (``y.transpose(1, 2).contiguous().view(B, T, C)``).
+        """
+        return self if self._data.flags.c_contiguous else self.clone()
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
@@ -368,8 +339,6 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    __hash__ = object.__hash__
-
     def __reduce__(self):
         raise TypeError(
             "Tensors are not pickled (loading a pickle can execute code); "
@@ -399,16 +368,6 @@ class Tensor:
         array = self._data if dtype is None else self._data.astype(dtype, copy=False)
         return array.copy() if copy else array
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from ._numpy_dispatch import array_ufunc
-
-        return array_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        from ._numpy_dispatch import array_function
-
-        return array_function(func, args, kwargs)
-
     def __dlpack__(self, *args, **kwargs):
         if self._requires_grad:
             # BufferError is the DLPack protocol's "cannot export" (PyTorch raises it too).
@@ -420,8 +379,6 @@ class Tensor:
 
     # ----------------------------------------------------------------- printing
     def __repr__(self) -> str:
-        from ._printing import tensor_repr
-
         return tensor_repr(self)
 
     def __format__(self, spec: str) -> str:

@@ -93,7 +93,7 @@ def check_backward(node, gradients) -> None:
     """Raise if anomaly mode is on and ``node``'s backward produced NaN/inf."""
     if not state.enabled:
         return
-    arrays = [None if g is None else g._data for g in gradients]
+    arrays = [getattr(g, "_data", g) for g in gradients]  # arrays, or Tensors (create_graph)
     index = _first_bad(arrays)
     if index is not None:
         raise RuntimeError(

@@ -4,31 +4,29 @@ One iterative pass (no recursion, so a 100,000-op chain is fine):
 
 1. walk the graph from the roots and count, for every node, how many consumers will send
    it a gradient;
-2. keep a stack of nodes whose gradients are complete; pop one, call its ``backward``,
-   reduce each input gradient to that input's shape (broadcasting is undone here, once, for
-   every op), and hand it to the producing node or accumulate it into the leaf.
+2. keep a stack of nodes whose gradients are complete; pop one, call its backward, reduce
+   each input gradient to that input's shape (broadcasting is undone here, once, for every
+   op), and hand it to the producing node or accumulate it into the leaf.
 
-``autograd.grad`` uses the same pass but captures gradients instead of writing ``.grad``,
-and skips the nodes that cannot reach the requested inputs.
+Gradients travel as raw arrays in an ordinary backward (no Tensor, no node: NumPy speed) and
+as Tensors under ``create_graph=True``, where the same formulas record a graph of their own.
+Users only ever see Tensors: ``.grad``, hooks and ``autograd.grad`` results are wrapped.
+``autograd.grad`` uses the same pass but captures gradients instead of writing ``.grad``, and
+skips the nodes that cannot reach the requested inputs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._backend import array_module
+from .._backend import array_module, as_array
+from .._shapes import sum_to_axes
 from ..tensor import Tensor
 from . import anomaly
 from .function import Function
 from .grad_mode import set_grad_enabled
 
 __all__ = ["backward", "grad"]
-
-
-def _filled(like, value, shape=None) -> Tensor:
-    """A new tensor of ``like``'s dtype (and shape, unless given) filled with ``value``."""
-    xp = array_module(like)
-    return Tensor(xp.full(like.shape if shape is None else shape, value, dtype=like.dtype))
 
 
 def _as_tuple(value) -> tuple:
@@ -56,17 +54,18 @@ def _root_gradients(outputs: tuple, grad_outputs: Sequence, caller: str) -> list
                 f"without requires_grad=True?)"
             )
         given = grad_outputs[index] if grad_outputs else None
+        data = output._data
         if given is None:
-            if output._data.size != 1:
+            if data.size != 1:
                 raise RuntimeError(
                     f"{caller}: grad can be created implicitly only for a scalar output, but "
                     f"output {index} has shape {output.shape}; pass gradient= (a tensor of "
                     f"that shape)"
                 )
-            given = _filled(output._data, 1)
+            given = Tensor(array_module(data).ones(data.shape, dtype=data.dtype))
         elif not isinstance(given, Tensor):
-            given = Tensor(array_module(output._data).asarray(given, dtype=output._data.dtype))
-        elif given._data.dtype != output._data.dtype:
+            given = Tensor(array_module(data).asarray(given, dtype=data.dtype))
+        elif given._data.dtype != data.dtype:
             # Cast once here, as PyTorch does, instead of promoting at every node below.
             given = given.to(output.dtype)
         if given.shape != output.shape:
@@ -103,9 +102,8 @@ def _nodes_reaching(order: list, dependencies: dict, target_outputs: set, target
     A node is needed when one of its inputs is a target (a leaf, or a ``(node, output_nr)``
     output) or is produced by a needed node; a target's own node runs only if it leads on.
     """
-    # Reverse topological order: producers before consumers.
     remaining = dict(dependencies)
-    topological = []
+    topological = []  # consumers before producers
     stack = [node for node in order if remaining.get(node, 0) == 0]
     while stack:
         node = stack.pop()
@@ -131,250 +129,281 @@ def _nodes_reaching(order: list, dependencies: dict, target_outputs: set, target
     return needed
 
 
-def _reduce_to(gradient: Tensor, shape: tuple, dtype, node: Function, index: int) -> Tensor:
-    """Sum a broadcast gradient down to its input's shape; anything else is a bug, reported."""
-    if gradient._data.dtype != dtype:
-        gradient = gradient.to(dtype)
-    if gradient.shape == shape:
-        return gradient
-    from ..ops.reduction import sum_to_shape
-
-    reduced = sum_to_shape(gradient, shape)
-    if reduced is None:
-        raise RuntimeError(
-            f"{node.name()}: backward returned a gradient of shape {gradient.shape} for input "
-            f"{index}, which has shape {shape}"
-        )
-    return reduced
-
-
-def _is_exclusive(gradient: Tensor, node: Function, grad_outputs: list, input_grads) -> bool:
-    """True if nothing else can hold ``gradient``'s array, so a leaf may keep it uncopied.
-
-    Optimizers and clipping modify ``.grad`` in place, so a leaf must never share its gradient
-    with another leaf, with an upstream gradient (an add passes its own through, twice), with
-    a view's base, or with whatever a user-written Function chose to return.
-    """
-    data = gradient._data
-    if data.base is not None or node._arg_positions is not None:
-        return False
-    for upstream in grad_outputs:
-        if upstream is not None and upstream._data is data:
-            return False
-    return sum(1 for g in input_grads if g is not None and g._data is data) == 1
-
-
-def _accumulate_grad(
-    tensor: Tensor, gradient: Tensor, create_graph: bool, exclusive: bool = False
-) -> None:
-    """Add ``gradient`` into ``tensor.grad`` (a leaf's, or a non-leaf's that asked for it).
-
-    The stored gradient never shares memory with anything else unless ``exclusive`` says the
-    engine just made it; with ``create_graph`` the copy is a recorded ``clone`` so that the
-    gradient stays differentiable.
-    """
-    existing = tensor._grad
-    if existing is None:
-        if exclusive:
-            tensor._grad = gradient
-        elif create_graph:
-            tensor._grad = gradient.clone()
-        else:
-            tensor._grad = Tensor(gradient._data.copy())
-    elif create_graph or existing._requires_grad:
-        tensor._grad = existing + gradient  # out of place: ``existing`` may be in a graph
-    else:
-        existing._data += gradient._data
-        existing._version_counter[0] += 1
-
-
 def _add(current, gradient):
     return gradient if current is None else current + gradient
 
 
-def run_backward(
-    outputs: tuple,
-    gradients: list,
-    retain_graph: bool,
-    create_graph: bool,
-    inputs: tuple = (),
-    accumulate: bool = True,
-):
-    """The shared pass behind ``Tensor.backward`` and ``autograd.grad``.
+class _BackwardPass:
+    """One run of the chain rule from some outputs; the state its steps share.
 
     With ``accumulate`` the gradients of leaves (or only of ``inputs`` if given) are added to
-    their ``.grad``; without it, the gradients of ``inputs`` are returned in order.
+    their ``.grad``; without it (``autograd.grad``) the gradients of ``inputs`` are captured.
 
     Hooks follow PyTorch: a leaf's hooks run once, on its total gradient (what is captured
     and accumulated is their result); a non-leaf's hooks run when its gradient is complete,
     after ``autograd.grad`` captured it and before ``retain_grad``/``backward(inputs=)`` see it.
     """
-    target_leaves = {id(t): i for i, t in enumerate(inputs) if t.grad_fn is None}
-    target_nodes = {(t.grad_fn, t._output_nr): i for i, t in enumerate(inputs) if t.grad_fn}
-    # backward(inputs=[non_leaf]) fills that tensor's .grad, after its hooks, like retain_grad.
-    filled = {
-        (t.grad_fn, t._output_nr): t
-        for t in inputs
-        if accumulate and t.grad_fn is not None and not t._retains_grad
-    }
-    filled_nodes = {node for node, _ in filled}
-    captured: list = [None] * len(inputs)
-    hooked: dict = {}  # id(leaf) -> [leaf, total gradient]: hooks run once, at the end
 
-    def deliver_to_leaf(leaf, gradient, exclusive):
-        if id(leaf) in target_leaves:
-            slot = target_leaves[id(leaf)]
-            captured[slot] = _add(captured[slot], gradient)
-        if accumulate and (not inputs or id(leaf) in target_leaves):
-            _accumulate_grad(leaf, gradient, create_graph, exclusive)
+    def __init__(self, inputs: tuple, accumulate: bool, create_graph: bool, retain_graph: bool):
+        self.inputs = inputs
+        self.accumulate = accumulate
+        self.create_graph = create_graph
+        self.retain_graph = retain_graph
+        self.target_leaves = {id(t): i for i, t in enumerate(inputs) if t.grad_fn is None}
+        self.target_nodes = {
+            (t.grad_fn, t._output_nr): i for i, t in enumerate(inputs) if t.grad_fn
+        }
+        # backward(inputs=[non_leaf]) fills that tensor's .grad, after its hooks, like retain_grad.
+        self.filled = {
+            (t.grad_fn, t._output_nr): t
+            for t in inputs
+            if accumulate and t.grad_fn is not None and not t._retains_grad
+        }
+        self.filled_nodes = {node for node, _ in self.filled}
+        self.captured: list = [None] * len(inputs)
+        self.hooked: dict = {}  # id(leaf) -> [leaf, total gradient]: hooks run at the end
+        self.pending: dict = {}  # node -> [gradient per output]
+        self.dependencies: dict = {}
+        self.needed = None  # the nodes to run, when only some inputs are asked for
 
-    pending: dict = {}
-    roots = []
-    for output, gradient in zip(outputs, gradients):
-        node = output.grad_fn
-        if node is None:  # the output is itself a leaf
-            if output._hooks and (id(output) in target_leaves or not inputs):
-                entry = hooked.setdefault(id(output), [output, None])
-                entry[1] = _add(entry[1], gradient)
-            else:
-                deliver_to_leaf(output, gradient, False)
-            continue
-        if node not in pending:
-            pending[node] = [None] * node._n_outputs
-            roots.append(node)
-        slots = pending[node]
-        slots[output._output_nr] = _add(slots[output._output_nr], gradient)
+    # ------------------------------------------------------------------ the walk
+    def run(self, outputs: tuple, gradients: list) -> list:
+        roots = self._seed(outputs, gradients)
+        self.dependencies, order = _discover(roots)
+        if self.inputs:
+            self.needed = _nodes_reaching(
+                order, self.dependencies, set(self.target_nodes), self.target_leaves
+            )
+        ready = [node for node in roots if self.dependencies.get(node, 0) == 0]
+        with set_grad_enabled(self.create_graph):
+            while ready:
+                self._run_node(ready.pop(), ready)
+            for leaf, total in self.hooked.values():
+                # A hook's result may be held elsewhere: never stored without a copy.
+                self._deliver_to_leaf(leaf, self._run_hooks(leaf._hooks, total), False)
+        return self.captured
 
-    dependencies, order = _discover(roots)
-    needed = None
-    if inputs:
-        needed = _nodes_reaching(order, dependencies, set(target_nodes), target_leaves)
-    ready = [node for node in roots if dependencies.get(node, 0) == 0]
+    def _seed(self, outputs: tuple, gradients: list) -> list:
+        roots = []
+        for output, gradient in zip(outputs, gradients):
+            gradient = gradient if self.create_graph else gradient._data
+            node = output.grad_fn
+            if node is None:  # the output is itself a leaf
+                self._send_to_leaf(output, gradient, False)
+                continue
+            if node not in self.pending:
+                self.pending[node] = [None] * node._n_outputs
+                roots.append(node)
+            slots = self.pending[node]
+            slots[output._output_nr] = _add(slots[output._output_nr], gradient)
+        return roots
 
-    with set_grad_enabled(create_graph):
-        while ready:
-            node = ready.pop()
-            grad_outputs = pending.pop(node)
-            if target_nodes:  # captured before the tensor's hooks run, as in PyTorch
-                for output_nr, gradient in enumerate(grad_outputs):
-                    index = target_nodes.get((node, output_nr))
-                    if index is not None:
-                        captured[index] = _add(captured[index], gradient)
-            run = needed is None or node in needed
-            if node._output_hooks and (run or node._retained or node in filled_nodes):
-                grad_outputs = _run_output_hooks(node, grad_outputs)
-            if node._retained and accumulate:
-                _fill_retained(node, grad_outputs, create_graph)
-            if filled:
-                for output_nr, gradient in enumerate(grad_outputs):
-                    tensor = filled.get((node, output_nr))
-                    if tensor is not None and gradient is not None:
-                        _accumulate_grad(tensor, gradient, create_graph)
-            input_grads = _call_backward(node, grad_outputs) if run else None
-            for index, edge in enumerate(node._next):
-                if edge is None:
-                    continue
-                returned = gradient = input_grads[index] if input_grads is not None else None
+    def _run_node(self, node: Function, ready: list) -> None:
+        grad_outputs = self.pending.pop(node)
+        if self.target_nodes:  # captured before the tensor's hooks run, as in PyTorch
+            for output_nr, gradient in enumerate(grad_outputs):
+                index = self.target_nodes.get((node, output_nr))
+                if index is not None:
+                    self.captured[index] = _add(self.captured[index], gradient)
+        run = self.needed is None or node in self.needed
+        if node._output_hooks and (run or node._retained or node in self.filled_nodes):
+            grad_outputs = self._run_output_hooks(node, grad_outputs)
+        if self.accumulate:
+            self._fill_non_leaves(node, grad_outputs)
+        input_grads = self._call_backward(node, grad_outputs) if run else None
+        for index, edge in enumerate(node._next):
+            if edge is None:
+                continue
+            gradient = input_grads[index] if input_grads is not None else None
+            if isinstance(edge, Tensor):
                 if gradient is not None:
-                    shape, dtype = node._input_meta[index]
-                    data = gradient._data
-                    if data.shape != shape or data.dtype != dtype:
-                        gradient = _reduce_to(gradient, shape, dtype, node, index)
-                if isinstance(edge, Tensor):
-                    if gradient is None:
-                        continue
-                    if edge._hooks:
-                        if id(edge) in target_leaves or not inputs:
-                            entry = hooked.setdefault(id(edge), [edge, None])
-                            entry[1] = _add(entry[1], gradient)
-                        continue
-                    if gradient is not returned:  # the engine's own reduction or cast
-                        exclusive = gradient._data.base is None
-                    else:
-                        exclusive = _is_exclusive(gradient, node, grad_outputs, input_grads)
-                    deliver_to_leaf(edge, gradient, edge._grad is None and exclusive)
-                    continue
-                slots = pending.get(edge)
+                    gradient, exclusive = self._fit(
+                        gradient, node, index, grad_outputs, input_grads
+                    )
+                    self._send_to_leaf(edge, gradient, exclusive)
+                continue
+            if gradient is not None:
+                gradient = self._fit(gradient, node, index)[0]
+                slots = self.pending.get(edge)
                 if slots is None:
-                    slots = pending[edge] = [None] * edge._n_outputs
-                if gradient is not None:
-                    nr = node._next_nr[index]
-                    slots[nr] = gradient if slots[nr] is None else slots[nr] + gradient
-                remaining = dependencies[edge] - 1
-                dependencies[edge] = remaining
-                if remaining == 0:
-                    ready.append(edge)
-            if not retain_graph and run and node._saved is not None:
-                node._release()
-        for leaf, total in hooked.values():  # a hook's result may be held elsewhere: copy
-            deliver_to_leaf(leaf, _run_hooks(leaf._hooks, total, leaf.shape), False)
-    return captured
+                    slots = self.pending[edge] = [None] * edge._n_outputs
+                nr = node._next_nr[index]
+                slots[nr] = _add(slots[nr], gradient)
+            elif edge not in self.pending:
+                self.pending[edge] = [None] * edge._n_outputs
+            remaining = self.dependencies[edge] - 1
+            self.dependencies[edge] = remaining
+            if remaining == 0:
+                ready.append(edge)
+        if not self.retain_graph and run and node._saved is not None:
+            node._release()
+
+    # ------------------------------------------------------------------ one node
+    def _call_backward(self, node: Function, grad_outputs: list):
+        if len(grad_outputs) == 1:  # the common case: skip the scan for missing gradients
+            if grad_outputs[0] is None:
+                return None
+        else:
+            missing = [g is None for g in grad_outputs]
+            if all(missing):
+                return None
+            if any(missing) and node._materialize_grads:
+                grad_outputs = self._materialize(node, grad_outputs)
+        if not anomaly.state.enabled:
+            return node._input_grads(grad_outputs, self.create_graph)
+        # The ops a backward runs are judged by its result (a formula may pass through inf on
+        # its way to a finite gradient), and a bad result is blamed on this node, not on them.
+        previous, anomaly.state.in_backward = anomaly.state.in_backward, True
+        try:
+            input_grads = node._input_grads(grad_outputs, self.create_graph)
+        finally:
+            anomaly.state.in_backward = previous
+        anomaly.check_backward(node, input_grads)
+        return input_grads
+
+    def _materialize(self, node: Function, grad_outputs: list) -> list:
+        """Zeros for the outputs that received no gradient (PyTorch's default)."""
+        reference = next(g for g in grad_outputs if g is not None)
+        data = reference._data if self.create_graph else reference
+        shapes = node._output_shapes
+        result = []
+        for output_nr, gradient in enumerate(grad_outputs):
+            if gradient is None:
+                shape = shapes[output_nr] if shapes else data.shape
+                gradient = array_module(data).zeros(shape, dtype=data.dtype)
+                if self.create_graph:
+                    gradient = Tensor(gradient)
+            result.append(gradient)
+        return result
+
+    def _fit(self, gradient, node: Function, index: int, grad_outputs=None, input_grads=None):
+        """``gradient`` cast and summed down to input ``index``'s dtype and shape.
+
+        Also says whether the result is exclusive, i.e. whether a leaf may keep it without
+        a copy (asked only for leaves: pass ``grad_outputs`` and ``input_grads`` then).
+        """
+        shape, dtype = node._input_meta[index]
+        returned = gradient
+        if self.create_graph:
+            data = gradient._data
+            if data.dtype != dtype:
+                gradient = gradient.to(dtype)
+            if data.shape != shape:
+                self._check_reducible(data.shape, shape, node, index)
+                gradient = gradient.sum_to_size(shape)
+        else:
+            gradient = as_array(gradient)  # a 0-d result may be a NumPy scalar
+            if gradient.dtype != dtype:
+                gradient = gradient.astype(dtype)
+            if gradient.shape != shape:
+                axes = self._check_reducible(gradient.shape, shape, node, index)
+                gradient = gradient.sum(axis=axes, keepdims=True).reshape(shape)
+        if grad_outputs is None:
+            return gradient, False
+        if gradient is not returned:  # the engine's own reduction or cast made it
+            return gradient, _data(gradient).base is None
+        return gradient, _is_exclusive(_data(gradient), node, grad_outputs, input_grads)
+
+    @staticmethod
+    def _check_reducible(shape: tuple, target: tuple, node: Function, index: int) -> tuple:
+        axes = sum_to_axes(shape, target)
+        if axes is None:
+            raise RuntimeError(
+                f"{node.name()}: backward returned a gradient of shape {shape} for input "
+                f"{index}, which has shape {target}"
+            )
+        return axes
+
+    # ------------------------------------------------------------------ delivery
+    def _send_to_leaf(self, leaf: Tensor, gradient, exclusive: bool) -> None:
+        if leaf._hooks:
+            if id(leaf) in self.target_leaves or not self.inputs:
+                entry = self.hooked.setdefault(id(leaf), [leaf, None])
+                entry[1] = _add(entry[1], gradient)
+            return
+        self._deliver_to_leaf(leaf, gradient, exclusive)
+
+    def _deliver_to_leaf(self, leaf: Tensor, gradient, exclusive: bool) -> None:
+        slot = self.target_leaves.get(id(leaf))
+        if slot is not None:
+            self.captured[slot] = _add(self.captured[slot], gradient)
+        if self.accumulate and (not self.inputs or slot is not None):
+            self._accumulate(leaf, gradient, exclusive and leaf._grad is None)
+
+    def _accumulate(self, tensor: Tensor, gradient, exclusive: bool = False) -> None:
+        """Add ``gradient`` into ``tensor.grad`` (a leaf's, or a non-leaf's that asked for it).
+
+        The stored gradient never shares memory with anything else unless ``exclusive`` says
+        the engine just made it: optimizers and clipping change ``.grad`` in place.
+        """
+        existing = tensor._grad
+        if self.create_graph:
+            if existing is None:
+                tensor._grad = gradient if exclusive else gradient.clone()  # clone is recorded
+            else:
+                tensor._grad = existing + gradient  # out of place: ``existing`` may be in a graph
+        elif existing is None:
+            tensor._grad = Tensor(gradient if exclusive else gradient.copy())
+        elif existing._requires_grad:  # a differentiable .grad from an earlier create_graph
+            tensor._grad = existing + Tensor(gradient)
+        else:
+            existing._data += gradient
+            existing._version_counter[0] += 1
+
+    def _fill_non_leaves(self, node: Function, grad_outputs: list) -> None:
+        """``retain_grad()`` and ``backward(inputs=[non_leaf])`` targets get their ``.grad``."""
+        if node._retained:
+            for output_nr, reference in node._retained.items():
+                tensor = reference()
+                if tensor is not None and grad_outputs[output_nr] is not None:
+                    self._accumulate(tensor, grad_outputs[output_nr])
+        if self.filled:
+            for output_nr, gradient in enumerate(grad_outputs):
+                tensor = self.filled.get((node, output_nr))
+                if tensor is not None and gradient is not None:
+                    self._accumulate(tensor, gradient)
+
+    # ------------------------------------------------------------------ hooks
+    def _run_hooks(self, hooks: dict, gradient):
+        """Apply ``register_hook`` hooks in order; each sees a Tensor and may replace it."""
+        shape = tuple(gradient.shape)
+        as_tensor = gradient if self.create_graph else Tensor(gradient)
+        for hook in list(hooks.values()):
+            replaced = hook(as_tensor)
+            if replaced is not None:
+                if not isinstance(replaced, Tensor) or replaced.shape != shape:
+                    raise RuntimeError(
+                        f"hook: a gradient hook must return None or a tensor of shape {shape}, "
+                        f"got {getattr(replaced, 'shape', type(replaced).__name__)}"
+                    )
+                as_tensor = replaced
+        return as_tensor if self.create_graph else as_tensor._data
+
+    def _run_output_hooks(self, node: Function, grad_outputs: list) -> list:
+        result = list(grad_outputs)
+        for output_nr, hooks in node._output_hooks.items():
+            if hooks and result[output_nr] is not None:
+                result[output_nr] = self._run_hooks(hooks, result[output_nr])
+        return result
 
 
-def _call_backward(node: Function, grad_outputs: list):
-    if len(grad_outputs) == 1:  # the common case: skip the scan for missing gradients
-        if grad_outputs[0] is None:
-            return None
-    else:
-        missing = [g is None for g in grad_outputs]
-        if all(missing):
-            return None
-        if any(missing) and node._materialize_grads:
-            grad_outputs = _materialize(node, grad_outputs)
-    if not anomaly.state.enabled:
-        return node._input_grads(grad_outputs)
-    # The ops a backward runs are judged by its result (a formula may pass through inf on
-    # its way to a finite gradient), and a bad result is blamed on this node, not on them.
-    previous, anomaly.state.in_backward = anomaly.state.in_backward, True
-    try:
-        input_grads = node._input_grads(tuple(grad_outputs))
-    finally:
-        anomaly.state.in_backward = previous
-    anomaly.check_backward(node, input_grads)
-    return input_grads
+def _data(gradient):
+    return gradient._data if isinstance(gradient, Tensor) else gradient
 
 
-def _materialize(node: Function, grad_outputs: list) -> list:
-    """Zeros for the outputs that received no gradient (PyTorch's default)."""
-    reference = next(g for g in grad_outputs if g is not None)
-    shapes = getattr(node, "_output_shapes", None)
-    result = []
-    for output_nr, gradient in enumerate(grad_outputs):
-        if gradient is None:
-            shape = shapes[output_nr] if shapes else reference.shape
-            gradient = _filled(reference._data, 0, shape)
-        result.append(gradient)
-    return result
+def _is_exclusive(data, node: Function, grad_outputs: list, input_grads) -> bool:
+    """True if nothing else can hold ``data``, so a leaf may keep it uncopied.
 
-
-def _run_hooks(hooks: dict, gradient: Tensor, shape: tuple) -> Tensor:
-    """Apply ``register_hook`` hooks in order; each may replace the gradient."""
-    for hook in list(hooks.values()):
-        replaced = hook(gradient)
-        if replaced is not None:
-            if not isinstance(replaced, Tensor) or replaced.shape != tuple(shape):
-                raise RuntimeError(
-                    f"hook: a gradient hook must return None or a tensor of shape {tuple(shape)}, "
-                    f"got {getattr(replaced, 'shape', type(replaced).__name__)}"
-                )
-            gradient = replaced
-    return gradient
-
-
-def _run_output_hooks(node: Function, grad_outputs: list) -> list:
-    result = list(grad_outputs)
-    for output_nr, hooks in node._output_hooks.items():
-        if hooks and result[output_nr] is not None:
-            result[output_nr] = _run_hooks(hooks, result[output_nr], result[output_nr].shape)
-    return result
-
-
-def _fill_retained(node: Function, grad_outputs: list, create_graph: bool) -> None:
-    for output_nr, reference in node._retained.items():
-        tensor = reference()
-        gradient = grad_outputs[output_nr]
-        if tensor is not None and gradient is not None:
-            _accumulate_grad(tensor, gradient, create_graph)
+    A leaf must never share its gradient with another leaf, with an upstream gradient (an
+    add passes its own through, twice), with a view's base, or with whatever a user-written
+    Function chose to return.
+    """
+    if data.base is not None or node._arg_positions is not None:
+        return False
+    for upstream in grad_outputs:
+        if upstream is not None and _data(upstream) is data:
+            return False
+    return sum(1 for g in input_grads if g is not None and _data(g) is data) == 1
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -390,7 +419,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     for t in targets:
         if not t._requires_grad:
             raise RuntimeError("backward: every tensor in inputs= must require grad")
-    run_backward(outputs, gradients, retain_graph, create_graph, targets, True)
+    _BackwardPass(targets, True, create_graph, retain_graph).run(outputs, gradients)
 
 
 def grad(
@@ -432,13 +461,8 @@ def grad(
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
-    captured = run_backward(
-        output_tuple,
-        gradients,
-        retain_graph,
-        create_graph,
-        input_tuple,
-        accumulate=False,
+    captured = _BackwardPass(input_tuple, False, create_graph, retain_graph).run(
+        output_tuple, gradients
     )
     result = []
     for index, (t, gradient) in enumerate(zip(input_tuple, captured)):
@@ -449,9 +473,9 @@ def grad(
                     f"outputs; pass allow_unused=True to get None for it"
                 )
             if materialize_grads:
-                gradient = _filled(t._data, 0)
+                gradient = Tensor(array_module(t._data).zeros_like(t._data))
         elif not create_graph:
             # Returned gradients never alias each other (an add hands the same one to both).
-            gradient = Tensor(gradient._data.copy())
+            gradient = Tensor(as_array(gradient).copy())
         result.append(gradient)
     return tuple(result)

@@ -1,4 +1,4 @@
-"""Graph nodes: ``Function`` (the user-facing protocol, PyTorch's) and ``Op`` (built-in ops).
+"""Graph nodes: ``Function``, the node base class and PyTorch's custom-op protocol.
 
 A node *is* the instance that ran the op: it is the ``ctx`` its ``forward`` and ``backward``
 receive, it keeps what was saved for backward, and it holds the edges to the nodes (or leaf
@@ -6,35 +6,31 @@ tensors) that produced its inputs. Tensors point to their node through ``grad_fn
 never holds a strong reference to its own outputs, so graphs are freed by reference counting
 alone (no cycles).
 
-Two kinds of forward:
-
-* ``Function.forward(ctx, *args)`` receives and returns Tensors, exactly like
-  ``torch.autograd.Function``, and runs under ``no_grad``.
-* ``Op.forward(ctx, *arrays, **params)`` receives and returns raw arrays: the built-in ops
-  pay no wrapping cost inside their own maths.
-
-Both write ``backward(ctx, *grad_outputs)`` with Tensor operations, which is what makes
-higher-order gradients work: the engine runs backward under ``no_grad`` unless asked to
-``create_graph``.
+The engine hands a node's backward raw arrays in an ordinary backward and Tensors under
+``create_graph=True``; :meth:`Function._input_grads` is where a kind of node says how it
+takes them. A user's ``Function`` always sees Tensors, as in PyTorch; the built-in ops
+(``tensorgrad.ops``) take the arrays directly, which is what makes backward run at NumPy speed.
 """
 
 from __future__ import annotations
 
 import weakref
 
-from .._backend import array_module, ndarray
 from .._backend import default_module as numpy_module
+from .._backend import ndarray
+from .._hooks import RemovableHandle
 from ..tensor import Tensor
 from . import anomaly
 from .grad_mode import no_grad
 from .grad_mode import state as grad_state
 from .graph import state as scope_state
 
-__all__ = ["Function", "Op", "FunctionCtx", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "AccumulateGrad", "once_differentiable"]
 
 # Kinds of saved entries.
-_SAVED_TENSOR = 0  # an input (or a constant) tensor, kept as is
-_SAVED_OUTPUT = 1  # an output of the node itself, rebuilt on unpack (avoids a cycle)
+_SAVED_INPUT = 0  # an input tensor, kept as is (backward under create_graph records through it)
+_SAVED_OUTPUT = 1  # an output of the node itself, kept as its data (a Tensor would be a cycle)
+_SAVED_CONSTANT = 2  # anything else: an array (or None) outside the graph
 
 
 class Function:
@@ -68,6 +64,7 @@ class Function:
     _saved = None
     _released = False
     _n_outputs = 1
+    _output_shapes = None
     _retained = None
     _output_hooks = None  # {output_nr: {handle id: hook}} from Tensor.register_hook
     _arg_positions = None
@@ -75,6 +72,7 @@ class Function:
     _non_differentiable: tuple = ()
     _materialize_grads = True
     _creation_trace = None
+    _unpacks_tensors = True  # saved_tensors gives Tensors (arrays for built-in ops' backward)
     scope = None
     # What ``needs_input_grad`` reads when nothing is recorded; forwards index it by position.
     needs_input_grad: tuple = (False,) * 64
@@ -87,7 +85,7 @@ class Function:
 
     @property
     def saved_tensors(self) -> tuple:
-        """The tensors given to :meth:`save_for_backward`, checked against in-place changes."""
+        """What :meth:`save_for_backward` got, checked against in-place changes since."""
         saved = self._saved
         if saved is None:
             if self._released:
@@ -97,6 +95,7 @@ class Function:
                     f"run backward through this graph more than once"
                 )
             return ()
+        as_tensors = self._unpacks_tensors
         unpacked = []
         for index, (kind, payload, counter, version) in enumerate(saved):
             if counter is not None and counter[0] != version:
@@ -106,13 +105,16 @@ class Function:
                     f"expected {version}. Use an out-of-place op (x = x + y instead of "
                     f"x += y), or clone() the tensor before modifying it"
                 )
-            if kind == _SAVED_OUTPUT:
+            if kind == _SAVED_INPUT:
+                unpacked.append(payload if as_tensors else payload._data)
+            elif kind == _SAVED_OUTPUT:
                 data, output_nr = payload
-                tensor = Tensor(data, True, self, output_nr)
-                tensor._version_counter = counter
-                unpacked.append(tensor)
+                if as_tensors:
+                    data = Tensor(data, True, self, output_nr)
+                    data._version_counter = counter
+                unpacked.append(data)
             else:
-                unpacked.append(payload)
+                unpacked.append(Tensor(payload) if as_tensors and payload is not None else payload)
         return tuple(unpacked)
 
     def mark_non_differentiable(self, *outputs) -> None:
@@ -145,9 +147,7 @@ class Function:
         """A free dict for hooks and tools (PyTorch has the same attribute)."""
         return self.__dict__.setdefault("_metadata", {})
 
-    def _register_output_hook(self, output_nr: int, hook):
-        from ..utils.hooks import RemovableHandle
-
+    def _register_output_hook(self, output_nr: int, hook) -> RemovableHandle:
         if self._output_hooks is None:
             self._output_hooks = {}
         hooks = self._output_hooks.setdefault(output_nr, {})
@@ -176,14 +176,12 @@ class Function:
         ctx = cls.__new__(cls)
         positions = tuple(i for i, arg in enumerate(args) if isinstance(arg, Tensor))
         inputs = [args[i] for i in positions]
-        if inputs:
-            ctx.xp = array_module(inputs[0]._data)
         record = grad_state.enabled and any(t._requires_grad for t in inputs)
         ctx.needs_input_grad = tuple(
             isinstance(arg, Tensor) and arg._requires_grad and record for arg in args
         )
         with no_grad():
-            if _has_setup_context(cls):
+            if cls.setup_context is not Function.setup_context:
                 outputs = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, outputs)
             else:
@@ -208,8 +206,8 @@ class Function:
                     output._data, differentiable, ctx if differentiable else None, output_nr
                 )
             wrapped.append(output)
-        _connect(ctx, inputs, [t._data for t in inputs])
-        _resolve_saved(ctx, inputs, inputs, output_tuple, wrapped)
+        connect(ctx, inputs)
+        resolve_saved(ctx, inputs, inputs, output_tuple, wrapped)
         anomaly.check_forward(ctx, [t._data for t in wrapped if isinstance(t, Tensor)])
         return wrapped[0] if single else tuple(wrapped)
 
@@ -228,129 +226,59 @@ class Function:
         """Map gradients of the outputs to gradients of the inputs (one per forward argument)."""
         raise NotImplementedError(f"{ctx.__class__.__name__} must implement backward")
 
-    def _input_grads(self, grad_outputs: tuple) -> tuple:
-        """Run ``backward`` and return one gradient per recorded input (engine use)."""
+    def _input_grads(self, grad_outputs, create_graph: bool) -> tuple:
+        """Run ``backward``; one gradient per recorded input (engine use).
+
+        ``grad_outputs`` are arrays, or Tensors under ``create_graph``; the result is of the
+        same kind. A user's backward always works on Tensors, as PyTorch's does.
+        """
+        if not create_graph:
+            grad_outputs = [None if g is None else Tensor(g) for g in grad_outputs]
         result = type(self).backward(self, *grad_outputs)
         if not isinstance(result, tuple):
             result = (result,)
-        positions = self._arg_positions
-        if positions is None:  # an Op: one gradient per tensor input
-            expected = len(self._next)
-            if len(result) != expected:
-                raise RuntimeError(
-                    f"{self.name()}: backward returned {len(result)} gradients, expected {expected}"
-                )
-            return result
         if len(result) != self._n_args:
             raise RuntimeError(
                 f"{self.name()}: backward returned {len(result)} gradients, expected "
                 f"{self._n_args} (one per argument of forward, None for non-tensors)"
             )
-        return tuple(result[i] for i in positions)
+        grads = [result[i] for i in self._arg_positions]
+        for index, gradient in enumerate(grads):
+            if gradient is not None and not isinstance(gradient, Tensor):
+                raise TypeError(
+                    f"{self.name()}: backward must return Tensors or None, got "
+                    f"{type(gradient).__name__} for input {index}"
+                )
+        if create_graph:
+            return grads
+        return [None if g is None else g._data for g in grads]
 
 
 class FunctionCtx(Function):
     """The type of ``ctx`` objects (kept for code that annotates with it)."""
 
 
-class Op(Function):
-    """A built-in primitive: ``forward`` works on raw arrays, ``backward`` on Tensors.
-
-    Tensor inputs are passed positionally, non-tensor parameters by keyword::
-
-        Sum.apply(x, dim=(0,), keepdim=False)
-
-    Set ``is_view = True`` on ops whose output shares the first input's memory, so that an
-    in-place change through either is seen by the other's version checks.
-    """
-
-    is_view = False
-    view_may_copy = False  # True for ops that return a view only when NumPy can make one
-
-    @classmethod
-    def name(cls) -> str:
-        return f"{cls.__name__}Backward0"
-
-    @classmethod
-    def apply(cls, *inputs: Tensor, **params):
-        if grad_state.enabled:
-            for t in inputs:
-                if t._requires_grad:
-                    return _record(cls, inputs, params)
-        # The no-grad fast path: every optimizer step and inference runs here.
-        ctx = cls.__new__(cls)
-        first = inputs[0]._data
-        if type(first) is not ndarray:
-            ctx.xp = array_module(first)
-        arrays = (first,) if len(inputs) == 1 else [t._data for t in inputs]
-        try:
-            data = cls.forward(ctx, *arrays, **params)
-        except RuntimeWarning:
-            data = _quiet_forward(cls, ctx, arrays, params)
-        out = Tensor(data)
-        if cls.is_view:
-            _share_memory_identity(cls, out, inputs[0])
-        if anomaly.state.enabled:
-            anomaly.check_forward(ctx, [out._data])
-        return out
-
-
-def _quiet_forward(cls, ctx, arrays, params):
-    """Run a forward again without NumPy floating-point warnings (PyTorch gives none).
-
-    The warnings filter installed by ``tensorgrad.ops`` normally silences them for free; this
-    is for users who turned warnings into errors (``-W error``).
-    """
-    with ctx.xp.errstate(all="ignore"):
-        return cls.forward(ctx, *arrays, **params)
-
-
-def _record(cls, inputs, params) -> Tensor:
-    ctx = cls.__new__(cls)
-    arrays = [t._data for t in inputs]
-    first = arrays[0]
-    if type(first) is not ndarray:
-        ctx.xp = array_module(first)
-    ctx.needs_input_grad = [t._requires_grad for t in inputs]
-    try:
-        raw = cls.forward(ctx, *arrays, **params)
-    except RuntimeWarning:
-        raw = _quiet_forward(cls, ctx, arrays, params)
-    # A 0-d result may come back as a NumPy scalar; save_for_backward matched it by identity.
-    data = raw if type(raw) is ndarray else ctx.xp.asarray(raw)
-    differentiable = data.dtype.kind == "f"
-    out = Tensor(data, differentiable, ctx if differentiable else None)
-    if cls.is_view:
-        _share_memory_identity(cls, out, inputs[0])
-    _connect(ctx, inputs, arrays)
-    if ctx._to_save:
-        _resolve_saved(ctx, arrays, inputs, (raw,), (out,))
-    if anomaly.state.enabled:
-        anomaly.check_forward(ctx, [out._data])
-    return out
-
-
-def _connect(ctx, inputs, arrays) -> None:
+def connect(ctx: Function, inputs) -> None:
     """Record the edges to the inputs' nodes (or to the leaves themselves)."""
     # List comprehensions, not generator expressions: this runs once per recorded op.
     ctx._next = [
         (t if t.grad_fn is None else t.grad_fn) if t._requires_grad else None for t in inputs
     ]
     ctx._next_nr = [t._output_nr for t in inputs]
-    ctx._input_meta = [(a.shape, a.dtype) for a in arrays]
+    ctx._input_meta = [(t._data.shape, t._data.dtype) for t in inputs]
     ctx.scope = scope_state.frame
     if anomaly.state.enabled:
         ctx._creation_trace = anomaly.creation_trace()
 
 
-def _resolve_saved(ctx, candidates, input_tensors, raw_outputs, outputs) -> None:
+def resolve_saved(ctx: Function, candidates, input_tensors, raw_outputs, outputs) -> None:
     """Turn what ``save_for_backward`` got into entries that are safe to keep.
 
-    ``candidates`` are what forward received (arrays for an Op, Tensors for a Function) and
-    ``input_tensors`` the matching Tensors. Items are matched by identity: an input is kept as
-    its Tensor (so that backward can record
-    a graph through it), an output is kept as its data and rebuilt on unpack (a node holding
-    its own output would be a reference cycle), anything else is a constant.
+    ``candidates`` are what forward received (arrays for a built-in op, Tensors for a
+    Function) and ``input_tensors`` the matching Tensors. Items are matched by identity: an
+    input is kept as its Tensor (so that backward can record a graph through it), an output
+    as its data (a node holding its own output would be a reference cycle), anything else is
+    a constant.
     """
     entries = []
     for item in ctx._to_save:
@@ -359,7 +287,7 @@ def _resolve_saved(ctx, candidates, input_tensors, raw_outputs, outputs) -> None
             if item is candidate:
                 tensor = input_tensors[index]
                 counter = tensor._version_counter
-                entry = (_SAVED_TENSOR, tensor, counter, counter[0])
+                entry = (_SAVED_INPUT, tensor, counter, counter[0])
                 break
         if entry is None:
             for output_nr, raw in enumerate(raw_outputs):
@@ -369,31 +297,15 @@ def _resolve_saved(ctx, candidates, input_tensors, raw_outputs, outputs) -> None
                     entry = (_SAVED_OUTPUT, (out._data, output_nr), counter, counter[0])
                     break
         if entry is None:
-            if item is None:
-                entry = (_SAVED_TENSOR, None, None, 0)
-            elif isinstance(item, Tensor):
-                entry = (_SAVED_TENSOR, item, item._version_counter, item._version_counter[0])
+            if isinstance(item, Tensor):
+                entry = (_SAVED_INPUT, item, item._version_counter, item._version_counter[0])
+            elif item is None or type(item) is ndarray:
+                entry = (_SAVED_CONSTANT, item, None, 0)
             else:
-                entry = (_SAVED_TENSOR, Tensor(item), None, 0)
+                entry = (_SAVED_CONSTANT, ctx.xp.asarray(item), None, 0)
         entries.append(entry)
     ctx._saved = tuple(entries)
     ctx._to_save = ()
-
-
-def _share_memory_identity(cls, out: Tensor, base: Tensor) -> None:
-    """Make ``out`` a view of ``base`` for the version checks, if it really shares memory."""
-    if (
-        cls.view_may_copy
-        and not base._data.flags.c_contiguous  # a contiguous input always gives a view
-        and not array_module(out._data).may_share_memory(out._data, base._data)
-    ):
-        return
-    out._version_counter = base._version_counter
-    out._base = base if base._base is None else base._base
-
-
-def _has_setup_context(cls) -> bool:
-    return cls.setup_context is not Function.setup_context
 
 
 class AccumulateGrad:

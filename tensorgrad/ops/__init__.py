@@ -13,6 +13,8 @@ warnings.filterwarnings(
     module=r"tensorgrad(\.|$)",
 )
 
+from . import _tensor_xp  # noqa: E402
+from ._op import Op  # noqa: E402
 from .activation import *  # noqa: E402, F403
 from .arithmetic import *  # noqa: E402, F403
 from .comparison import *  # noqa: E402, F403
@@ -24,3 +26,5 @@ from .reduction import *  # noqa: E402, F403
 from .selection import *  # noqa: E402, F403
 from .shape import *  # noqa: E402, F403
 from .unary import *  # noqa: E402, F403
+
+Op.tensor_namespace = _tensor_xp  # what backward formulas call under create_graph

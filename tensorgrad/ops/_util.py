@@ -173,3 +173,12 @@ def numpy_dtype_or_none(dtype):
 def is_scalar(value) -> bool:
     """True for Python and NumPy numbers (not tensors, not arrays)."""
     return isinstance(value, Number) and not isinstance(value, Tensor)
+
+
+def zero_where_no_gradient(xp, grad, value):
+    """``value`` where ``grad`` is nonzero, an exact 0 where ``grad`` is exactly 0.
+
+    Used by the backward of ops with singularities: ``0 * inf`` would be NaN, and a discarded
+    branch of ``where`` must contribute nothing, not NaN.
+    """
+    return xp.where(grad == 0, 0, value)

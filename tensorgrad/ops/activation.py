@@ -8,8 +8,8 @@ five. ``log_softmax`` stays the composite x - logsumexp(x), which is already exa
 
 from __future__ import annotations
 
-from ..autograd.function import Op
 from ..tensor import Tensor
+from ._op import Op
 from ._util import normalize_dim
 from .reduction import logsumexp
 from .unary import cast
@@ -36,7 +36,7 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, grad):  # dy/dx · grad = y ⊙ (grad - Σ grad ⊙ y)
         (y,) = ctx.saved_tensors
-        return y * (grad - (grad * y).sum(ctx.dim, keepdim=True))
+        return y * (grad - (grad * y).sum(axis=ctx.dim, keepdims=True))
 
 
 def _float(input: Tensor, dtype):

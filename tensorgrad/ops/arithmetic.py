@@ -8,8 +8,8 @@ gradient is exactly zero, so a ``where`` that discards their value also discards
 from __future__ import annotations
 
 from .._backend import array_module
-from ..autograd.function import Op
 from ..tensor import Tensor
+from ._op import Op
 from ._util import (
     apply_broadcasting,
     broadcast_error,
@@ -17,6 +17,7 @@ from ._util import (
     is_scalar,
     promote,
     scalar_tensor,
+    zero_where_no_gradient,
 )
 
 __all__ = [
@@ -47,17 +48,7 @@ __all__ = [
     "isnan",
     "isinf",
     "isfinite",
-    "zero_where_no_gradient",
 ]
-
-
-def zero_where_no_gradient(grad: Tensor, value: Tensor) -> Tensor:
-    """``value`` where ``grad`` is nonzero, an exact 0 where ``grad`` is exactly 0.
-
-    Used by ops with singularities: ``0 * inf`` would be NaN, and a discarded branch of
-    ``where`` must contribute nothing, not NaN.
-    """
-    return where(grad == 0, scalar_tensor(0, value._data.dtype, value), value)
 
 
 class Add(Op):
@@ -122,8 +113,9 @@ class Div(Op):
     def backward(ctx, grad):  # d/da = 1/b, d/db = -a/b²
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        grad_a = zero_where_no_gradient(grad, grad / b) if need_a else None
-        grad_b = zero_where_no_gradient(grad, -grad * a / (b * b)) if need_b else None
+        xp = ctx.xp
+        grad_a = zero_where_no_gradient(xp, grad, grad / b) if need_a else None
+        grad_b = zero_where_no_gradient(xp, grad, -grad * a / (b * b)) if need_b else None
         return grad_a, grad_b
 
 
@@ -140,15 +132,17 @@ class Pow(Op):
     def backward(ctx, grad):  # d/da = b·a^(b-1), d/db = a^b·ln(a)
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        xp = ctx.xp
         grad_a = grad_b = None
         if need_a:  # 0 at a = b = 0, where b·a^(b-1) would be 0·inf (PyTorch gives 0 too)
-            zero = scalar_tensor(0, a._data.dtype, a)
             singular = (a == 0) & (b == 0)
-            grad_a = zero_where_no_gradient(grad, where(singular, zero, grad * b * a ** (b - 1)))
+            grad_a = zero_where_no_gradient(
+                xp, grad, xp.where(singular, 0, grad * b * a ** (b - 1))
+            )
         if need_b:
             # PyTorch's convention: the exponent gets 0 where the base is 0 and b >= 0.
-            log_a = where((a == 0) & (b >= 0), scalar_tensor(0, a._data.dtype, a), a.log())
-            grad_b = zero_where_no_gradient(grad, grad * out * log_a)
+            log_a = xp.where((a == 0) & (b >= 0), 0, xp.log(a))
+            grad_b = zero_where_no_gradient(xp, grad, grad * out * log_a)
         return grad_a, grad_b
 
 
@@ -166,10 +160,10 @@ class PowScalar(Op):
         (x,) = ctx.saved_tensors
         p = ctx.exponent
         if p == 0:  # zero everywhere, but still a function of x for higher orders
-            return where(x != x, x, scalar_tensor(0, x._data.dtype, x)) * grad
+            return ctx.xp.where(x != x, x, 0) * grad
         derivative = grad * (x ** (p - 1) * p if p != 2 else x * 2)
         # Below 1 the derivative is singular at 0: keep a discarded branch's zero a zero.
-        return zero_where_no_gradient(grad, derivative) if p < 1 else derivative
+        return zero_where_no_gradient(ctx.xp, grad, derivative) if p < 1 else derivative
 
 
 class Neg(Op):
@@ -195,7 +189,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad):  # d/da = sign(a), 0 at 0
         (a,) = ctx.saved_tensors
-        return grad * a.sign()
+        return grad * ctx.xp.sign(a)
 
 
 class Maximum(Op):
@@ -209,7 +203,7 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _split_by_winner(grad, a, b)
+        return _split_by_winner(ctx.xp, grad, a, b)
 
 
 class Minimum(Op):
@@ -223,13 +217,15 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _split_by_winner(grad, b, a)
+        return _split_by_winner(ctx.xp, grad, b, a)
 
 
-def _split_by_winner(grad: Tensor, larger: Tensor, smaller: Tensor):
-    """Gradient to the winning side of a max/min, half to each on a tie."""
-    share = (larger > smaller).to(grad.dtype) + (larger == smaller).to(grad.dtype) * 0.5
-    return grad * share, grad * (1 - share)
+def _split_by_winner(xp, grad, winner, loser):
+    """``(grad where winner >= loser, grad where winner <= loser)``: half each on a tie and
+    all to both at a NaN, PyTorch's rule. ``maximum(a, b)`` passes ``(a, b)``, ``minimum(a, b)``
+    passes ``(b, a)``, and both get ``(grad_a, grad_b)`` back."""
+    share = xp.where(winner == loser, grad * 0.5, grad)
+    return xp.where(winner < loser, 0, share), xp.where(winner > loser, 0, share)
 
 
 class Where(Op):
@@ -243,12 +239,12 @@ class Where(Op):
     @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
-        zero = scalar_tensor(0, grad._data.dtype, grad)
         need_a, need_b = ctx.needs_input_grad[1:]
+        xp = ctx.xp
         return (
             None,
-            where(condition, grad, zero) if need_a else None,
-            where(condition, zero, grad) if need_b else None,
+            xp.where(condition, grad, 0) if need_a else None,
+            xp.where(condition, 0, grad) if need_b else None,
         )
 
 

@@ -8,8 +8,8 @@ positions (``IndexAdd``), so repeated indices accumulate; ``IndexAdd``'s own bac
 from __future__ import annotations
 
 from .._backend import array_module, ndarray
-from ..autograd.function import Op
 from ..tensor import Tensor
+from ._op import Op
 from ._util import normalize_dim, promote
 from .arithmetic import where
 from .comparison import as_condition
@@ -78,8 +78,7 @@ class IndexPut(Op):
         index = ctx.index
         grad_x = grad_values = None
         if need_x:
-            zero = Tensor(array_module(grad._data).zeros((), dtype=grad._data.dtype))
-            grad_x = IndexPut.apply(grad, zero, index=index)
+            grad_x = IndexPut.apply(grad, ctx.xp.zeros((), dtype=grad.dtype), index=index)
         if need_values:
             grad_values = _index_op(index).apply(grad, index=index)
             missing = len(ctx.values_shape) - grad_values.ndim

@@ -6,8 +6,8 @@ views (basic indexing), so the pieces share memory with the input as in PyTorch.
 
 from __future__ import annotations
 
-from ..autograd.function import Op
 from ..tensor import Tensor
+from ._op import Op
 from ._util import normalize_dim, promote
 from .shape import unsqueeze
 
@@ -36,7 +36,12 @@ class Cat(Op):
 
     @staticmethod
     def backward(ctx, grad):  # each input gets its slice
-        return tuple(split(grad, ctx.sizes, ctx.dim))
+        lead = (slice(None),) * ctx.dim
+        slices, start = [], 0
+        for size in ctx.sizes:
+            slices.append(grad[lead + (slice(start, start + size),)])
+            start += size
+        return tuple(slices)
 
 
 def _tensors_argument(tensors, op: str) -> list:

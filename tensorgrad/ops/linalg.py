@@ -7,8 +7,8 @@ One primitive, ``MatMul``, handles operands of two or more dims with broadcast b
 
 from __future__ import annotations
 
-from ..autograd.function import Op
 from ..tensor import Tensor
+from ._op import Op
 from ._util import broadcast_shape, promote
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "inner"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
-from ..autograd.function import Op
+from .._shapes import sum_to_axes
 from ..dtypes import to_numpy_dtype
 from ..tensor import Tensor
+from ._op import Op
 from ._util import normalize_dim, normalize_dims, require_floating, scalar_tensor
 from .arithmetic import maximum, where
 from .unary import cast
@@ -36,7 +37,6 @@ __all__ = [
     "all",
     "any",
     "count_nonzero",
-    "sum_to_shape",
 ]
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -49,11 +49,11 @@ def _kept_shape(shape: tuple, dims: tuple) -> tuple:
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
 
 
-def expand_reduced(grad: Tensor, input_shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
+def expand_reduced(xp, grad, input_shape: tuple, dims: tuple, keepdim: bool):
     """Broadcast a reduction's gradient (or output) back over the reduced dims."""
     if not keepdim:
         grad = grad.reshape(_kept_shape(input_shape, dims))
-    return grad.expand(input_shape)
+    return xp.broadcast_to(grad, input_shape)
 
 
 class Sum(Op):
@@ -66,7 +66,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, grad):  # d/dx = 1, spread over the reduced dims
-        return expand_reduced(grad, ctx.input_shape, ctx.dims, ctx.keepdim)
+        return expand_reduced(ctx.xp, grad, ctx.input_shape, ctx.dims, ctx.keepdim)
 
 
 class SumTo(Op):
@@ -79,24 +79,19 @@ class SumTo(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.expand(ctx.input_shape)
+        return ctx.xp.broadcast_to(grad, ctx.input_shape)
 
 
-def sum_to_shape(t: Tensor, shape: tuple) -> Tensor | None:
-    """Sum ``t`` down to ``shape`` if ``shape`` broadcasts to ``t.shape``, else None."""
-    if t.shape == shape:
-        return t
-    lead = t.ndim - len(shape)
-    if lead < 0:
-        return None
-    dims = list(range(lead))
-    for i, size in enumerate(shape):
-        full = t.shape[lead + i]
-        if size != full:
-            if size != 1:
-                return None
-            dims.append(lead + i)
-    return SumTo.apply(t, dims=tuple(dims), shape=tuple(shape))
+def sum_to_size(input: Tensor, *size) -> Tensor:
+    """``input`` summed down to ``size``, which must broadcast to ``input.shape`` (PyTorch's
+    ``Tensor.sum_to_size``: the reduction that undoes broadcasting)."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    if input.shape == shape:
+        return input
+    axes = sum_to_axes(input.shape, shape)
+    if axes is None:
+        raise RuntimeError(f"sum_to_size: size {shape} is not expandable to size {input.shape}")
+    return SumTo.apply(input, dims=axes, shape=shape)
 
 
 class Prod(Op):
@@ -116,23 +111,24 @@ class Prod(Op):
         # two or more, and with exactly one, x_z itself (value 0, written as the sum of the zero
         # entries so that its derivative is 1: second derivatives at zeros stay right).
         x, out = ctx.saved_tensors
-        dims, keepdim, shape = ctx.dims, ctx.keepdim, x.shape
-        zero = scalar_tensor(0, x._data.dtype, x)
-        one = scalar_tensor(1, x._data.dtype, x)
+        xp, dims, keepdim, shape = ctx.xp, ctx.dims, ctx.keepdim, x.shape
+
+        def spread(value):
+            return expand_reduced(xp, value, shape, dims, keepdim)
+
         is_zero = x == 0
-        nonzero = where(is_zero, one, x)
-        zeros_in_slice = expand_reduced(is_zero.sum(dims, keepdim=keepdim), shape, dims, keepdim)
-        zeros_elsewhere = zeros_in_slice - is_zero.long()
-        zero_entries = where(is_zero, x, zero)
-        zero_elsewhere = expand_reduced(zero_entries.sum(dims, keepdim), shape, dims, keepdim)
-        zero_factor = where(
+        nonzero = xp.where(is_zero, 1, x)
+        zeros_elsewhere = spread(is_zero.sum(axis=dims, keepdims=keepdim)) - is_zero * 1
+        zero_entries = xp.where(is_zero, x, 0)
+        zero_elsewhere = spread(zero_entries.sum(axis=dims, keepdims=keepdim))
+        zero_factor = xp.where(
             zeros_elsewhere == 0,
-            one,
-            where(zeros_elsewhere == 1, zero_elsewhere - zero_entries, zero),
+            1,
+            xp.where(zeros_elsewhere == 1, zero_elsewhere - zero_entries, 0),
         )
-        product_of_nonzero = expand_reduced(nonzero.prod(dims, keepdim), shape, dims, keepdim)
+        product_of_nonzero = spread(nonzero.prod(axis=dims, keepdims=keepdim))
         others = product_of_nonzero / nonzero * zero_factor
-        return expand_reduced(grad, shape, dims, keepdim) * others
+        return spread(grad) * others
 
 
 class Amax(Op):
@@ -148,10 +144,10 @@ class Amax(Op):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        dims, keepdim, shape = ctx.dims, ctx.keepdim, x.shape
-        winners = (x == expand_reduced(out.detach(), shape, dims, keepdim)).to(grad.dtype)
-        share = winners / winners.sum(dims, keepdim=True)
-        return expand_reduced(grad, shape, dims, keepdim) * share
+        xp, dims, keepdim, shape = ctx.xp, ctx.dims, ctx.keepdim, x.shape
+        winners = x == expand_reduced(xp, out, shape, dims, keepdim)
+        count = winners.sum(axis=dims, keepdims=True, dtype=grad.dtype)
+        return xp.where(winners, expand_reduced(xp, grad, shape, dims, keepdim), 0) / count
 
 
 class Cumsum(Op):
@@ -164,8 +160,8 @@ class Cumsum(Op):
 
     @staticmethod
     def backward(ctx, grad):  # reverse cumulative sum
-        dim = ctx.dim
-        return grad.flip(dim).cumsum(dim).flip(dim)
+        xp, dim = ctx.xp, ctx.dim
+        return xp.flip(xp.cumsum(xp.flip(grad, dim), dim), dim)
 
 
 class LogSumExp(Op):
@@ -193,10 +189,10 @@ class LogSumExp(Op):
     @staticmethod
     def backward(ctx, grad):  # d/dx = softmax(x) over dims
         x, out = ctx.saved_tensors
-        dims, keepdim, shape = ctx.dims, ctx.keepdim, x.shape
-        softmax = (x - expand_reduced(out, shape, dims, keepdim)).exp()
-        softmax = where(x == -math.inf, scalar_tensor(0, x._data.dtype, x), softmax)
-        return expand_reduced(grad, shape, dims, keepdim) * softmax
+        xp, dims, keepdim, shape = ctx.xp, ctx.dims, ctx.keepdim, x.shape
+        softmax = xp.exp(x - expand_reduced(xp, out, shape, dims, keepdim))
+        softmax = xp.where(x == -math.inf, 0, softmax)
+        return expand_reduced(xp, grad, shape, dims, keepdim) * softmax
 
 
 class VectorNorm2(Op):
@@ -212,10 +208,10 @@ class VectorNorm2(Op):
     @staticmethod
     def backward(ctx, grad):  # d/dx = x / ‖x‖
         x, out = ctx.saved_tensors
-        dims, keepdim, shape = ctx.dims, ctx.keepdim, x.shape
-        norm = expand_reduced(out, shape, dims, keepdim)
-        unit = where(norm == 0, scalar_tensor(0, x._data.dtype, x), x / norm)
-        return expand_reduced(grad, shape, dims, keepdim) * unit
+        xp, dims, keepdim, shape = ctx.xp, ctx.dims, ctx.keepdim, x.shape
+        norm = expand_reduced(xp, out, shape, dims, keepdim)
+        unit = xp.where(norm == 0, 0, x / norm)
+        return expand_reduced(xp, grad, shape, dims, keepdim) * unit
 
 
 def _all_dims(dim) -> bool:
@@ -247,8 +243,15 @@ def _check_nonempty(input: Tensor, dims: tuple, op: str, full: bool) -> None:
             )
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+def _numpy_keywords(dim, keepdim, axis, keepdims):
+    """PyTorch also takes NumPy's spellings ``axis=`` and ``keepdims=``."""
+    return (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+
+
+def sum(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):  # noqa: A001
     """Sum over ``dim`` (all dims if None). Integer and bool inputs sum to int64."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_keywords(dim, keepdim, axis, keepdims)
     dims = _ALL_DIMS[input.ndim] if _all_dims(dim) else normalize_dims(dim, input.ndim, "sum")
     np_dtype = None if dtype is None else to_numpy_dtype(dtype)
     if np_dtype is None and input._data.dtype.kind in "biu":
@@ -256,8 +259,9 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     return Sum.apply(input, dims=dims, keepdim=keepdim, dtype=np_dtype)
 
 
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def mean(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Mean over ``dim`` (all dims if None); floating-point inputs only, as in PyTorch."""
+    dim, keepdim = _numpy_keywords(dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = cast(input, to_numpy_dtype(dtype))
     if input._data.dtype.kind != "f":
@@ -272,8 +276,9 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     return sum(input, dims, keepdim) / count
 
 
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Product over ``dim`` (an int in PyTorch; None multiplies everything)."""
+    dim, keepdim = _numpy_keywords(dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = cast(input, to_numpy_dtype(dtype))
     dims = normalize_dims(dim, input.ndim, "prod")

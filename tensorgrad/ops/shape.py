@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 
-from ..autograd.function import Op
+from .._shapes import sum_to_axes
 from ..tensor import Tensor
+from ._op import Op
 from ._util import broadcast_error, broadcast_shape, normalize_dim, normalize_dims
 
 __all__ = [
@@ -70,7 +71,7 @@ class Permute(Op):
         inverse = [0] * len(ctx.dims)
         for position, dim in enumerate(ctx.dims):
             inverse[dim] = position
-        return grad.permute(inverse)
+        return Permute.apply(grad, dims=tuple(inverse))
 
 
 class BroadcastTo(Op):
@@ -85,9 +86,8 @@ class BroadcastTo(Op):
 
     @staticmethod
     def backward(ctx, grad):  # sum over the broadcast dims
-        from .reduction import sum_to_shape
-
-        return sum_to_shape(grad, ctx.input_shape)
+        axes = sum_to_axes(grad.shape, ctx.input_shape)
+        return grad.sum(axis=axes, keepdims=True).reshape(ctx.input_shape)
 
 
 class Repeat(Op):
@@ -107,7 +107,7 @@ class Repeat(Op):
         for size, repeated_size in zip(padded, grad.shape):
             interleaved += [repeated_size // size, size]
         tiles = grad.reshape(interleaved)
-        summed = tiles.sum(tuple(range(0, 2 * len(padded), 2)))
+        summed = tiles.sum(axis=tuple(range(0, 2 * len(padded), 2)))
         return summed.reshape(input_shape)
 
 
@@ -121,7 +121,7 @@ class Flip(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.flip(ctx.dims)
+        return Flip.apply(grad, dims=ctx.dims)
 
 
 class Clone(Op):

@@ -1,21 +1,22 @@
-"""The few primitives ``tensorgrad.nn`` adds to the core: each is one graph node where the
-composite would be several, or where the composite's gradient is wrong at a point.
+"""Fused primitives: one graph node where the composite would be several, or where the
+composite's gradient is wrong at a point. ``tensorgrad.nn.functional`` builds on them.
 
-Backward formulas are written with Tensor operations, so every one of them can be
-differentiated again (double backward works).
+Each says in its docstring why it is fused. Their backward formulas are generic like every
+op's (see ``_op.py``), so double backward works through all of them.
 """
 
 from __future__ import annotations
 
 import math
 
-import tensorgrad
-from tensorgrad.autograd.function import Op
+from ..tensor import Tensor
+from ._op import Op
+from .unary import Sigmoid
 
-__all__ = ["LinearFunction", "Erf", "Softplus", "SoftmaxCrossEntropy", "BinaryCrossEntropy"]
+__all__ = ["linear", "erf", "softplus", "softmax_cross_entropy", "binary_cross_entropy"]
 
 
-class LinearFunction(Op):
+class Linear(Op):
     """y = x Wᵀ (+ b): one node instead of transpose, matmul and add (the hot path of an MLP).
 
     x: (*, in), W: (out, in), b: (out,) → y: (*, out).
@@ -26,7 +27,7 @@ class LinearFunction(Op):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, weight)
         y = x @ weight.T
         if bias:
-            y += bias[0]
+            y += bias[0]  # y is a fresh buffer: added in place
         return y
 
     @staticmethod
@@ -34,11 +35,11 @@ class LinearFunction(Op):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
         grad_x = grad @ weight if needs[0] else None
-        if grad.dim() != 2:  # fold the batch dims (a 2-D batch, the usual case, needs nothing)
+        if grad.ndim != 2:  # fold the batch dims (a 2-D batch, the usual case, needs nothing)
             grad = grad.reshape(-1, weight.shape[0])
             x = x.reshape(-1, weight.shape[1]) if x is not None else None
         grad_weight = grad.mT @ x if needs[1] else None
-        grad_bias = grad.sum(0) if len(needs) == 3 and needs[2] else None
+        grad_bias = grad.sum(axis=0) if len(needs) == 3 and needs[2] else None
         return (grad_x, grad_weight, grad_bias)[: len(needs)]  # no bias input, no bias grad
 
 
@@ -62,7 +63,7 @@ class Erf(Op):
     @staticmethod
     def backward(ctx, grad):  # dy/dx = 2/√π e^(-x²)
         (x,) = ctx.saved_tensors
-        return grad * (2.0 / math.sqrt(math.pi)) * (-(x * x)).exp()
+        return grad * (2.0 / math.sqrt(math.pi)) * ctx.xp.exp(-(x * x))
 
 
 class Softplus(Op):
@@ -78,7 +79,7 @@ class Softplus(Op):
     @staticmethod
     def backward(ctx, grad):  # dy/dx = sigmoid(x)
         (x,) = ctx.saved_tensors
-        return grad * x.sigmoid()
+        return grad * Sigmoid.apply(x)
 
 
 class SoftmaxCrossEntropy(Op):
@@ -107,11 +108,14 @@ class SoftmaxCrossEntropy(Op):
     @staticmethod
     def backward(ctx, grad):  # d/dlogits = softmax·Σ_c q - q, d/dq = -log_softmax
         logits, q, log_probs = ctx.saved_tensors
-        if tensorgrad.is_grad_enabled():  # create_graph: rebuild log_softmax differentiably
+        xp = ctx.xp
+        if isinstance(logits, Tensor):  # create_graph: log_softmax as a function of logits
             log_probs = logits - logits.logsumexp(1, keepdim=True)
-        grad = grad * ctx.scale if ctx.scale is not None else grad.unsqueeze(1)
+        grad = grad * ctx.scale if ctx.scale is not None else xp.expand_dims(grad, 1)
         needs = ctx.needs_input_grad
-        grad_logits = grad * (log_probs.exp() * q.sum(1, keepdim=True) - q) if needs[0] else None
+        grad_logits = None
+        if needs[0]:
+            grad_logits = grad * (xp.exp(log_probs) * q.sum(axis=1, keepdims=True) - q)
         grad_q = -grad * log_probs if needs[1] else None
         return grad_logits, grad_q
 
@@ -138,7 +142,36 @@ class BinaryCrossEntropy(Op):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
+        xp = ctx.xp
         needs = ctx.needs_input_grad
-        grad_x = grad * (x - y) / (x * (1 - x)).clamp(min=_EPSILON) if needs[0] else None
-        grad_y = grad * ((-x).log1p() - x.log()) if needs[1] else None
+        grad_x = None
+        if needs[0]:
+            grad_x = grad * (x - y) / xp.where(x * (1 - x) < _EPSILON, _EPSILON, x * (1 - x))
+        grad_y = grad * (xp.log1p(-x) - xp.log(x)) if needs[1] else None
         return grad_x, grad_y
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias`` as one node. input (*, in), weight (out, in), bias (out,)."""
+    return Linear.apply(input, weight) if bias is None else Linear.apply(input, weight, bias)
+
+
+def erf(input: Tensor) -> Tensor:
+    """The error function, elementwise (SciPy's when installed)."""
+    return Erf.apply(input)
+
+
+def softplus(input: Tensor) -> Tensor:
+    """``log(1 + exp(input))`` without overflow; its gradient is ``sigmoid(input)``."""
+    return Softplus.apply(input)
+
+
+def softmax_cross_entropy(logits: Tensor, weights: Tensor, scale=None) -> Tensor:
+    """``-Σ_c weights · log_softmax(logits)`` per row: (M, C), (M, C) → (M,), or the scalar
+    ``scale · Σ`` of that when ``scale`` is given (see :class:`SoftmaxCrossEntropy`)."""
+    return SoftmaxCrossEntropy.apply(logits, weights, scale=scale)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor) -> Tensor:
+    """Elementwise ``-(t·log x + (1-t)·log(1-x))``, logs clamped at -100, PyTorch's gradient."""
+    return BinaryCrossEntropy.apply(input, target)

@@ -1,0 +1,142 @@
+"""``Op``: the base class of the built-in primitives.
+
+An op's ``forward`` works on raw arrays; its ``backward`` is written once, generically, with
+operators, shared array methods (``reshape``, ``sum(axis=, keepdims=)``), ``ctx.xp``
+functions and other ops' ``apply``. In an ordinary backward the engine hands it arrays and
+``ctx.xp`` is the array module, so it runs at NumPy speed; under ``create_graph=True`` it gets
+Tensors and ``ctx.xp`` is :mod:`tensorgrad.ops._tensor_xp` (the same functions over
+Tensors), so the very same formula records a differentiable graph.
+"""
+
+from __future__ import annotations
+
+from .._backend import array_module, ndarray
+from ..autograd import anomaly
+from ..autograd.function import Function, connect, resolve_saved
+from ..autograd.grad_mode import state as grad_state
+from ..tensor import Tensor
+
+__all__ = ["Op"]
+
+
+class Op(Function):
+    """A built-in primitive: ``forward`` on raw arrays, ``backward`` generic (see the module).
+
+    Tensor inputs are passed positionally, non-tensor parameters by keyword::
+
+        Sum.apply(x, dims=(0,), keepdim=False)
+
+    ``apply`` on raw arrays (as a backward formula does in an ordinary backward) just runs
+    ``forward`` and returns an array. Set ``is_view = True`` on ops whose output shares the
+    first input's memory, so that an in-place change through either is seen by the other's
+    version checks.
+    """
+
+    is_view = False
+    view_may_copy = False  # True for ops that return a view only when NumPy can make one
+    _unpacks_tensors = False
+    tensor_namespace = None  # set by tensorgrad.ops once every op exists (see _tensor_xp)
+
+    @classmethod
+    def name(cls) -> str:
+        return f"{cls.__name__}Backward0"
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        if grad_state.enabled:
+            for t in inputs:
+                if t._requires_grad:
+                    return _record(cls, inputs, params)
+        # The no-grad fast path: every optimizer step and inference runs here.
+        ctx = cls.__new__(cls)
+        first = inputs[0]
+        if type(first) is not Tensor and not isinstance(first, Tensor):
+            # Raw arrays: a formula inside an ordinary backward.
+            return cls.forward(ctx, *inputs, **params)
+        first = first._data
+        if type(first) is not ndarray:
+            ctx.xp = array_module(first)
+        arrays = (first,) if len(inputs) == 1 else [t._data for t in inputs]
+        try:
+            data = cls.forward(ctx, *arrays, **params)
+        except RuntimeWarning:
+            data = _quiet_forward(cls, ctx, arrays, params)
+        out = Tensor(data)
+        if cls.is_view:
+            _share_memory_identity(cls, out, inputs[0])
+        if anomaly.state.enabled:
+            anomaly.check_forward(ctx, [out._data])
+        return out
+
+    def _input_grads(self, grad_outputs, create_graph: bool):
+        if create_graph:
+            # The same formula, on Tensors: saved tensors unpack as Tensors and ctx.xp's
+            # functions record (the node is only ever in one backward at a time).
+            self._unpacks_tensors = True
+            previous_xp = self.__dict__.get("xp")
+            self.xp = self.tensor_namespace
+            try:
+                result = type(self).backward(self, *grad_outputs)
+            finally:
+                del self._unpacks_tensors
+                if previous_xp is None:
+                    del self.xp
+                else:
+                    self.xp = previous_xp
+        else:
+            result = type(self).backward(self, *grad_outputs)
+        if type(result) is not tuple:
+            result = (result,)
+        if len(result) != len(self._next):
+            raise RuntimeError(
+                f"{self.name()}: backward returned {len(result)} gradients, expected "
+                f"{len(self._next)}"
+            )
+        return result
+
+
+def _quiet_forward(cls, ctx, arrays, params):
+    """Run a forward again without NumPy floating-point warnings (PyTorch gives none).
+
+    The warnings filter installed by ``tensorgrad.ops`` normally silences them for free; this
+    is for users who turned warnings into errors (``-W error``).
+    """
+    with ctx.xp.errstate(all="ignore"):
+        return cls.forward(ctx, *arrays, **params)
+
+
+def _record(cls, inputs, params) -> Tensor:
+    ctx = cls.__new__(cls)
+    arrays = [t._data for t in inputs]
+    first = arrays[0]
+    if type(first) is not ndarray:
+        ctx.xp = array_module(first)
+    ctx.needs_input_grad = [t._requires_grad for t in inputs]
+    try:
+        raw = cls.forward(ctx, *arrays, **params)
+    except RuntimeWarning:
+        raw = _quiet_forward(cls, ctx, arrays, params)
+    # A 0-d result may come back as a NumPy scalar; save_for_backward matched it by identity.
+    data = raw if type(raw) is ndarray else ctx.xp.asarray(raw)
+    differentiable = data.dtype.kind == "f"
+    out = Tensor(data, differentiable, ctx if differentiable else None)
+    if cls.is_view:
+        _share_memory_identity(cls, out, inputs[0])
+    connect(ctx, inputs)
+    if ctx._to_save:
+        resolve_saved(ctx, arrays, inputs, (raw,), (out,))
+    if anomaly.state.enabled:
+        anomaly.check_forward(ctx, [out._data])
+    return out
+
+
+def _share_memory_identity(cls, out: Tensor, base: Tensor) -> None:
+    """Make ``out`` a view of ``base`` for the version checks, if it really shares memory."""
+    if (
+        cls.view_may_copy
+        and not base._data.flags.c_contiguous  # a contiguous input always gives a view
+        and not array_module(out._data).may_share_memory(out._data, base._data)
+    ):
+        return
+    out._version_counter = base._version_counter
+    out._base = base if base._base is None else base._base
