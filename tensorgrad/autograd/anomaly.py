@@ -1,7 +1,15 @@
-"""Anomaly detection: name the first op whose forward or backward produced NaN or inf."""
+"""Anomaly detection: name the first op whose forward or backward produced NaN or inf.
+
+The mode is per thread: every thread starts with it off, and ``detect_anomaly`` or
+``set_detect_anomaly`` in one thread does not check (or slow down) the ops of another.
+(PyTorch keeps this one flag process-wide; tensorgrad makes it per thread like grad mode, so
+that blocks ending out of order in two threads cannot leave it stuck on, and because a
+backward here always runs on the thread that called it.)
+"""
 
 from __future__ import annotations
 
+import threading
 import traceback
 
 from .._backend import array_module
@@ -9,8 +17,9 @@ from .._backend import array_module
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
-class _AnomalyState:
-    __slots__ = ("enabled", "in_backward")
+class _AnomalyState(threading.local):
+    """Per-thread flags; ``__init__`` gives each new thread the defaults (no ``__slots__``:
+    slots would be shared by all threads)."""
 
     def __init__(self):
         self.enabled = False
@@ -21,7 +30,7 @@ state = _AnomalyState()
 
 
 def is_anomaly_enabled() -> bool:
-    """True inside ``detect_anomaly()``."""
+    """True inside ``detect_anomaly()`` in this thread."""
     return state.enabled
 
 

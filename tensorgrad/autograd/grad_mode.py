@@ -1,17 +1,28 @@
 """Switching graph recording on and off: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
 
-The flag is process-wide (not per thread): tensorgrad runs its ops on one thread.
+The flag is per thread, as in PyTorch: every thread starts with recording on, whatever the
+thread that started it is doing, and ``no_grad``, ``set_grad_enabled`` and ``inference_mode``
+(as blocks, decorators or plain calls) change only the thread that runs them. So two threads
+can train independent models at once, and one thread's ``no_grad`` evaluation neither stops
+the other's recording nor leaves recording off when the two blocks end out of order.
+
+As in PyTorch, a context-manager object remembers the mode it replaced, so one object must
+not be open in two threads at once: ``with no_grad():`` makes a new one each time, and a
+decorator makes a new one per call.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
 
 
-class _GradState:
-    __slots__ = ("enabled",)
+class _GradState(threading.local):
+    """``enabled``: whether this thread records. ``__init__`` runs again, giving the
+    default, the first time each new thread touches the object. (No ``__slots__``: slots
+    would live on the one shared object, not per thread.)"""
 
     def __init__(self):
         self.enabled = True

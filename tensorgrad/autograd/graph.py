@@ -8,15 +8,21 @@ can draw one box per layer; user code may add its own::
 
 A scope frame is a ``(owner, parent_frame)`` pair, where ``owner`` is a module or a string;
 each node records the innermost frame that was open when it was created (or None).
+
+Scopes are per thread: a scope open in one thread labels only the nodes that thread
+records, and every thread starts with none open.
 """
 
 from __future__ import annotations
 
+import threading
+
 __all__ = ["scope", "current_scope", "scope_path"]
 
 
-class _ScopeState:
-    __slots__ = ("frame",)
+class _ScopeState(threading.local):
+    """``frame``: this thread's innermost open scope; ``__init__`` gives each new thread
+    None (no ``__slots__``: slots would be shared by all threads)."""
 
     def __init__(self):
         self.frame = None
@@ -44,7 +50,7 @@ class scope:  # noqa: N801 - a context manager used like a function
 
 
 def current_scope():
-    """The innermost open scope frame, or None."""
+    """The innermost scope frame open in this thread, or None."""
     return state.frame
 
 
