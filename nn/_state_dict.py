@@ -26,13 +26,11 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 
 
 def _batch_counters(module) -> set:
-    """The BatchNorm ``num_batches_tracked`` keys, which old checkpoints may lack."""
-    from tensorgrad.nn.normalization import BatchNorm1d
-
+    """The batch-norm ``num_batches_tracked`` keys, which old checkpoints may lack."""
     return {
         f"{name}.num_batches_tracked" if name else "num_batches_tracked"
         for name, child in module.named_modules()
-        if isinstance(child, BatchNorm1d)
+        if "num_batches_tracked" in child._buffers
     }
 
 

@@ -16,6 +16,7 @@ from tensorgrad import Tensor
 from tensorgrad.autograd.graph import scope
 from tensorgrad.nn._state_dict import load_state_dict_into
 from tensorgrad.nn.parameter import Parameter
+from tensorgrad.nn.utils import zero_grads
 from tensorgrad.ops.conversion import parse_to_arguments
 from tensorgrad.utils.hooks import RemovableHandle
 
@@ -330,8 +331,6 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of every parameter: to None (default) or to zeros in place."""
-        from tensorgrad.nn.utils import zero_grads
-
         zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], None]) -> Module:

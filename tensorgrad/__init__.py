@@ -65,7 +65,6 @@ from .dtypes import (
     uint8,
 )
 from .ops import *  # noqa: F403
-from .ops.shape import T, mT, t  # noqa: F401
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .serialization import load, save
 from .tensor import Tensor

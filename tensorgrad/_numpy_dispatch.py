@@ -11,78 +11,20 @@ grad (handy for plotting and metrics) and raise a TypeError when one does.
 
 from __future__ import annotations
 
+from . import _registry
 from ._backend import default_module as _xp
 from .tensor import Tensor
 
 
-def _ufunc_table() -> dict:
-    import tensorgrad as tg
-
-    return {
-        _xp.add: tg.add,
-        _xp.subtract: tg.sub,
-        _xp.multiply: tg.mul,
-        _xp.true_divide: tg.div,
-        _xp.power: tg.pow,
-        _xp.negative: tg.neg,
-        _xp.absolute: tg.abs,
-        _xp.exp: tg.exp,
-        _xp.log: tg.log,
-        _xp.log1p: tg.log1p,
-        _xp.expm1: tg.expm1,
-        _xp.sqrt: tg.sqrt,
-        _xp.sin: tg.sin,
-        _xp.cos: tg.cos,
-        _xp.tanh: tg.tanh,
-        _xp.maximum: tg.maximum,
-        _xp.minimum: tg.minimum,
-        _xp.matmul: tg.matmul,
-        _xp.equal: tg.eq,
-        _xp.not_equal: tg.ne,
-        _xp.less: tg.lt,
-        _xp.less_equal: tg.le,
-        _xp.greater: tg.gt,
-        _xp.greater_equal: tg.ge,
-        _xp.sign: tg.sign,
-        _xp.floor: tg.floor,
-        _xp.ceil: tg.ceil,
-        _xp.square: tg.square,
-        _xp.logical_and: tg.logical_and,
-        _xp.logical_or: tg.logical_or,
-        _xp.logical_not: tg.logical_not,
-        _xp.isnan: tg.isnan,
-        _xp.isinf: tg.isinf,
-        _xp.isfinite: tg.isfinite,
-        _xp.log2: tg.log2,
-        _xp.log10: tg.log10,
-        _xp.floor_divide: tg.floor_divide,
-        _xp.remainder: tg.remainder,
-    }
+def _table() -> dict:
+    """NumPy callable -> tensorgrad function, from the names the ops declared."""
+    if not _dispatch:
+        for name, function in _registry.numpy_names.items():
+            _dispatch[getattr(_xp, name)] = function
+    return _dispatch
 
 
-def _function_table() -> dict:
-    import tensorgrad as tg
-
-    return {
-        _xp.sum: tg.sum,
-        _xp.mean: tg.mean,
-        _xp.prod: tg.prod,
-        _xp.concatenate: tg.cat,
-        _xp.stack: tg.stack,
-        _xp.where: tg.where,
-        _xp.clip: tg.clamp,
-        _xp.dot: tg.matmul,
-        _xp.reshape: tg.reshape,
-    }
-
-
-_tables: dict = {}
-
-
-def _table(name: str, build) -> dict:
-    if name not in _tables:
-        _tables[name] = build()
-    return _tables[name]
+_dispatch: dict = {}
 
 
 def _requires_grad(values) -> bool:
@@ -114,7 +56,7 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
                 f"array and drop its graph; use tensor operations instead"
             )
         return getattr(ufunc, method)(*_plain(inputs), out=_plain(out), **kwargs)
-    function = _table("ufunc", _ufunc_table).get(ufunc)
+    function = _table().get(ufunc) if isinstance(ufunc, _xp.ufunc) else None
     if method != "__call__" or function is None or kwargs:
         raise TypeError(
             f"numpy.{name}{'' if method == '__call__' else '.' + method} is not supported on "
@@ -125,7 +67,7 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
 
 def array_function(func, args: tuple, kwargs: dict):
     """Handle a NumPy function (``numpy.mean``…) called with Tensor arguments."""
-    function = _table("function", _function_table).get(func)
+    function = None if isinstance(func, _xp.ufunc) else _table().get(func)
     if function is not None and not kwargs:
         return function(*args)
     if _requires_grad(args) or _requires_grad(tuple(kwargs.values())):
@@ -135,3 +77,13 @@ def array_function(func, args: tuple, kwargs: dict):
         )
     plain_kwargs = {key: _plain(value) for key, value in kwargs.items()}
     return func(*_plain(args), **plain_kwargs)
+
+
+@_registry.tensor_method("__array_ufunc__")
+def _array_ufunc_method(self, ufunc, method, *inputs, **kwargs):
+    return array_ufunc(ufunc, method, inputs, kwargs)
+
+
+@_registry.tensor_method("__array_function__")
+def _array_function_method(self, func, types, args, kwargs):
+    return array_function(func, args, kwargs)

@@ -10,6 +10,7 @@ import math
 import numbers
 
 from . import _backend
+from ._registry import tensor_method
 from .dtypes import default_float_numpy, promote_numpy, to_numpy_dtype
 from .random import numpy_generator
 from .tensor import Tensor
@@ -343,26 +344,31 @@ def _new_dtype(input: Tensor, dtype):
     return input._data.dtype if dtype is None else dtype
 
 
+@tensor_method("new_zeros")
 def new_zeros(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_zeros(size)``: zeros of ``x``'s dtype (unless given)."""
     return zeros(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
+@tensor_method("new_ones")
 def new_ones(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_ones(size)``: ones of ``x``'s dtype (unless given)."""
     return ones(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
+@tensor_method("new_empty")
 def new_empty(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_empty(size)``: an uninitialised tensor of ``x``'s dtype (unless given)."""
     return empty(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
+@tensor_method("new_full")
 def new_full(input: Tensor, size, fill_value, dtype=None, device=None, requires_grad=False):
     """``x.new_full(size, value)``: ``value`` everywhere, of ``x``'s dtype (unless given)."""
     return full(size, fill_value, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
+@tensor_method("new_tensor")
 def new_tensor(input: Tensor, data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_tensor(data)``: a copy of ``data`` with ``x``'s dtype (unless given)."""
     return tensor(data, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)

@@ -36,18 +36,22 @@ class Tensor:
     constructor itself is internal and takes an ndarray it does not copy.
     """
 
+    # The fields every tensor sets live in slots; the ones few tensors set (a leaf's grad, a
+    # view's base, hooks) are class-level defaults overridden in the instance dict, which
+    # CPython only creates when first written: a new tensor costs four stores.
     __slots__ = (
         "_data",
-        "_grad",
         "_requires_grad",
         "grad_fn",
-        "_output_nr",
         "_version_counter",
-        "_base",
-        "_retains_grad",
-        "_hooks",
+        "__dict__",
         "__weakref__",
     )
+    _grad = None
+    _output_nr = 0
+    _base = None
+    _retains_grad = False
+    _hooks = None
 
     # NumPy defers ndarray-with-Tensor operators to us (see __array_ufunc__).
     __array_priority__ = 1000
@@ -56,14 +60,11 @@ class Tensor:
         if type(data) is not _backend.ndarray:
             data = _backend.default_module.asarray(data)
         self._data = data
-        self._grad = None
         self._requires_grad = requires_grad
         self.grad_fn = grad_fn
-        self._output_nr = output_nr
         self._version_counter = [0]
-        self._base = None
-        self._retains_grad = False
-        self._hooks = None
+        if output_nr:
+            self._output_nr = output_nr
 
     # ----------------------------------------------------------------- metadata
     @property

@@ -29,6 +29,34 @@ class _AnomalyState(threading.local):
 state = _AnomalyState()
 
 
+class _Watch:
+    """How many threads have the mode on (process-wide): while none has, the ops' hot paths
+    skip even the per-thread read (which costs as much as a small op's bookkeeping)."""
+
+    __slots__ = ("threads",)
+
+    def __init__(self):
+        self.threads = 0
+
+
+watch = _Watch()
+_watch_lock = threading.Lock()
+
+
+def _switch(enabled: bool) -> None:
+    """Set this thread's flag and keep :data:`watch` in step."""
+    enabled = bool(enabled)
+    if enabled != state.enabled:
+        with _watch_lock:
+            watch.threads += 1 if enabled else -1
+        state.enabled = enabled
+
+
+def checking() -> bool:
+    """True when this thread checks ops for NaN/inf (the cheap test the ops make)."""
+    return bool(watch.threads) and state.enabled
+
+
 def is_anomaly_enabled() -> bool:
     """True inside ``detect_anomaly()`` in this thread."""
     return state.enabled
@@ -50,11 +78,11 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
 
     def __enter__(self):
         self._previous = state.enabled
-        state.enabled = self.check_nan
+        _switch(self.check_nan)
         return self
 
     def __exit__(self, *exc_info):
-        state.enabled = self._previous
+        _switch(self._previous)
         return False
 
 
@@ -64,7 +92,7 @@ class set_detect_anomaly(detect_anomaly):  # noqa: N801 - PyTorch's name
     def __init__(self, mode: bool, check_nan: bool = True):
         super().__init__(check_nan=check_nan and mode)
         self._previous = state.enabled
-        state.enabled = bool(mode) and check_nan
+        _switch(bool(mode) and check_nan)
 
     def __enter__(self):
         return self
@@ -88,7 +116,7 @@ def _first_bad(arrays):
 
 def check_forward(node, arrays) -> None:
     """Raise if anomaly mode is on and ``node``'s forward produced NaN/inf."""
-    if not state.enabled or state.in_backward:
+    if not watch.threads or not state.enabled or state.in_backward:
         return
     index = _first_bad(arrays)
     if index is not None:
@@ -100,7 +128,7 @@ def check_forward(node, arrays) -> None:
 
 def check_backward(node, gradients) -> None:
     """Raise if anomaly mode is on and ``node``'s backward produced NaN/inf."""
-    if not state.enabled:
+    if not watch.threads or not state.enabled:
         return
     arrays = [getattr(g, "_data", g) for g in gradients]  # arrays, or Tensors (create_graph)
     index = _first_bad(arrays)

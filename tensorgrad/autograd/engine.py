@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._backend import array_module, as_array
+from .._backend import array_module, as_array, ndarray
 from .._shapes import sum_to_axes
 from ..tensor import Tensor
 from . import anomaly
@@ -161,7 +161,9 @@ class _BackwardPass:
         }
         self.filled_nodes = {node for node, _ in self.filled}
         self.captured: list = [None] * len(inputs)
-        self.hooked: dict = {}  # id(leaf) -> [leaf, total gradient]: hooks run at the end
+        # id(leaf) -> [leaf, total gradient, whether the pass owns that array]. A leaf gets
+        # its total once, at the end, like PyTorch's AccumulateGrad node.
+        self.leaves: dict = {}
         self.pending: dict = {}  # node -> [gradient per output]
         self.dependencies: dict = {}
         self.needed = None  # the nodes to run, when only some inputs are asked for
@@ -178,9 +180,10 @@ class _BackwardPass:
         with set_grad_enabled(self.create_graph):
             while ready:
                 self._run_node(ready.pop(), ready)
-            for leaf, total in self.hooked.values():
-                # A hook's result may be held elsewhere: never stored without a copy.
-                self._deliver_to_leaf(leaf, self._run_hooks(leaf._hooks, total), False)
+            for leaf, total, owned in self.leaves.values():
+                if leaf._hooks:  # a hook's result may be held elsewhere: never kept uncopied
+                    total, owned = self._run_hooks(leaf._hooks, total), False
+                self._deliver_to_leaf(leaf, total, owned)
         return self.captured
 
     def _seed(self, outputs: tuple, gradients: list) -> list:
@@ -189,7 +192,7 @@ class _BackwardPass:
             gradient = gradient if self.create_graph else gradient._data
             node = output.grad_fn
             if node is None:  # the output is itself a leaf
-                self._send_to_leaf(output, gradient, False)
+                self._collect_for_leaf(output, gradient, False)
                 continue
             if node not in self.pending:
                 self.pending[node] = [None] * node._n_outputs
@@ -208,31 +211,43 @@ class _BackwardPass:
         run = self.needed is None or node in self.needed
         if node._output_hooks and (run or node._retained or node in self.filled_nodes):
             grad_outputs = self._run_output_hooks(node, grad_outputs)
-        if self.accumulate:
+        if self.accumulate and (node._retained or self.filled):
             self._fill_non_leaves(node, grad_outputs)
         input_grads = self._call_backward(node, grad_outputs) if run else None
-        for index, edge in enumerate(node._next):
+        meta, pending, dependencies = node._input_meta, self.pending, self.dependencies
+        index = -1
+        for edge in node._next:
+            index += 1
             if edge is None:
                 continue
-            gradient = input_grads[index] if input_grads is not None else None
-            if isinstance(edge, Tensor):
-                if gradient is not None:
-                    gradient, exclusive = self._fit(
-                        gradient, node, index, grad_outputs, input_grads
-                    )
-                    self._send_to_leaf(edge, gradient, exclusive)
-                continue
+            gradient = None if input_grads is None else input_grads[index]
             if gradient is not None:
-                gradient = self._fit(gradient, node, index)[0]
-                slots = self.pending.get(edge)
+                shape, dtype = meta[index]
+                if (
+                    type(gradient) is not ndarray
+                    or gradient.shape != shape
+                    or gradient.dtype != dtype
+                ):
+                    fitted = self._fit(gradient, node, index)
+                    if fitted is not gradient and isinstance(edge, Tensor):
+                        # The engine's own reduction or cast made it: a leaf may keep it.
+                        self._collect_for_leaf(edge, fitted, _data(fitted).base is None)
+                        continue
+                    gradient = fitted
+                if isinstance(edge, Tensor):
+                    self._collect_for_leaf(edge, gradient, node, grad_outputs, input_grads)
+                    continue
+                slots = pending.get(edge)
                 if slots is None:
-                    slots = self.pending[edge] = [None] * edge._n_outputs
+                    slots = pending[edge] = [None] * edge._n_outputs
                 nr = node._next_nr[index]
-                slots[nr] = _add(slots[nr], gradient)
-            elif edge not in self.pending:
-                self.pending[edge] = [None] * edge._n_outputs
-            remaining = self.dependencies[edge] - 1
-            self.dependencies[edge] = remaining
+                slots[nr] = gradient if slots[nr] is None else slots[nr] + gradient
+            elif isinstance(edge, Tensor):
+                continue
+            elif edge not in pending:
+                pending[edge] = [None] * edge._n_outputs
+            remaining = dependencies[edge] - 1
+            dependencies[edge] = remaining
             if remaining == 0:
                 ready.append(edge)
         if not self.retain_graph and run and node._saved is not None:
@@ -249,7 +264,7 @@ class _BackwardPass:
                 return None
             if any(missing) and node._materialize_grads:
                 grad_outputs = self._materialize(node, grad_outputs)
-        if not anomaly.state.enabled:
+        if not anomaly.watch.threads or not anomaly.state.enabled:
             return node._input_grads(grad_outputs, self.create_graph)
         # The ops a backward runs are judged by its result (a formula may pass through inf on
         # its way to a finite gradient), and a bad result is blamed on this node, not on them.
@@ -276,14 +291,9 @@ class _BackwardPass:
             result.append(gradient)
         return result
 
-    def _fit(self, gradient, node: Function, index: int, grad_outputs=None, input_grads=None):
-        """``gradient`` cast and summed down to input ``index``'s dtype and shape.
-
-        Also says whether the result is exclusive, i.e. whether a leaf may keep it without
-        a copy (asked only for leaves: pass ``grad_outputs`` and ``input_grads`` then).
-        """
+    def _fit(self, gradient, node: Function, index: int):
+        """``gradient`` cast and summed down to input ``index``'s dtype and shape."""
         shape, dtype = node._input_meta[index]
-        returned = gradient
         if self.create_graph:
             data = gradient._data
             if data.dtype != dtype:
@@ -291,18 +301,14 @@ class _BackwardPass:
             if data.shape != shape:
                 self._check_reducible(data.shape, shape, node, index)
                 gradient = gradient.sum_to_size(shape)
-        else:
-            gradient = as_array(gradient)  # a 0-d result may be a NumPy scalar
-            if gradient.dtype != dtype:
-                gradient = gradient.astype(dtype)
-            if gradient.shape != shape:
-                axes = self._check_reducible(gradient.shape, shape, node, index)
-                gradient = gradient.sum(axis=axes, keepdims=True).reshape(shape)
-        if grad_outputs is None:
-            return gradient, False
-        if gradient is not returned:  # the engine's own reduction or cast made it
-            return gradient, _data(gradient).base is None
-        return gradient, _is_exclusive(_data(gradient), node, grad_outputs, input_grads)
+            return gradient
+        gradient = as_array(gradient)  # a 0-d result may be a NumPy scalar
+        if gradient.dtype != dtype:
+            gradient = gradient.astype(dtype)
+        if gradient.shape != shape:
+            axes = self._check_reducible(gradient.shape, shape, node, index)
+            gradient = gradient.sum(axis=axes, keepdims=True).reshape(shape)
+        return gradient
 
     @staticmethod
     def _check_reducible(shape: tuple, target: tuple, node: Function, index: int) -> tuple:
@@ -315,19 +321,33 @@ class _BackwardPass:
         return axes
 
     # ------------------------------------------------------------------ delivery
-    def _send_to_leaf(self, leaf: Tensor, gradient, exclusive: bool) -> None:
-        if leaf._hooks:
-            if id(leaf) in self.target_leaves or not self.inputs:
-                entry = self.hooked.setdefault(id(leaf), [leaf, None])
-                entry[1] = _add(entry[1], gradient)
-            return
-        self._deliver_to_leaf(leaf, gradient, exclusive)
+    def _collect_for_leaf(
+        self, leaf: Tensor, gradient, node_or_owned, grad_outputs=(), input_grads=()
+    ):
+        """Add ``gradient`` to ``leaf``'s total for this pass.
+
+        The first gradient is kept uncopied if nothing else can hold it: pass True/False, or
+        the node that returned it with its inputs and outputs, to be checked.
+        """
+        entry = self.leaves.get(id(leaf))
+        if entry is None:
+            if self.inputs and id(leaf) not in self.target_leaves:
+                return  # backward(inputs=…) or autograd.grad: not a leaf that was asked for
+            owned = node_or_owned
+            if not isinstance(owned, bool):
+                owned = _is_exclusive(_data(gradient), node_or_owned, grad_outputs, input_grads)
+            self.leaves[id(leaf)] = [leaf, gradient, owned]
+        elif self.create_graph or not entry[2]:
+            entry[1] = entry[1] + gradient
+            entry[2] = True
+        else:
+            entry[1] += gradient
 
     def _deliver_to_leaf(self, leaf: Tensor, gradient, exclusive: bool) -> None:
         slot = self.target_leaves.get(id(leaf))
         if slot is not None:
             self.captured[slot] = _add(self.captured[slot], gradient)
-        if self.accumulate and (not self.inputs or slot is not None):
+        if self.accumulate:
             self._accumulate(leaf, gradient, exclusive and leaf._grad is None)
 
     def _accumulate(self, tensor: Tensor, gradient, exclusive: bool = False) -> None:

@@ -31,6 +31,7 @@ __all__ = ["Function", "FunctionCtx", "AccumulateGrad", "once_differentiable"]
 _SAVED_INPUT = 0  # an input tensor, kept as is (backward under create_graph records through it)
 _SAVED_OUTPUT = 1  # an output of the node itself, kept as its data (a Tensor would be a cycle)
 _SAVED_CONSTANT = 2  # anything else: an array (or None) outside the graph
+_NOTHING_SAVED = (_SAVED_CONSTANT, None, None, 0)
 
 
 class Function:
@@ -208,7 +209,8 @@ class Function:
             wrapped.append(output)
         connect(ctx, inputs)
         resolve_saved(ctx, inputs, inputs, output_tuple, wrapped)
-        anomaly.check_forward(ctx, [t._data for t in wrapped if isinstance(t, Tensor)])
+        if anomaly.watch.threads:
+            anomaly.check_forward(ctx, [t._data for t in wrapped if isinstance(t, Tensor)])
         return wrapped[0] if single else tuple(wrapped)
 
     @staticmethod
@@ -258,17 +260,30 @@ class FunctionCtx(Function):
     """The type of ``ctx`` objects (kept for code that annotates with it)."""
 
 
-def connect(ctx: Function, inputs) -> None:
-    """Record the edges to the inputs' nodes (or to the leaves themselves)."""
-    # List comprehensions, not generator expressions: this runs once per recorded op.
-    ctx._next = [
-        (t if t.grad_fn is None else t.grad_fn) if t._requires_grad else None for t in inputs
-    ]
-    ctx._next_nr = [t._output_nr for t in inputs]
-    ctx._input_meta = [(t._data.shape, t._data.dtype) for t in inputs]
+def connect(ctx: Function, inputs) -> tuple[list, list]:
+    """Record the edges to the inputs' nodes (or to the leaves themselves).
+
+    Returns the inputs' arrays and which of them require grad, gathered in the same loop.
+    """
+    # One plain loop, no comprehensions (each is a frame of its own): this runs once per
+    # recorded op.
+    edges, output_nrs, meta, arrays, needs = [], [], [], [], []
+    for t in inputs:
+        data = t._data
+        arrays.append(data)
+        meta.append((data.shape, data.dtype))
+        output_nrs.append(t._output_nr)
+        if t._requires_grad:
+            edges.append(t if t.grad_fn is None else t.grad_fn)
+            needs.append(True)
+        else:
+            edges.append(None)
+            needs.append(False)
+    ctx._next, ctx._next_nr, ctx._input_meta = edges, output_nrs, meta
     ctx.scope = scope_state.frame
-    if anomaly.state.enabled:
+    if anomaly.watch.threads and anomaly.state.enabled:
         ctx._creation_trace = anomaly.creation_trace()
+    return arrays, needs
 
 
 def resolve_saved(ctx: Function, candidates, input_tensors, raw_outputs, outputs) -> None:
@@ -282,6 +297,9 @@ def resolve_saved(ctx: Function, candidates, input_tensors, raw_outputs, outputs
     """
     entries = []
     for item in ctx._to_save:
+        if item is None:
+            entries.append(_NOTHING_SAVED)
+            continue
         entry = None
         for index, candidate in enumerate(candidates):
             if item is candidate:
@@ -299,12 +317,12 @@ def resolve_saved(ctx: Function, candidates, input_tensors, raw_outputs, outputs
         if entry is None:
             if isinstance(item, Tensor):
                 entry = (_SAVED_INPUT, item, item._version_counter, item._version_counter[0])
-            elif item is None or type(item) is ndarray:
+            elif type(item) is ndarray:
                 entry = (_SAVED_CONSTANT, item, None, 0)
             else:
                 entry = (_SAVED_CONSTANT, ctx.xp.asarray(item), None, 0)
         entries.append(entry)
-    ctx._saved = tuple(entries)
+    ctx._saved = entries
     ctx._to_save = ()
 
 

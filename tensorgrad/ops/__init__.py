@@ -1,11 +1,17 @@
 """The differentiable operations. Each op's forward and backward live together in one class;
-the functions here are the public entry points (also attached as Tensor methods)."""
+the public functions declare their names (``tensorgrad.X``, ``Tensor.X``, NumPy's) where they
+are defined, with :func:`tensorgrad._registry.op`, and this package exports what was declared.
+
+``tensorgrad.ops.fused`` holds the fused primitives ``tensorgrad.nn`` builds on (linear,
+cross-entropy, BCE, softplus, erf); ``tensorgrad.ops.conversion.parse_to_arguments`` is the
+``to(...)`` parser ``nn.Module.to`` shares with ``Tensor.to``.
+"""
 
 import warnings
 
 # Like PyTorch, ops give no warnings for log(0), overflow in exp, 0/0…: the value (inf, NaN)
 # says it. Scoped to tensorgrad's own modules, so NumPy code of the user still warns; and free,
-# unlike numpy.errstate around every call. (Op.apply handles `-W error`, see function.py.)
+# unlike numpy.errstate around every call. (Op.apply handles `-W error`, see _op.py.)
 warnings.filterwarnings(
     "ignore",
     message=r"(divide by zero|overflow|invalid value|underflow) encountered",
@@ -13,18 +19,26 @@ warnings.filterwarnings(
     module=r"tensorgrad(\.|$)",
 )
 
-from . import _tensor_xp  # noqa: E402
+from .. import _registry  # noqa: E402
+from . import (  # noqa: E402 - every module that declares ops
+    _tensor_xp,
+    activation,
+    arithmetic,
+    comparison,
+    conversion,
+    fused,
+    indexing,
+    inplace,
+    joining,
+    linalg,
+    reduction,
+    selection,
+    shape,
+    unary,
+)
 from ._op import Op  # noqa: E402
-from .activation import *  # noqa: E402, F403
-from .arithmetic import *  # noqa: E402, F403
-from .comparison import *  # noqa: E402, F403
-from .indexing import *  # noqa: E402, F403
-from .inplace import *  # noqa: E402, F403
-from .joining import *  # noqa: E402, F403
-from .linalg import *  # noqa: E402, F403
-from .reduction import *  # noqa: E402, F403
-from .selection import *  # noqa: E402, F403
-from .shape import *  # noqa: E402, F403
-from .unary import *  # noqa: E402, F403
 
 Op.tensor_namespace = _tensor_xp  # what backward formulas call under create_graph
+
+globals().update(_registry.functions)
+__all__ = sorted(_registry.functions)

@@ -33,6 +33,9 @@ class Op(Function):
     """
 
     is_view = False
+    # The array function forward is, for elementwise ops whose forward is nothing else: the
+    # no-grad path of ``apply_elementwise`` calls it directly.
+    ufunc = None
     view_may_copy = False  # True for ops that return a view only when NumPy can make one
     _unpacks_tensors = False
     tensor_namespace = None  # set by tensorgrad.ops once every op exists (see _tensor_xp)
@@ -53,18 +56,22 @@ class Op(Function):
         if type(first) is not Tensor and not isinstance(first, Tensor):
             # Raw arrays: a formula inside an ordinary backward.
             return cls.forward(ctx, *inputs, **params)
-        first = first._data
-        if type(first) is not ndarray:
-            ctx.xp = array_module(first)
-        arrays = (first,) if len(inputs) == 1 else [t._data for t in inputs]
+        data = first._data
+        if type(data) is not ndarray:
+            ctx.xp = array_module(data)
         try:
-            data = cls.forward(ctx, *arrays, **params)
+            if len(inputs) == 1:
+                data = cls.forward(ctx, data, **params)
+            elif len(inputs) == 2:
+                data = cls.forward(ctx, data, inputs[1]._data, **params)
+            else:
+                data = cls.forward(ctx, *[t._data for t in inputs], **params)
         except RuntimeWarning:
-            data = _quiet_forward(cls, ctx, arrays, params)
+            data = _quiet_forward(cls, ctx, [t._data for t in inputs], params)
         out = Tensor(data)
         if cls.is_view:
-            _share_memory_identity(cls, out, inputs[0])
-        if anomaly.state.enabled:
+            _share_memory_identity(cls, out, first)
+        if anomaly.watch.threads:
             anomaly.check_forward(ctx, [out._data])
         return out
 
@@ -107,25 +114,22 @@ def _quiet_forward(cls, ctx, arrays, params):
 
 def _record(cls, inputs, params) -> Tensor:
     ctx = cls.__new__(cls)
-    arrays = [t._data for t in inputs]
+    arrays, ctx.needs_input_grad = connect(ctx, inputs)
     first = arrays[0]
     if type(first) is not ndarray:
         ctx.xp = array_module(first)
-    ctx.needs_input_grad = [t._requires_grad for t in inputs]
     try:
         raw = cls.forward(ctx, *arrays, **params)
     except RuntimeWarning:
         raw = _quiet_forward(cls, ctx, arrays, params)
     # A 0-d result may come back as a NumPy scalar; save_for_backward matched it by identity.
     data = raw if type(raw) is ndarray else ctx.xp.asarray(raw)
-    differentiable = data.dtype.kind == "f"
-    out = Tensor(data, differentiable, ctx if differentiable else None)
+    out = Tensor(data, True, ctx) if data.dtype.kind == "f" else Tensor(data)
     if cls.is_view:
         _share_memory_identity(cls, out, inputs[0])
-    connect(ctx, inputs)
     if ctx._to_save:
         resolve_saved(ctx, arrays, inputs, (raw,), (out,))
-    if anomaly.state.enabled:
+    if anomaly.watch.threads:
         anomaly.check_forward(ctx, [out._data])
     return out
 

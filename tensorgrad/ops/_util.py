@@ -6,8 +6,10 @@ import numbers
 import operator
 
 from .. import _backend
+from ..creation import tensor
 from ..dtypes import result_numpy_dtype, to_numpy_dtype
 from ..tensor import Tensor
+from .conversion import cast
 
 Number = numbers.Number
 _PYTHON_NUMBERS = (int, float)  # exact types: bool is excluded on purpose
@@ -89,8 +91,6 @@ def as_tensor_operand(value, op: str) -> Tensor:
     if isinstance(value, _backend.ndarray):
         return Tensor(value)
     if isinstance(value, (list, tuple)):
-        from ..creation import tensor
-
         return tensor(value)
     raise TypeError(f"{op}: expected a Tensor or a number, got {type(value).__name__}")
 
@@ -139,8 +139,6 @@ def promote(op: str, *operands) -> list[Tensor]:
     for value in normalized:
         if isinstance(value, Tensor):
             if value._data.dtype != target:
-                from .unary import cast
-
                 value = cast(value, target)
         else:
             value = scalar_tensor(value, target, like)
@@ -148,14 +146,19 @@ def promote(op: str, *operands) -> list[Tensor]:
     return result
 
 
-def apply_broadcasting(op_class, op: str, *tensors: Tensor, **params) -> Tensor:
-    """``op_class.apply`` for an elementwise op, turning NumPy's broadcast ValueError into ours."""
+def check_broadcastable(op: str, *shapes: tuple[int, ...]) -> None:
+    """Raise our broadcast error (naming the op, the shapes and the dim) if ``shapes`` do not
+    broadcast; called after NumPy raised a ValueError, to tell that case from others."""
+    if broadcast_shape(*shapes) is None:
+        raise broadcast_error(op, *shapes) from None
+
+
+def apply_elementwise(op_class, op: str, *tensors: Tensor, **params) -> Tensor:
+    """``op_class.apply`` for an elementwise op, with NumPy's broadcast ValueError made ours."""
     try:
         return op_class.apply(*tensors, **params)
     except ValueError:
-        shapes = [t.shape for t in tensors]
-        if broadcast_shape(*shapes) is None:
-            raise broadcast_error(op, *shapes) from None
+        check_broadcastable(op, *(t.shape for t in tensors))
         raise
 
 

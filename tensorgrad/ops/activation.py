@@ -8,13 +8,13 @@ five. ``log_softmax`` stays the composite x - logsumexp(x), which is already exa
 
 from __future__ import annotations
 
+from .._registry import op
+from ..dtypes import to_numpy_dtype
 from ..tensor import Tensor
 from ._op import Op
 from ._util import normalize_dim
+from .conversion import cast
 from .reduction import logsumexp
-from .unary import cast
-
-__all__ = ["softmax", "log_softmax"]
 
 
 class Softmax(Op):
@@ -41,14 +41,13 @@ class Softmax(Op):
 
 def _float(input: Tensor, dtype):
     if dtype is not None:
-        from ..dtypes import to_numpy_dtype
-
         return cast(input, to_numpy_dtype(dtype))
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"softmax: expected a floating-point tensor, got {input.dtype}")
     return input
 
 
+@op("softmax")
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """e^x / Σ e^x along ``dim`` (same shape as ``input``); stable for any logits."""
     input = _float(input, dtype)
@@ -57,6 +56,7 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     return Softmax.apply(input, dim=normalize_dim(dim, input.ndim, "softmax"))
 
 
+@op("log_softmax")
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """x - logsumexp(x) along ``dim``: the log of :func:`softmax`, without underflow."""
     input = _float(input, dtype)

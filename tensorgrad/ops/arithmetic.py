@@ -7,52 +7,30 @@ gradient is exactly zero, so a ``where`` that discards their value also discards
 
 from __future__ import annotations
 
-from .._backend import array_module
+from .._backend import array_module, ndarray
+from .._backend import default_module as array_api
+from .._registry import op, tensor_method
+from ..autograd import anomaly
+from ..autograd.grad_mode import state as grad_state
+from ..dtypes import default_float_numpy, result_numpy_dtype
 from ..tensor import Tensor
 from ._op import Op
 from ._util import (
-    apply_broadcasting,
-    broadcast_error,
-    broadcast_shape,
+    apply_elementwise,
+    check_broadcastable,
     is_scalar,
     promote,
     scalar_tensor,
     zero_where_no_gradient,
 )
-
-__all__ = [
-    "add",
-    "sub",
-    "mul",
-    "div",
-    "true_divide",
-    "pow",
-    "neg",
-    "abs",
-    "maximum",
-    "minimum",
-    "where",
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "logical_and",
-    "logical_or",
-    "logical_not",
-    "logical_xor",
-    "remainder",
-    "fmod",
-    "floor_divide",
-    "isnan",
-    "isinf",
-    "isfinite",
-]
+from .comparison import as_condition, nonzero
+from .conversion import cast
 
 
 class Add(Op):
     """out = a + b"""
+
+    ufunc = array_api.add
 
     @staticmethod
     def forward(ctx, a, b):
@@ -66,6 +44,8 @@ class Add(Op):
 class Sub(Op):
     """out = a - b"""
 
+    ufunc = array_api.subtract
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -77,6 +57,8 @@ class Sub(Op):
 
 class Mul(Op):
     """out = a * b"""
+
+    ufunc = array_api.multiply
 
     @staticmethod
     def forward(ctx, a, b):
@@ -103,6 +85,8 @@ def _save_other_operand(ctx, a, b) -> None:
 class Div(Op):
     """out = a / b"""
 
+    ufunc = array_api.true_divide
+
     @staticmethod
     def forward(ctx, a, b):
         # Both are needed for d/db; only b for d/da (so a.div_(2) keeps working on a non-leaf).
@@ -121,6 +105,8 @@ class Div(Op):
 
 class Pow(Op):
     """out = a ** b"""
+
+    ufunc = array_api.power
 
     @staticmethod
     def forward(ctx, a, b):
@@ -195,6 +181,8 @@ class Abs(Op):
 class Maximum(Op):
     """out = max(a, b) elementwise; ties split the gradient evenly, as in PyTorch."""
 
+    ufunc = array_api.maximum
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -208,6 +196,8 @@ class Maximum(Op):
 
 class Minimum(Op):
     """out = min(a, b) elementwise; ties split the gradient evenly, as in PyTorch."""
+
+    ufunc = array_api.minimum
 
     @staticmethod
     def forward(ctx, a, b):
@@ -249,17 +239,29 @@ class Where(Op):
 
 
 def _binary(op_class, name: str, a, b) -> Tensor:
-    """Promote the operands (skipped for two tensors of one dtype) and apply a broadcasting op."""
-    if not (type(a) is Tensor and type(b) is Tensor and a._data.dtype == b._data.dtype):
-        a, b = promote(name, a, b)
-    try:
-        return op_class.apply(a, b)
-    except ValueError:
-        if broadcast_shape(a.shape, b.shape) is None:
-            raise broadcast_error(name, a.shape, b.shape) from None
-        raise
+    """Promote the operands (skipped for two tensors of one dtype) and apply a broadcasting op.
+
+    Two plain tensors that record nothing take the lean path: the op's ``ufunc`` straight on
+    their arrays and one Tensor wrapper (every inference and optimizer step runs here).
+    """
+    if type(a) is Tensor and type(b) is Tensor:
+        a_data, b_data = a._data, b._data
+        if a_data.dtype is b_data.dtype or a_data.dtype == b_data.dtype:
+            if (
+                not ((a._requires_grad or b._requires_grad) and grad_state.enabled)
+                and type(a_data) is ndarray
+                and not anomaly.watch.threads
+            ):
+                try:
+                    return Tensor(op_class.ufunc(a_data, b_data))
+                except (ValueError, RuntimeWarning):
+                    pass  # the full path below says why, or runs without warnings
+            return apply_elementwise(op_class, name, a, b)
+    a, b = promote(name, a, b)
+    return apply_elementwise(op_class, name, a, b)
 
 
+@op("add", numpy=("add",), operator="add")
 def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other``, broadcasting; any shapes that broadcast."""
     if alpha != 1:
@@ -267,6 +269,7 @@ def add(input, other, *, alpha=1) -> Tensor:
     return _binary(Add, "add", input, other)
 
 
+@op("sub", "subtract", numpy=("subtract",), operator="sub")
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``, broadcasting."""
     if alpha != 1:
@@ -276,14 +279,16 @@ def sub(input, other, *, alpha=1) -> Tensor:
         raise RuntimeError(
             "sub: subtracting bool tensors is not supported; use ^ or logical_xor() instead"
         )
-    return apply_broadcasting(Sub, "sub", a, b)
+    return _binary(Sub, "sub", a, b)
 
 
+@op("mul", "multiply", numpy=("multiply",), operator="mul")
 def mul(input, other) -> Tensor:
     """``input * other``, broadcasting."""
     return _binary(Mul, "mul", input, other)
 
 
+@op("div", "divide", "true_divide", numpy=("divide",), operator="truediv")
 def div(input, other, *, rounding_mode=None) -> Tensor:
     """``input / other`` (true division: integers give the default float type), broadcasting.
 
@@ -293,14 +298,8 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode is not None:
         return _rounded_division(a, b, rounding_mode)
     if a._data.dtype.kind != "f":
-        from ..dtypes import default_float_numpy
-        from .unary import cast
-
         a, b = cast(a, default_float_numpy()), cast(b, default_float_numpy())
-    return apply_broadcasting(Div, "div", a, b)
-
-
-true_divide = div
+    return _binary(Div, "div", a, b)
 
 
 def _rounded_division(a: Tensor, b: Tensor, rounding_mode: str) -> Tensor:
@@ -322,6 +321,7 @@ def _trunc(array):
     return array_module(array).trunc(array)
 
 
+@op("pow", numpy=("power",), operator="pow")
 def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
     """``input ** exponent`` with a tensor or scalar exponent, broadcasting.
 
@@ -353,8 +353,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
 def _integer_power(base: Tensor, power: Tensor) -> Tensor:
     """Integer ** integer tensor with negative exponents, as C (and PyTorch) computes it:
     1 and -1 keep their magnitude, every other base gives 0 (no gradient: integers)."""
-    if broadcast_shape(base.shape, power.shape) is None:
-        raise broadcast_error("pow", base.shape, power.shape)
+    check_broadcastable("pow", base.shape, power.shape)
     xp = array_module(base._data)
     b, p = xp.broadcast_arrays(base._data, power._data)
     positive = b ** xp.maximum(p, 0)
@@ -362,26 +361,31 @@ def _integer_power(base: Tensor, power: Tensor) -> Tensor:
     return Tensor(xp.where(p < 0, negative, positive).astype(b.dtype))
 
 
+@op("neg", "negative", methods=("neg", "negative", "__neg__"), numpy=("negative",))
 def neg(input: Tensor) -> Tensor:
     """``-input``."""
     return Neg.apply(input)
 
 
+@op("abs", "absolute", methods=("abs", "absolute", "__abs__"), numpy=("absolute",))
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     """``|input|``; the gradient at 0 is 0."""
     return Abs.apply(input)
 
 
+@op("maximum", numpy=("maximum",))
 def maximum(input, other) -> Tensor:
     """Elementwise maximum, broadcasting; on ties each side gets half the gradient."""
     return _binary(Maximum, "maximum", input, other)
 
 
+@op("minimum", numpy=("minimum",))
 def minimum(input, other) -> Tensor:
     """Elementwise minimum, broadcasting; on ties each side gets half the gradient."""
     return _binary(Minimum, "minimum", input, other)
 
 
+@op("where", methods=(), numpy=("where",))
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` is true, else ``other`` (all three broadcast).
 
@@ -390,21 +394,28 @@ def where(condition, input=None, other=None):
     the default dtype (float) or int64; ``where(condition)`` alone is
     ``nonzero(condition, as_tuple=True)``.
     """
-    from .comparison import as_condition
-
     condition = as_condition(condition, "where")
     if input is None and other is None:
-        from .indexing import nonzero
-
         return nonzero(condition, as_tuple=True)
     if is_scalar(input) and is_scalar(other):
-        from ..dtypes import result_numpy_dtype
-
         input = scalar_tensor(input, result_numpy_dtype((input, other)), condition)
     a, b = promote("where", input, other)
-    return apply_broadcasting(Where, "where", condition, a, b)
+    return apply_elementwise(Where, "where", condition, a, b)
 
 
+@tensor_method("where")
+def where_method(input: Tensor, condition, other) -> Tensor:
+    """``x.where(condition, other)``: ``input`` where ``condition``, else ``other``."""
+    return where(condition, input, other)
+
+
+@op("positive", methods=("positive", "__pos__"))
+def positive(input: Tensor) -> Tensor:
+    """``+input``: the tensor itself (PyTorch returns it unchanged too)."""
+    return input
+
+
+@op("remainder", numpy=("remainder",), operator="mod")
 def remainder(input, other) -> Tensor:
     """Python-style modulus: ``input - floor(input / other) * other`` (sign of the divisor)."""
     a, b = promote("remainder", input, other)
@@ -412,6 +423,7 @@ def remainder(input, other) -> Tensor:
     return a - quotient * b
 
 
+@op("fmod")
 def fmod(input, other) -> Tensor:
     """C-style modulus: ``input - trunc(input / other) * other`` (sign of the dividend)."""
     a, b = promote("fmod", input, other)
@@ -421,26 +433,10 @@ def fmod(input, other) -> Tensor:
     return a - quotient * b
 
 
+@op("floor_divide", numpy=("floor_divide",), operator="floordiv")
 def floor_divide(input, other) -> Tensor:
     """``input // other`` rounded toward minus infinity (no gradient)."""
     a, b = promote("floor_divide", input, other)
     xp = array_module(a._data)
     with xp.errstate(divide="ignore", invalid="ignore"):
         return Tensor(xp.floor_divide(a._data, b._data))
-
-
-from .comparison import (  # noqa: E402 - comparisons build on the helpers above
-    eq,
-    ge,
-    gt,
-    isfinite,
-    isinf,
-    isnan,
-    le,
-    logical_and,
-    logical_not,
-    logical_or,
-    logical_xor,
-    lt,
-    ne,
-)

@@ -1,14 +1,32 @@
-"""``Tensor.to``: dtype and device conversion, and the argument parser it shares with
-``nn.Module.to``."""
+"""Conversions: ``cast`` (the differentiable dtype change every op uses to promote), and
+``Tensor.to``, with the argument parser it shares with ``nn.Module.to``."""
 
 from __future__ import annotations
 
 from .._device import check_device, device
+from .._registry import tensor_method
 from ..dtypes import to_numpy_dtype
 from ..tensor import Tensor
-from .unary import cast
+from ._op import Op
 
-__all__ = ["to", "parse_to_arguments"]
+
+class Cast(Op):
+    """y = x converted to another dtype; the gradient is cast back (by the engine)."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def cast(input: Tensor, np_dtype, copy: bool = False) -> Tensor:
+    """``input`` converted to a NumPy dtype; ``input`` itself if already of it (unless copy)."""
+    if input._data.dtype == np_dtype:
+        return input.clone() if copy else input
+    return Cast.apply(input, dtype=np_dtype)
 
 
 def parse_to_arguments(args: tuple, kwargs: dict):
@@ -35,6 +53,7 @@ def parse_to_arguments(args: tuple, kwargs: dict):
     return None if target is None else to_numpy_dtype(target)
 
 
+@tensor_method("to")
 def to(input: Tensor, *args, **kwargs) -> Tensor:
     """``to(dtype)``, ``to("cpu")`` or ``to(other)``: a converted tensor (``input`` if same)."""
     target = parse_to_arguments(args, kwargs)
@@ -42,3 +61,9 @@ def to(input: Tensor, *args, **kwargs) -> Tensor:
     if target is None:
         return input.clone() if copy else input
     return cast(input, target, copy=copy)
+
+
+@tensor_method("type_as")
+def type_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input`` converted to ``other``'s dtype."""
+    return cast(input, other._data.dtype)

@@ -7,22 +7,13 @@ positions (``IndexAdd``), so repeated indices accumulate; ``IndexAdd``'s own bac
 
 from __future__ import annotations
 
-from .._backend import array_module, ndarray
+from .._backend import array_module, default_module, ndarray
+from .._registry import op, tensor_method
 from ..tensor import Tensor
 from ._op import Op
 from ._util import normalize_dim, promote
 from .arithmetic import where
 from .comparison import as_condition
-
-__all__ = [
-    "getitem",
-    "index_put",
-    "gather",
-    "index_select",
-    "masked_fill",
-    "take_along_dim",
-    "nonzero",
-]
 
 
 class Index(Op):
@@ -116,9 +107,7 @@ def _normalize_index(index, op: str) -> tuple:
                     f"{op}: tensors used as indices must be long, int or bool, got {item.dtype}"
                 )
         elif isinstance(item, (list, ndarray)):
-            from .. import _backend
-
-            item = _backend.default_module.asarray(item)
+            item = default_module.asarray(item)
             if item.size == 0:
                 item = item.astype("int64")
             if item.dtype.kind not in "biu":
@@ -132,6 +121,7 @@ def _normalize_index(index, op: str) -> tuple:
     return tuple(items)
 
 
+@tensor_method("__getitem__")
 def getitem(input: Tensor, index) -> Tensor:
     """``input[index]`` with ints, slices, None, Ellipsis, integer tensors/lists (repeated
     indices accumulate in the gradient) and boolean masks."""
@@ -145,6 +135,7 @@ def getitem(input: Tensor, index) -> Tensor:
         raise IndexError(f"index: {error} (tensor of shape {input.shape})") from None
 
 
+@op("index_put", methods=())
 def index_put(input: Tensor, index, values) -> Tensor:
     """A copy of ``input`` with ``values`` (broadcast) written at ``index``; differentiable."""
     normalized = _normalize_index(index, "index_put")
@@ -159,6 +150,7 @@ def index_put(input: Tensor, index, values) -> Tensor:
         ) from None
 
 
+@op("gather")
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """``out[i][j][k] = input[index[i][j][k]][j][k]`` for dim 0 (and likewise for other dims).
 
@@ -189,12 +181,14 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return Index.apply(input, index=tuple(positions))
 
 
+@op("take_along_dim")
 def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:
     """Select values along ``dim`` at ``indices`` (same dims as input), like NumPy's
     ``take_along_axis``."""
     return gather(input, dim, indices)
 
 
+@op("index_select")
 def index_select(input: Tensor, dim: int, index) -> Tensor:
     """The slices of ``input`` at positions ``index`` (1-D integer) along ``dim``."""
     axis = normalize_dim(dim, input.ndim, "index_select")
@@ -207,6 +201,7 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
     return getitem(input, (slice(None),) * axis + (index_tensor.reshape(-1),))
 
 
+@op("masked_fill")
 def masked_fill(input: Tensor, mask, value) -> Tensor:
     """``input`` with ``value`` wherever the boolean ``mask`` (broadcast) is True."""
     mask = as_condition(mask, "masked_fill")
@@ -223,18 +218,3 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
             f"{input.shape}"
         )
     return filled
-
-
-def nonzero(input: Tensor, *, as_tuple: bool = False):
-    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or with ``as_tuple`` one
-    1-D index tensor per dim (ready for ``x[...]``). No gradient."""
-    xp = array_module(input._data)
-    if input.ndim == 0:  # PyTorch treats a scalar as a 1-element vector here
-        count = int(input._data != 0)
-        if as_tuple:
-            return (Tensor(xp.zeros(count, dtype="int64")),)
-        return Tensor(xp.zeros((count, 0), dtype="int64"))
-    positions = xp.nonzero(input._data)
-    if as_tuple:
-        return tuple(Tensor(p.astype("int64")) for p in positions)
-    return Tensor(xp.stack(positions, axis=1).astype("int64"))

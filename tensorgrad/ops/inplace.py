@@ -11,6 +11,7 @@ the old value raises instead of using the new one.
 from __future__ import annotations
 
 from .._backend import array_module
+from .._registry import op, tensor_method
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
 from ._util import is_scalar, promote
@@ -18,19 +19,6 @@ from .arithmetic import add, div, mul, sub, where
 from .comparison import as_condition
 from .indexing import _normalize_index, index_put, masked_fill
 from .unary import clamp
-
-__all__ = [
-    "add_",
-    "sub_",
-    "mul_",
-    "div_",
-    "zero_",
-    "fill_",
-    "copy_",
-    "clamp_",
-    "masked_fill_",
-    "setitem",
-]
 
 
 def _operand_array(value):
@@ -113,6 +101,7 @@ def _check_same_kind(self: Tensor, other, op: str) -> None:
         )
 
 
+@tensor_method("add_", "__iadd__")
 def add_(self: Tensor, other, *, alpha=1) -> Tensor:
     """``self += alpha * other`` in place; returns ``self``."""
     _check_same_kind(self, other, "add_")
@@ -124,6 +113,7 @@ def add_(self: Tensor, other, *, alpha=1) -> Tensor:
     return _inplace(self, "add_", (other,), lambda t: add(t, other, alpha=alpha), update)
 
 
+@tensor_method("sub_", "__isub__")
 def sub_(self: Tensor, other, *, alpha=1) -> Tensor:
     """``self -= alpha * other`` in place; returns ``self``."""
     _check_same_kind(self, other, "sub_")
@@ -135,6 +125,7 @@ def sub_(self: Tensor, other, *, alpha=1) -> Tensor:
     return _inplace(self, "sub_", (other,), lambda t: sub(t, other, alpha=alpha), update)
 
 
+@tensor_method("mul_", "__imul__")
 def mul_(self: Tensor, other) -> Tensor:
     """``self *= other`` in place; returns ``self``."""
     _check_same_kind(self, other, "mul_")
@@ -146,6 +137,7 @@ def mul_(self: Tensor, other) -> Tensor:
     return _inplace(self, "mul_", (other,), lambda t: mul(t, other), update)
 
 
+@tensor_method("div_", "__itruediv__")
 def div_(self: Tensor, other) -> Tensor:
     """``self /= other`` in place (floating-point tensors); returns ``self``."""
     if self._data.dtype.kind != "f":
@@ -168,6 +160,7 @@ def _replace_all(previous: Tensor, value) -> Tensor:
     return where(everywhere, new, old)
 
 
+@op("fill_")
 def fill_(self: Tensor, value) -> Tensor:
     """Set every element to ``value`` (a number or 0-d tensor); returns ``self``."""
     if isinstance(value, Tensor) and value.ndim != 0:
@@ -180,11 +173,13 @@ def fill_(self: Tensor, value) -> Tensor:
     return _inplace(self, "fill_", (value,), lambda t: _replace_all(t, value), update)
 
 
+@op("zero_")
 def zero_(self: Tensor) -> Tensor:
     """Set every element to 0; returns ``self``."""
     return fill_(self, 0)
 
 
+@tensor_method("copy_")
 def copy_(self: Tensor, src) -> Tensor:
     """Copy ``src`` (broadcast, converted to this dtype) into this tensor; returns ``self``."""
     source = _operand_array(src)
@@ -195,6 +190,7 @@ def copy_(self: Tensor, src) -> Tensor:
     return _inplace(self, "copy_", (src,), lambda t: _replace_all(t, src), update)
 
 
+@op("clamp_", methods=("clamp_", "clip_"))
 def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     """Clamp in place to ``[min, max]``; returns ``self``."""
     low = _operand_array(min) if min is not None else None
@@ -209,6 +205,7 @@ def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch'
     return _inplace(self, "clamp_", others, lambda t: clamp(t, min, max), update)
 
 
+@tensor_method("masked_fill_")
 def masked_fill_(self: Tensor, mask, value) -> Tensor:
     """Set the elements where ``mask`` (broadcast) is True to ``value``; returns ``self``."""
     condition = as_condition(mask, "masked_fill_")
@@ -222,6 +219,7 @@ def masked_fill_(self: Tensor, mask, value) -> Tensor:
     )
 
 
+@tensor_method("__setitem__")
 def setitem(self: Tensor, index, value) -> None:
     """``self[index] = value`` (value broadcast); differentiable like PyTorch's index_put_."""
     normalized = _normalize_index(index, "setitem")

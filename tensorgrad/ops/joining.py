@@ -6,23 +6,11 @@ views (basic indexing), so the pieces share memory with the input as in PyTorch.
 
 from __future__ import annotations
 
+from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
 from ._util import normalize_dim, promote
 from .shape import unsqueeze
-
-__all__ = [
-    "cat",
-    "concat",
-    "concatenate",
-    "stack",
-    "hstack",
-    "vstack",
-    "narrow",
-    "split",
-    "chunk",
-    "unbind",
-]
 
 
 class Cat(Op):
@@ -58,6 +46,7 @@ def _tensors_argument(tensors, op: str) -> list:
     return tensors
 
 
+@op("cat", methods=(), numpy=("concatenate",))
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; all other dims must match."""
     tensors = _tensors_argument(tensors, "cat")
@@ -86,6 +75,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
 concat = concatenate = cat
 
 
+@op("stack", methods=(), numpy=("stack",))
 def stack(tensors, dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dim."""
     tensors = _tensors_argument(tensors, "stack")
@@ -100,17 +90,20 @@ def stack(tensors, dim: int = 0) -> Tensor:
     return Cat.apply(*[unsqueeze(t, axis) for t in tensors], dim=axis)
 
 
+@op("hstack", methods=())
 def hstack(tensors) -> Tensor:
     """Join along dim 1 (dim 0 for 0-D and 1-D tensors)."""
     tensors = [t.reshape(1) if t.ndim == 0 else t for t in tensors]
     return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
 
 
+@op("vstack", methods=())
 def vstack(tensors) -> Tensor:
     """Join along dim 0, 0-D and 1-D tensors taken as rows."""
     return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
 
 
+@op("narrow")
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """Elements ``start`` … ``start + length - 1`` along ``dim`` (a view)."""
     axis = normalize_dim(dim, input.ndim, "narrow")
@@ -126,6 +119,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     return input[index]
 
 
+@op("split")
 def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Pieces of size ``split_size`` (the last may be smaller) or of the given sizes."""
     axis = normalize_dim(dim, input.ndim, "split")
@@ -148,6 +142,7 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     return tuple(pieces)
 
 
+@op("chunk")
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` pieces of size ceil(n / chunks) (possibly fewer pieces)."""
     if chunks <= 0:
@@ -157,6 +152,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     return split(input, size, axis)
 
 
+@op("unbind")
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """The slices along ``dim``, with that dim removed."""
     axis = normalize_dim(dim, input.ndim, "unbind")

@@ -7,11 +7,10 @@ One primitive, ``MatMul``, handles operands of two or more dims with broadcast b
 
 from __future__ import annotations
 
+from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
 from ._util import broadcast_shape, promote
-
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "inner"]
 
 
 class MatMul(Op):
@@ -35,6 +34,7 @@ def _matmul_error(a: Tensor, b: Tensor, reason: str) -> RuntimeError:
     return RuntimeError(f"matmul: {a.shape} @ {b.shape}: {reason}")
 
 
+@op("matmul", numpy=("matmul", "dot"), operator="matmul")
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with NumPy/PyTorch semantics.
 
@@ -64,6 +64,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return MatMul.apply(a, b.unsqueeze(-1)).squeeze(-1)
 
 
+@op("mm")
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """(n, k) @ (k, m) → (n, m); both must be 2-D."""
     if input.ndim != 2 or mat2.ndim != 2:
@@ -71,6 +72,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     return matmul(input, mat2)
 
 
+@op("bmm")
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """(b, n, k) @ (b, k, m) → (b, n, m); both 3-D with the same batch size."""
     if input.ndim != 3 or mat2.ndim != 3:
@@ -83,6 +85,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     return matmul(input, mat2)
 
 
+@op("mv")
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """(n, k) @ (k,) → (n,)."""
     if input.ndim != 2 or vec.ndim != 1:
@@ -90,6 +93,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     return matmul(input, vec)
 
 
+@op("dot", "inner")
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """Inner product of two 1-D tensors of the same length → a 0-d tensor."""
     if input.ndim != 1 or other.ndim != 1:
@@ -102,9 +106,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     return matmul(input, other)
 
 
-inner = dot
-
-
+@op("outer")
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """(n,) ⊗ (m,) → (n, m)."""
     if input.ndim != 1 or vec2.ndim != 1:

@@ -9,35 +9,15 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
+from .._registry import op, tensor_method
 from .._shapes import sum_to_axes
 from ..dtypes import to_numpy_dtype
 from ..tensor import Tensor
 from ._op import Op
 from ._util import normalize_dim, normalize_dims, require_floating, scalar_tensor
-from .arithmetic import maximum, where
-from .unary import cast
-
-__all__ = [
-    "sum",
-    "mean",
-    "prod",
-    "max",
-    "min",
-    "amax",
-    "amin",
-    "argmax",
-    "argmin",
-    "var",
-    "std",
-    "var_mean",
-    "std_mean",
-    "logsumexp",
-    "norm",
-    "cumsum",
-    "all",
-    "any",
-    "count_nonzero",
-]
+from .arithmetic import maximum, minimum, where
+from .conversion import cast
+from .indexing import gather
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 _FLOAT16 = to_numpy_dtype("float16")
@@ -82,6 +62,7 @@ class SumTo(Op):
         return ctx.xp.broadcast_to(grad, ctx.input_shape)
 
 
+@tensor_method("sum_to_size")
 def sum_to_size(input: Tensor, *size) -> Tensor:
     """``input`` summed down to ``size``, which must broadcast to ``input.shape`` (PyTorch's
     ``Tensor.sum_to_size``: the reduction that undoes broadcasting)."""
@@ -248,6 +229,7 @@ def _numpy_keywords(dim, keepdim, axis, keepdims):
     return (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
 
 
+@op("sum", numpy=("sum",))
 def sum(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):  # noqa: A001
     """Sum over ``dim`` (all dims if None). Integer and bool inputs sum to int64."""
     if axis is not None or keepdims is not None:
@@ -259,6 +241,7 @@ def sum(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, keepdi
     return Sum.apply(input, dims=dims, keepdim=keepdim, dtype=np_dtype)
 
 
+@op("mean", numpy=("mean",))
 def mean(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Mean over ``dim`` (all dims if None); floating-point inputs only, as in PyTorch."""
     dim, keepdim = _numpy_keywords(dim, keepdim, axis, keepdims)
@@ -276,6 +259,7 @@ def mean(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, keepd
     return sum(input, dims, keepdim) / count
 
 
+@op("prod", numpy=("prod",))
 def prod(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Product over ``dim`` (an int in PyTorch; None multiplies everything)."""
     dim, keepdim = _numpy_keywords(dim, keepdim, axis, keepdims)
@@ -285,6 +269,7 @@ def prod(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, keepd
     return Prod.apply(input, dims=dims, keepdim=keepdim)
 
 
+@op("amax")
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over ``dim`` (all dims when empty); ties share the gradient evenly."""
     dims = normalize_dims(None if _all_dims(dim) else dim, input.ndim, "amax")
@@ -292,6 +277,7 @@ def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     return Amax.apply(input, dims=dims, keepdim=keepdim, largest=True)
 
 
+@op("amin")
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over ``dim`` (all dims when empty); ties share the gradient evenly."""
     dims = normalize_dims(None if _all_dims(dim) else dim, input.ndim, "amin")
@@ -303,26 +289,24 @@ def _extreme(input: Tensor, dim, keepdim: bool, largest: bool, op: str):
     if dim is None:
         return amax(input) if largest else amin(input)
     if isinstance(dim, Tensor) or not isinstance(dim, int):  # max(input, other)
-        from .arithmetic import minimum
-
         return (maximum if largest else minimum)(input, dim)
     axis = normalize_dim(dim, input.ndim, op)
     _check_nonempty(input, (axis,) if input.ndim else (), op, full=False)
     indices = (argmax if largest else argmin)(input, axis, keepdim=True)
-    from .indexing import gather
-
     values = gather(input, axis, indices) if input.ndim else input.clone()
     if not keepdim and input.ndim:
         values, indices = values.squeeze(axis), indices.squeeze(axis)
     return ValuesIndices(values, indices)
 
 
+@op("max")
 def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
     """``max(x)``: the largest element; ``max(x, dim)``: ``(values, indices)`` along ``dim``
     (gradient to the selected index); ``max(x, other)``: elementwise maximum."""
     return _extreme(input, dim, keepdim, True, "max")
 
 
+@op("min")
 def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
     """``min(x)``, ``min(x, dim) -> (values, indices)`` or ``min(x, other)``; see :func:`max`."""
     return _extreme(input, dim, keepdim, False, "min")
@@ -343,16 +327,19 @@ def _arg_extreme(input: Tensor, dim, keepdim: bool, largest: bool, op: str) -> T
     return Tensor(xp_function(axis=axis, keepdims=keepdim)).long()
 
 
+@op("argmax")
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (of the flattened tensor if ``dim`` is None), int64."""
     return _arg_extreme(input, dim, keepdim, True, "argmax")
 
 
+@op("argmin")
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element (of the flattened tensor if ``dim`` is None), int64."""
     return _arg_extreme(input, dim, keepdim, False, "argmin")
 
 
+@op("var")
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """Variance over ``dim`` with ``correction`` (1 = Bessel, the default; 0 = population).
 
@@ -375,6 +362,7 @@ def _max_zero(value):
     return value if value > 0 else 0
 
 
+@op("std")
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """Standard deviation: the square root of :func:`var` (same arguments).
 
@@ -385,6 +373,7 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     return where(variance == 0, zero, variance.sqrt())  # NaN variance stays NaN
 
 
+@op("var_mean", methods=())
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim``."""
     return (
@@ -393,6 +382,7 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correctio
     )
 
 
+@op("std_mean", methods=())
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim``."""
     return (
@@ -401,6 +391,7 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correctio
     )
 
 
+@op("logsumexp")
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(input), dim))`` without overflow; all -inf gives -inf."""
     if input._data.dtype.kind != "f":
@@ -409,6 +400,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     return LogSumExp.apply(input, dims=dims, keepdim=keepdim)
 
 
+@op("norm")
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector norm over ``dim`` (all elements if None): p = 2/'fro' (default), 1, inf, -inf,
     0 (count of non-zeros) or any other real p. The 2-norm's gradient at 0 is 0."""
@@ -432,6 +424,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     return sum(magnitude**p, dims, keepdim) ** (1.0 / p)
 
 
+@op("cumsum")
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Cumulative sum along ``dim``; integer inputs accumulate in int64."""
     axis = normalize_dim(dim, input.ndim, "cumsum")
@@ -443,18 +436,21 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return Cumsum.apply(input, dim=axis, dtype=np_dtype)
 
 
+@op("all")
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where every element over ``dim`` is non-zero (bool tensor)."""
     dims = normalize_dims(dim, input.ndim, "all")
     return Tensor(input._data.all(axis=dims, keepdims=keepdim))
 
 
+@op("any")
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where some element over ``dim`` is non-zero (bool tensor)."""
     dims = normalize_dims(dim, input.ndim, "any")
     return Tensor(input._data.any(axis=dims, keepdims=keepdim))
 
 
+@op("count_nonzero")
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements over ``dim`` (int64)."""
     dims = normalize_dims(dim, input.ndim, "count_nonzero")

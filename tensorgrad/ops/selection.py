@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections import namedtuple
 
 from .._backend import array_module
+from .._registry import op
 from ..tensor import Tensor
 from ._util import normalize_dim, scalar_tensor
 from .arithmetic import where
 from .indexing import gather
 
-__all__ = ["sort", "argsort", "topk", "tril", "triu"]
-
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
+@op("argsort")
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """The int64 indices that sort ``input`` along ``dim`` (no gradient)."""
     if input.ndim == 0:
@@ -35,6 +35,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
     return Tensor((size - 1 - xp.flip(order, axis)).astype("int64"))
 
 
+@op("sort")
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """``(values, indices)`` of ``input`` sorted along ``dim``; gradients follow the values."""
     indices = argsort(input, dim, descending, stable)
@@ -43,6 +44,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     return ValuesIndices(gather(input, dim, indices), indices)
 
 
+@op("topk")
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``."""
     axis = normalize_dim(dim, input.ndim, "topk")
@@ -66,11 +68,13 @@ def _triangle(input: Tensor, diagonal: int, lower: bool, op: str) -> Tensor:
     return where(Tensor(mask), input, scalar_tensor(0, input._data.dtype, input))
 
 
+@op("tril")
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle of the last two dims (elements with col - row <= diagonal)."""
     return _triangle(input, diagonal, True, "tril")
 
 
+@op("triu")
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangle of the last two dims (elements with col - row >= diagonal)."""
     return _triangle(input, diagonal, False, "triu")

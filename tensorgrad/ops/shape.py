@@ -9,35 +9,11 @@ from __future__ import annotations
 
 import math
 
+from .._registry import op, tensor_method, tensor_property
 from .._shapes import sum_to_axes
 from ..tensor import Tensor
 from ._op import Op
 from ._util import broadcast_error, broadcast_shape, normalize_dim, normalize_dims
-
-__all__ = [
-    "reshape",
-    "view",
-    "flatten",
-    "unflatten",
-    "permute",
-    "transpose",
-    "swapaxes",
-    "movedim",
-    "t",
-    "T",
-    "mT",
-    "unsqueeze",
-    "squeeze",
-    "expand",
-    "expand_as",
-    "broadcast_to",
-    "repeat",
-    "flip",
-    "clone",
-    "view_as",
-    "reshape_as",
-    "broadcast_tensors",
-]
 
 
 class Reshape(Op):
@@ -145,6 +121,7 @@ def _shape_argument(shape) -> tuple:
     return tuple(int(s) for s in shape)
 
 
+@op("reshape", numpy=("reshape",))
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (one dim may be -1)."""
     shape = _shape_argument(shape)
@@ -167,6 +144,7 @@ def reshape(input: Tensor, *shape) -> Tensor:
     return Reshape.apply(input, shape=shape)
 
 
+@tensor_method("view")
 def view(input: Tensor, *shape) -> Tensor:
     """The same memory seen with a new shape; unlike :func:`reshape`, never copies."""
     result = reshape(input, *shape)
@@ -178,14 +156,13 @@ def view(input: Tensor, *shape) -> Tensor:
     return result
 
 
+@tensor_method("view_as", "reshape_as")
 def view_as(input: Tensor, other: Tensor) -> Tensor:
     """``input`` reshaped to ``other``'s shape."""
     return reshape(input, other.shape)
 
 
-reshape_as = view_as
-
-
+@op("flatten")
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim`` … ``end_dim`` into one."""
     if input.ndim == 0:
@@ -199,6 +176,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])
 
 
+@op("unflatten")
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dim ``dim`` into ``sizes`` (one may be -1)."""
     axis = normalize_dim(dim, input.ndim, "unflatten")
@@ -206,6 +184,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return reshape(input, shape[:axis] + tuple(sizes) + shape[axis + 1 :])
 
 
+@op("permute")
 def permute(input: Tensor, *dims) -> Tensor:
     """Reorder the dims: ``x.permute(2, 0, 1)``."""
     dims = _shape_argument(dims)
@@ -219,6 +198,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     return Permute.apply(input, dims=normalized)
 
 
+@op("transpose", "swapaxes")
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims."""
     order = list(range(input.ndim))
@@ -230,9 +210,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return Permute.apply(input, dims=tuple(order))
 
 
-swapaxes = transpose
-
-
+@op("movedim")
 def movedim(input: Tensor, source: int, destination: int) -> Tensor:
     """Move dim ``source`` to position ``destination``."""
     order = list(range(input.ndim))
@@ -242,6 +220,7 @@ def movedim(input: Tensor, source: int, destination: int) -> Tensor:
     return Permute.apply(input, dims=tuple(order))
 
 
+@op("t")
 def t(input: Tensor) -> Tensor:
     """Transpose a tensor of at most 2 dims."""
     if input.ndim > 2:
@@ -249,18 +228,21 @@ def t(input: Tensor) -> Tensor:
     return transpose(input, 0, -1) if input.ndim == 2 else input
 
 
-def T(input: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name
+@tensor_property("T", "The tensor with all dims reversed.")
+def reversed_dims(input: Tensor) -> Tensor:
     """All dims reversed (``x.T``)."""
     return Permute.apply(input, dims=tuple(reversed(range(input.ndim))))
 
 
-def mT(input: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name
+@tensor_property("mT", "The last two dims swapped (batched matrix transpose).")
+def matrix_transpose(input: Tensor) -> Tensor:
     """The last two dims swapped (``x.mT``, batched matrix transpose)."""
     if input.ndim < 2:
         raise RuntimeError(f"mT: expects a tensor with >= 2 dims, got shape {input.shape}")
     return transpose(input, -2, -1)
 
 
+@op("unsqueeze")
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dim at ``dim`` (in ``[-ndim-1, ndim]``)."""
     axis = normalize_dim(dim, input.ndim + 1, "unsqueeze")
@@ -268,6 +250,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return Reshape.apply(input, shape=shape[:axis] + (1,) + shape[axis:])
 
 
+@op("squeeze")
 def squeeze(input: Tensor, dim=None) -> Tensor:
     """Remove size-1 dims (all of them, or only those in ``dim``)."""
     if dim is None:
@@ -278,6 +261,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     return Reshape.apply(input, shape=shape)
 
 
+@tensor_method("expand")
 def expand(input: Tensor, *sizes) -> Tensor:
     """Broadcast to ``sizes`` without copying; -1 keeps a dim's size."""
     sizes = _shape_argument(sizes)
@@ -313,16 +297,19 @@ def expand(input: Tensor, *sizes) -> Tensor:
     return BroadcastTo.apply(input, shape=target)
 
 
+@op("broadcast_to")
 def broadcast_to(input: Tensor, shape) -> Tensor:
     """Broadcast to ``shape`` (same as :func:`expand`)."""
     return expand(input, tuple(shape))
 
 
+@tensor_method("expand_as")
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
     """Broadcast to ``other``'s shape."""
     return expand(input, other.shape)
 
 
+@tensor_method("repeat")
 def repeat(input: Tensor, *repeats) -> Tensor:
     """Tile the tensor ``repeats[i]`` times along dim i (a copy; more repeats than dims adds
     leading dims)."""
@@ -337,11 +324,13 @@ def repeat(input: Tensor, *repeats) -> Tensor:
     return Repeat.apply(input, repeats=repeats)
 
 
+@op("flip")
 def flip(input: Tensor, dims) -> Tensor:
     """Reverse the order of elements along ``dims``."""
     return Flip.apply(input, dims=normalize_dims(dims, input.ndim, "flip"))
 
 
+@op("broadcast_tensors", methods=())
 def broadcast_tensors(*tensors) -> tuple:
     """The tensors expanded to their common broadcast shape (views, no copies)."""
     target = broadcast_shape(*(t.shape for t in tensors))
@@ -350,6 +339,7 @@ def broadcast_tensors(*tensors) -> tuple:
     return tuple(expand(t, target) for t in tensors)
 
 
+@op("clone")
 def clone(input: Tensor) -> Tensor:
     """A copy that does not share memory (still in the graph)."""
     return Clone.apply(input)

@@ -6,37 +6,13 @@ does, and give an exact zero gradient where the upstream gradient is exactly zer
 
 from __future__ import annotations
 
+from .._registry import op
 from ..dtypes import default_float_numpy
 from ..tensor import Tensor
 from ._op import Op
 from ._util import is_scalar, promote, zero_where_no_gradient
 from .arithmetic import where
-
-__all__ = [
-    "exp",
-    "log",
-    "log1p",
-    "expm1",
-    "sqrt",
-    "rsqrt",
-    "sin",
-    "cos",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "clamp",
-    "clip",
-    "sign",
-    "cast",
-    "square",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "log2",
-    "log10",
-    "reciprocal",
-]
+from .conversion import cast
 
 
 def _float_input(input: Tensor) -> Tensor:
@@ -251,18 +227,6 @@ class Sign(Op):
         return grad * 0
 
 
-class Cast(Op):
-    """y = x converted to another dtype; the gradient is cast back (by the engine)."""
-
-    @staticmethod
-    def forward(ctx, x, dtype):
-        return x.astype(dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad
-
-
 class _RoundingOp(Op):
     """Piecewise-constant functions: the gradient is zero everywhere (as in PyTorch)."""
 
@@ -293,81 +257,97 @@ class Trunc(_RoundingOp):
     function_name = "trunc"
 
 
+@op("exp", numpy=("exp",))
 def exp(input: Tensor) -> Tensor:
     """e to the power of each element."""
     return Exp.apply(_float_input(input))
 
 
+@op("log", numpy=("log",))
 def log(input: Tensor) -> Tensor:
     """Natural logarithm; -inf at 0 and NaN below, without warnings."""
     return Log.apply(_float_input(input))
 
 
+@op("log2", numpy=("log2",))
 def log2(input: Tensor) -> Tensor:
     """Base-2 logarithm."""
     return log(input) * (1 / 0.6931471805599453)
 
 
+@op("log10", numpy=("log10",))
 def log10(input: Tensor) -> Tensor:
     """Base-10 logarithm."""
     return log(input) * (1 / 2.302585092994046)
 
 
+@op("log1p", numpy=("log1p",))
 def log1p(input: Tensor) -> Tensor:
     """``log(1 + input)``, accurate near 0."""
     return Log1p.apply(_float_input(input))
 
 
+@op("expm1", numpy=("expm1",))
 def expm1(input: Tensor) -> Tensor:
     """``exp(input) - 1``, accurate near 0."""
     return Expm1.apply(_float_input(input))
 
 
+@op("sqrt", numpy=("sqrt",))
 def sqrt(input: Tensor) -> Tensor:
     """Square root; NaN for negative inputs, without warnings."""
     return Sqrt.apply(_float_input(input))
 
 
+@op("rsqrt")
 def rsqrt(input: Tensor) -> Tensor:
     """``1 / sqrt(input)``."""
     return Rsqrt.apply(_float_input(input))
 
 
+@op("reciprocal")
 def reciprocal(input: Tensor) -> Tensor:
     """``1 / input``."""
     return 1 / _float_input(input)
 
 
+@op("sin", numpy=("sin",))
 def sin(input: Tensor) -> Tensor:
     """Sine, elementwise (radians)."""
     return Sin.apply(_float_input(input))
 
 
+@op("cos", numpy=("cos",))
 def cos(input: Tensor) -> Tensor:
     """Cosine, elementwise (radians)."""
     return Cos.apply(_float_input(input))
 
 
+@op("tanh", numpy=("tanh",))
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent."""
     return Tanh.apply(_float_input(input))
 
 
+@op("sigmoid")
 def sigmoid(input: Tensor) -> Tensor:
     """The logistic function ``1 / (1 + exp(-input))``, stable for any input (±1000 too)."""
     return Sigmoid.apply(_float_input(input))
 
 
+@op("relu")
 def relu(input: Tensor) -> Tensor:
     """``max(input, 0)``; gradient 0 at 0."""
     return Relu.apply(input)
 
 
+@op("square", numpy=("square",))
 def square(input: Tensor) -> Tensor:
     """``input * input``."""
     return input * input
 
 
+@op("clamp", "clip", numpy=("clip",))
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     """Limit every element to ``[min, max]`` (either may be None; scalars or tensors).
 
@@ -392,24 +372,25 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch'
     return result
 
 
-clip = clamp
-
-
+@op("sign", numpy=("sign",))
 def sign(input: Tensor) -> Tensor:
     """-1, 0 or 1 per element (zero gradient)."""
     return Sign.apply(input)
 
 
+@op("floor", numpy=("floor",))
 def floor(input: Tensor) -> Tensor:
     """Round down (zero gradient)."""
     return Floor.apply(input)
 
 
+@op("ceil", numpy=("ceil",))
 def ceil(input: Tensor) -> Tensor:
     """Round up (zero gradient)."""
     return Ceil.apply(input)
 
 
+@op("round")
 def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
     """Round half to even, like PyTorch (zero gradient)."""
     if decimals:
@@ -418,13 +399,7 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's
     return Round.apply(input)
 
 
+@op("trunc")
 def trunc(input: Tensor) -> Tensor:
     """Round toward zero (zero gradient)."""
     return Trunc.apply(input)
-
-
-def cast(input: Tensor, np_dtype, copy: bool = False) -> Tensor:
-    """``input`` converted to a NumPy dtype; ``input`` itself if already of it (unless copy)."""
-    if input._data.dtype == np_dtype:
-        return input.clone() if copy else input
-    return Cast.apply(input, dtype=np_dtype)
