@@ -363,7 +363,7 @@ class Module:
         target = parse_to_arguments(args, kwargs)
         if target is None:
             return self
-        dtype = tensorgrad.dtypes.as_dtype(target)
+        dtype = target
         if not dtype.is_floating_point:
             raise TypeError(
                 f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}"

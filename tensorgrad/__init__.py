@@ -8,16 +8,16 @@ x.grad          # tensor([2., 4., 6.])
 """
 
 from . import (
-    _tensor_methods,  # noqa: F401 - attaches the maths methods to Tensor
+    _tensor_methods,  # noqa: F401 - installs the methods and operators on Tensor
     autograd,
     cuda,
-    dtypes,
+    linalg,
     random,
+    testing,
     utils,
+    viz,
 )
-from ._device import device
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .creation import (
+from ._creation import (
     arange,
     as_tensor,
     bernoulli,
@@ -42,7 +42,8 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .dtypes import (
+from ._device import device
+from ._dtypes import (
     bool,
     double,
     dtype,
@@ -64,6 +65,7 @@ from .dtypes import (
     short,
     uint8,
 )
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F403
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .serialization import load, save

@@ -22,7 +22,7 @@ import os
 import secrets
 from typing import Any
 
-from .creation import from_numpy
+from ._creation import from_numpy
 from .tensor import Tensor
 
 __all__ = ["save", "load"]

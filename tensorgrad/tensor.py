@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from . import _backend
 from ._device import CPU, device
+from ._dtypes import bool as _BOOL
+from ._dtypes import dtype as _dtype_class
+from ._dtypes import float16 as _FLOAT16
+from ._dtypes import float32 as _FLOAT32
+from ._dtypes import float64 as _FLOAT64
+from ._dtypes import from_numpy_dtype
+from ._dtypes import int32 as _INT32
+from ._dtypes import int64 as _INT64
 from ._hooks import RemovableHandle
 from ._printing import tensor_repr
 from ._shapes import normalize_dim
-from .dtypes import bool as _BOOL
-from .dtypes import dtype as _dtype_class
-from .dtypes import float16 as _FLOAT16
-from .dtypes import float32 as _FLOAT32
-from .dtypes import float64 as _FLOAT64
-from .dtypes import from_numpy_dtype
-from .dtypes import int32 as _INT32
-from .dtypes import int64 as _INT64
 
 __all__ = ["Tensor"]
 

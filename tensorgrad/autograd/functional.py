@@ -48,7 +48,7 @@ def _grad_or_zeros(outputs, inputs, grad_outputs, create_graph: bool, strict: bo
                 raise RuntimeError(
                     f"{fn}: the output does not depend on input {index} (strict=True)"
                 )
-            from ..creation import zeros_like
+            from .._creation import zeros_like
 
             g = zeros_like(t)
         result.append(g)
@@ -102,7 +102,7 @@ def jacobian(
     inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
     inputs = _prepare(inputs)
     outputs_are_tuple, outputs = _call(func, inputs, "jacobian")
-    from ..creation import zeros
+    from .._creation import zeros
     from ..ops.joining import stack
 
     per_output = []
@@ -178,12 +178,12 @@ def _hessian_product(func, inputs, v, create_graph: bool, strict: bool, fn: str)
 
 
 def _zeros_like(t: Tensor) -> Tensor:
-    from ..creation import zeros_like
+    from .._creation import zeros_like
 
     return zeros_like(t)
 
 
 def _ones_like(t: Tensor) -> Tensor:
-    from ..creation import ones_like
+    from .._creation import ones_like
 
     return ones_like(t)

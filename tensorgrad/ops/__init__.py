@@ -30,7 +30,7 @@ from . import (  # noqa: E402 - every module that declares ops
     indexing,
     inplace,
     joining,
-    linalg,
+    matmul,
     reduction,
     selection,
     shape,

@@ -8,7 +8,7 @@ only the names listed here (a test runs every op's double backward through them)
 
 from __future__ import annotations
 
-from ..creation import zeros as _zeros
+from .._creation import zeros as _zeros
 from ..tensor import Tensor
 from .arithmetic import abs, maximum, minimum, where
 from .reduction import cumsum as _cumsum

@@ -6,8 +6,8 @@ import numbers
 import operator
 
 from .. import _backend
-from ..creation import tensor
-from ..dtypes import result_numpy_dtype, to_numpy_dtype
+from .._creation import tensor
+from .._dtypes import result_numpy_dtype, to_numpy_dtype
 from ..tensor import Tensor
 from .conversion import cast
 

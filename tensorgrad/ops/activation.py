@@ -8,8 +8,8 @@ five. ``log_softmax`` stays the composite x - logsumexp(x), which is already exa
 
 from __future__ import annotations
 
+from .._dtypes import to_numpy_dtype
 from .._registry import op
-from ..dtypes import to_numpy_dtype
 from ..tensor import Tensor
 from ._op import Op
 from ._util import normalize_dim

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from .._backend import array_module, ndarray
 from .._backend import default_module as array_api
+from .._dtypes import default_float_numpy, result_numpy_dtype
 from .._registry import op, tensor_method
 from ..autograd import anomaly
 from ..autograd.grad_mode import state as grad_state
-from ..dtypes import default_float_numpy, result_numpy_dtype
 from ..tensor import Tensor
 from ._op import Op
 from ._util import (

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from .._device import check_device, device
+from .._dtypes import as_dtype, to_numpy_dtype
 from .._registry import tensor_method
-from ..dtypes import to_numpy_dtype
 from ..tensor import Tensor
 from ._op import Op
 
@@ -30,7 +30,8 @@ def cast(input: Tensor, np_dtype, copy: bool = False) -> Tensor:
 
 
 def parse_to_arguments(args: tuple, kwargs: dict):
-    """The target NumPy dtype (or None) of a ``to(...)`` call, for tensors and modules alike.
+    """The target dtype (a ``tensorgrad.dtype``, or None) of a ``to(...)`` call, for tensors
+    and modules alike (``nn.Module.to`` uses it too).
 
     Accepts ``to(dtype)``, ``to(device)``, ``to(tensor)``, ``to(device, dtype)`` and the
     keywords ``dtype``, ``device``, ``non_blocking``, ``copy``; a device must be the CPU.
@@ -50,7 +51,7 @@ def parse_to_arguments(args: tuple, kwargs: dict):
             check_device(arg, "to")
         elif arg is not None:
             target = arg
-    return None if target is None else to_numpy_dtype(target)
+    return None if target is None else as_dtype(target)
 
 
 @tensor_method("to")
@@ -60,7 +61,7 @@ def to(input: Tensor, *args, **kwargs) -> Tensor:
     copy = kwargs.get("copy", False)
     if target is None:
         return input.clone() if copy else input
-    return cast(input, target, copy=copy)
+    return cast(input, to_numpy_dtype(target), copy=copy)
 
 
 @tensor_method("type_as")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
+from .._dtypes import to_numpy_dtype
 from .._registry import op, tensor_method
 from .._shapes import sum_to_axes
-from ..dtypes import to_numpy_dtype
 from ..tensor import Tensor
 from ._op import Op
 from ._util import normalize_dim, normalize_dims, require_floating, scalar_tensor

@@ -6,8 +6,8 @@ does, and give an exact zero gradient where the upstream gradient is exactly zer
 
 from __future__ import annotations
 
+from .._dtypes import default_float_numpy
 from .._registry import op
-from ..dtypes import default_float_numpy
 from ..tensor import Tensor
 from ._op import Op
 from ._util import is_scalar, promote, zero_where_no_gradient

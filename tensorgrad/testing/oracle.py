@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .._creation import from_numpy
 from ..autograd.engine import grad as autograd_grad
-from ..creation import from_numpy
 from ..tensor import Tensor
 
 __all__ = ["assert_matches_torch"]

@@ -27,8 +27,8 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
     ) from error
 import numpy as np
 
-from ..creation import from_numpy
-from ..dtypes import float64, to_numpy_dtype
+from .._creation import from_numpy
+from .._dtypes import float64, to_numpy_dtype
 
 __all__ = [
     "reals",

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ...creation import tensor
+from ..._creation import tensor
 from ...ops.joining import stack
 from ...tensor import Tensor
 

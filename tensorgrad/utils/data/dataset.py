@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from ...creation import randperm
+from ..._creation import randperm
 from ...random import Generator, default_generator
 from ...tensor import Tensor
 

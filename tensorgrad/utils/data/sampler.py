@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sized
 
-from ...creation import randint, randperm
+from ..._creation import randint, randperm
 from ...random import Generator
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "BatchSampler"]

@@ -10,8 +10,8 @@ import math
 import numbers
 
 from . import _backend
+from ._dtypes import default_float_numpy, promote_numpy, to_numpy_dtype
 from ._registry import tensor_method
-from .dtypes import default_float_numpy, promote_numpy, to_numpy_dtype
 from .random import numpy_generator
 from .tensor import Tensor
 
