@@ -1,7 +1,15 @@
 """Automatic differentiation: the engine, ``grad``, custom ``Function``s, grad modes,
-gradient checking, anomaly detection and ``autograd.functional``."""
+gradient checking, anomaly detection and ``autograd.functional``.
 
-from . import functional, graph
+The engine layer (``engine``, ``function``, ``grad_mode``, ``anomaly``, ``graph``) never
+imports the ops; ``functional`` and ``gradcheck`` are tools built on the ops that live here
+under PyTorch's names.
+"""
+
+from . import (
+    functional,
+    graph,
+)
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable

@@ -8,6 +8,8 @@ linear in its vector, so differentiating it again gives the jvp) and the second-
 
 from __future__ import annotations
 
+from .._creation import ones_like, zeros, zeros_like
+from ..ops.joining import stack
 from ..tensor import Tensor
 from .engine import grad
 from .grad_mode import enable_grad
@@ -48,7 +50,6 @@ def _grad_or_zeros(outputs, inputs, grad_outputs, create_graph: bool, strict: bo
                 raise RuntimeError(
                     f"{fn}: the output does not depend on input {index} (strict=True)"
                 )
-            from .._creation import zeros_like
 
             g = zeros_like(t)
         result.append(g)
@@ -102,8 +103,6 @@ def jacobian(
     inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
     inputs = _prepare(inputs)
     outputs_are_tuple, outputs = _call(func, inputs, "jacobian")
-    from .._creation import zeros
-    from ..ops.joining import stack
 
     per_output = []
     for output in outputs:
@@ -178,12 +177,10 @@ def _hessian_product(func, inputs, v, create_graph: bool, strict: bool, fn: str)
 
 
 def _zeros_like(t: Tensor) -> Tensor:
-    from .._creation import zeros_like
 
     return zeros_like(t)
 
 
 def _ones_like(t: Tensor) -> Tensor:
-    from .._creation import ones_like
 
     return ones_like(t)

@@ -7,7 +7,7 @@ import operator
 
 from .. import _backend
 from .._creation import tensor
-from .._dtypes import result_numpy_dtype, to_numpy_dtype
+from .._dtypes import default_float_numpy, result_numpy_dtype
 from ..tensor import Tensor
 from .conversion import cast
 
@@ -162,15 +162,30 @@ def apply_elementwise(op_class, op: str, *tensors: Tensor, **params) -> Tensor:
         raise
 
 
-def require_floating(t: Tensor, op: str) -> None:
+# The dtype policy of the ops, PyTorch's, in one place: the ops defined on real numbers take
+# integers and bools as the default float dtype (`as_floating`); the others accept the kinds
+# PyTorch accepts and refuse the rest with PyTorch's exception type (`require_kind`).
+
+
+def as_floating(input: Tensor) -> Tensor:
+    """``input``, or for an integer or bool tensor its value in the default float dtype (what
+    PyTorch's exp, log, sqrt, sigmoid, erf, logsumexp… compute in)."""
+    if input._data.dtype.kind != "f":
+        return cast(input, default_float_numpy())
+    return input
+
+
+def require_kind(t: Tensor, op: str, kinds: str, error: type[Exception] = RuntimeError) -> None:
+    """Raise ``error`` (PyTorch's exception type for ``op``) unless ``t``'s dtype kind is one of
+    ``kinds`` (NumPy's letters: ``f`` float, ``i``/``u`` integer, ``b`` bool)."""
+    if t._data.dtype.kind not in kinds:
+        expected = {"f": "a floating-point", "fiu": "a numeric (not bool)"}.get(kinds, "another")
+        raise error(f"{op}: expected {expected} tensor, got dtype {t.dtype}")
+
+
+def require_floating(t: Tensor, op: str, error: type[Exception] = RuntimeError) -> None:
     """Raise PyTorch's error for ops that are only defined on floating-point tensors."""
-    if t._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating-point tensor, got dtype {t.dtype}")
-
-
-def numpy_dtype_or_none(dtype):
-    """``to_numpy_dtype`` that passes None through."""
-    return None if dtype is None else to_numpy_dtype(dtype)
+    require_kind(t, op, "f", error)
 
 
 def is_scalar(value) -> bool:

@@ -12,7 +12,7 @@ from .._dtypes import to_numpy_dtype
 from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
-from ._util import normalize_dim
+from ._util import normalize_dim, require_floating
 from .conversion import cast
 from .reduction import logsumexp
 
@@ -42,8 +42,7 @@ class Softmax(Op):
 def _float(input: Tensor, dtype):
     if dtype is not None:
         return cast(input, to_numpy_dtype(dtype))
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"softmax: expected a floating-point tensor, got {input.dtype}")
+    require_floating(input, "softmax", NotImplementedError)
     return input
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._backend import array_module, ndarray
 from .._backend import default_module as array_api
-from .._dtypes import default_float_numpy, result_numpy_dtype
+from .._dtypes import result_numpy_dtype
 from .._registry import op, tensor_method
 from ..autograd import anomaly
 from ..autograd.grad_mode import state as grad_state
@@ -17,14 +17,15 @@ from ..tensor import Tensor
 from ._op import Op
 from ._util import (
     apply_elementwise,
+    as_floating,
     check_broadcastable,
     is_scalar,
     promote,
+    require_kind,
     scalar_tensor,
     zero_where_no_gradient,
 )
 from .comparison import as_condition, nonzero
-from .conversion import cast
 
 
 class Add(Op):
@@ -298,7 +299,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode is not None:
         return _rounded_division(a, b, rounding_mode)
     if a._data.dtype.kind != "f":
-        a, b = cast(a, default_float_numpy()), cast(b, default_float_numpy())
+        a, b = as_floating(a), as_floating(b)
     return _binary(Div, "div", a, b)
 
 
@@ -364,12 +365,14 @@ def _integer_power(base: Tensor, power: Tensor) -> Tensor:
 @op("neg", "negative", methods=("neg", "negative", "__neg__"), numpy=("negative",))
 def neg(input: Tensor) -> Tensor:
     """``-input``."""
+    require_kind(input, "neg", "fiu")
     return Neg.apply(input)
 
 
 @op("abs", "absolute", methods=("abs", "absolute", "__abs__"), numpy=("absolute",))
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     """``|input|``; the gradient at 0 is 0."""
+    require_kind(input, "abs", "fiu", NotImplementedError)
     return Abs.apply(input)
 
 
@@ -412,6 +415,7 @@ def where_method(input: Tensor, condition, other) -> Tensor:
 @op("positive", methods=("positive", "__pos__"))
 def positive(input: Tensor) -> Tensor:
     """``+input``: the tensor itself (PyTorch returns it unchanged too)."""
+    require_kind(input, "positive", "fiu")
     return input
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 
+from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
+from ._util import as_floating
 from .unary import Sigmoid
 
 __all__ = ["linear", "erf", "softplus", "softmax_cross_entropy", "binary_cross_entropy"]
@@ -156,9 +158,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return Linear.apply(input, weight) if bias is None else Linear.apply(input, weight, bias)
 
 
+@op("erf")
 def erf(input: Tensor) -> Tensor:
     """The error function, elementwise (SciPy's when installed)."""
-    return Erf.apply(input)
+    return Erf.apply(as_floating(input))
 
 
 def softplus(input: Tensor) -> Tensor:

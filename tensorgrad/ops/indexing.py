@@ -135,7 +135,7 @@ def getitem(input: Tensor, index) -> Tensor:
         raise IndexError(f"index: {error} (tensor of shape {input.shape})") from None
 
 
-@op("index_put", methods=())
+@op("index_put")
 def index_put(input: Tensor, index, values) -> Tensor:
     """A copy of ``input`` with ``values`` (broadcast) written at ``index``; differentiable."""
     normalized = _normalize_index(index, "index_put")

@@ -46,7 +46,7 @@ def _tensors_argument(tensors, op: str) -> list:
     return tensors
 
 
-@op("cat", methods=(), numpy=("concatenate",))
+@op("cat", "concat", "concatenate", methods=(), numpy=("concatenate",))
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; all other dims must match."""
     tensors = _tensors_argument(tensors, "cat")
@@ -70,9 +70,6 @@ def cat(tensors, dim: int = 0) -> Tensor:
                 f"shape {reference.shape}, tensor {index} has shape {other.shape}"
             )
     return Cat.apply(*tensors, dim=axis)
-
-
-concat = concatenate = cat
 
 
 @op("stack", methods=(), numpy=("stack",))

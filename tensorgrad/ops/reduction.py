@@ -14,7 +14,7 @@ from .._registry import op, tensor_method
 from .._shapes import sum_to_axes
 from ..tensor import Tensor
 from ._op import Op
-from ._util import normalize_dim, normalize_dims, require_floating, scalar_tensor
+from ._util import as_floating, normalize_dim, normalize_dims, require_floating, scalar_tensor
 from .arithmetic import maximum, minimum, where
 from .conversion import cast
 from .indexing import gather
@@ -265,6 +265,8 @@ def prod(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, keepd
     dim, keepdim = _numpy_keywords(dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = cast(input, to_numpy_dtype(dtype))
+    elif input._data.dtype.kind in "biu":  # integers multiply in int64, as in PyTorch
+        input = cast(input, to_numpy_dtype("int64"))
     dims = normalize_dims(dim, input.ndim, "prod")
     return Prod.apply(input, dims=dims, keepdim=keepdim)
 
@@ -394,8 +396,7 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correctio
 @op("logsumexp")
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(input), dim))`` without overflow; all -inf gives -inf."""
-    if input._data.dtype.kind != "f":
-        input = input.float()
+    input = as_floating(input)
     dims = normalize_dims(dim, input.ndim, "logsumexp")
     return LogSumExp.apply(input, dims=dims, keepdim=keepdim)
 

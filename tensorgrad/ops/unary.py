@@ -6,20 +6,13 @@ does, and give an exact zero gradient where the upstream gradient is exactly zer
 
 from __future__ import annotations
 
-from .._dtypes import default_float_numpy
+from .._dtypes import to_numpy_dtype
 from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
-from ._util import is_scalar, promote, zero_where_no_gradient
+from ._util import as_floating, is_scalar, promote, require_kind, zero_where_no_gradient
 from .arithmetic import where
 from .conversion import cast
-
-
-def _float_input(input: Tensor) -> Tensor:
-    """Integer inputs of transcendental functions become the default float type (PyTorch)."""
-    if input._data.dtype.kind != "f":
-        return cast(input, default_float_numpy())
-    return input
 
 
 class Exp(Op):
@@ -260,13 +253,13 @@ class Trunc(_RoundingOp):
 @op("exp", numpy=("exp",))
 def exp(input: Tensor) -> Tensor:
     """e to the power of each element."""
-    return Exp.apply(_float_input(input))
+    return Exp.apply(as_floating(input))
 
 
 @op("log", numpy=("log",))
 def log(input: Tensor) -> Tensor:
     """Natural logarithm; -inf at 0 and NaN below, without warnings."""
-    return Log.apply(_float_input(input))
+    return Log.apply(as_floating(input))
 
 
 @op("log2", numpy=("log2",))
@@ -284,66 +277,69 @@ def log10(input: Tensor) -> Tensor:
 @op("log1p", numpy=("log1p",))
 def log1p(input: Tensor) -> Tensor:
     """``log(1 + input)``, accurate near 0."""
-    return Log1p.apply(_float_input(input))
+    return Log1p.apply(as_floating(input))
 
 
 @op("expm1", numpy=("expm1",))
 def expm1(input: Tensor) -> Tensor:
     """``exp(input) - 1``, accurate near 0."""
-    return Expm1.apply(_float_input(input))
+    return Expm1.apply(as_floating(input))
 
 
 @op("sqrt", numpy=("sqrt",))
 def sqrt(input: Tensor) -> Tensor:
     """Square root; NaN for negative inputs, without warnings."""
-    return Sqrt.apply(_float_input(input))
+    return Sqrt.apply(as_floating(input))
 
 
 @op("rsqrt")
 def rsqrt(input: Tensor) -> Tensor:
     """``1 / sqrt(input)``."""
-    return Rsqrt.apply(_float_input(input))
+    return Rsqrt.apply(as_floating(input))
 
 
 @op("reciprocal")
 def reciprocal(input: Tensor) -> Tensor:
     """``1 / input``."""
-    return 1 / _float_input(input)
+    return 1 / as_floating(input)
 
 
 @op("sin", numpy=("sin",))
 def sin(input: Tensor) -> Tensor:
     """Sine, elementwise (radians)."""
-    return Sin.apply(_float_input(input))
+    return Sin.apply(as_floating(input))
 
 
 @op("cos", numpy=("cos",))
 def cos(input: Tensor) -> Tensor:
     """Cosine, elementwise (radians)."""
-    return Cos.apply(_float_input(input))
+    return Cos.apply(as_floating(input))
 
 
 @op("tanh", numpy=("tanh",))
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent."""
-    return Tanh.apply(_float_input(input))
+    return Tanh.apply(as_floating(input))
 
 
 @op("sigmoid")
 def sigmoid(input: Tensor) -> Tensor:
     """The logistic function ``1 / (1 + exp(-input))``, stable for any input (±1000 too)."""
-    return Sigmoid.apply(_float_input(input))
+    return Sigmoid.apply(as_floating(input))
 
 
 @op("relu")
 def relu(input: Tensor) -> Tensor:
     """``max(input, 0)``; gradient 0 at 0."""
+    require_kind(input, "relu", "fiu")
     return Relu.apply(input)
 
 
 @op("square", numpy=("square",))
 def square(input: Tensor) -> Tensor:
-    """``input * input``."""
+    """``input * input`` (a bool input squares as int64, as in PyTorch)."""
+    if input._data.dtype.kind == "b":
+        input = cast(input, to_numpy_dtype("int64"))
     return input * input
 
 
@@ -360,7 +356,7 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch'
         if input._data.dtype.kind != "f" and any(
             isinstance(b, float) for b in (min, max) if b is not None
         ):
-            input = cast(input, default_float_numpy())
+            input = as_floating(input)
         return Clamp.apply(input, low=min, high=max)
     result = input
     if min is not None:
@@ -374,25 +370,30 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch'
 
 @op("sign", numpy=("sign",))
 def sign(input: Tensor) -> Tensor:
-    """-1, 0 or 1 per element (zero gradient)."""
+    """-1, 0 or 1 per element (zero gradient); a bool tensor is its own sign."""
+    if input._data.dtype.kind == "b":
+        return input.clone()
     return Sign.apply(input)
 
 
 @op("floor", numpy=("floor",))
 def floor(input: Tensor) -> Tensor:
     """Round down (zero gradient)."""
+    require_kind(input, "floor", "fiu", NotImplementedError)
     return Floor.apply(input)
 
 
 @op("ceil", numpy=("ceil",))
 def ceil(input: Tensor) -> Tensor:
     """Round up (zero gradient)."""
+    require_kind(input, "ceil", "fiu", NotImplementedError)
     return Ceil.apply(input)
 
 
 @op("round")
 def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
     """Round half to even, like PyTorch (zero gradient)."""
+    require_kind(input, "round", "fiu", NotImplementedError)
     if decimals:
         scale = 10.0**decimals
         return Round.apply(input * scale) / scale
@@ -402,4 +403,5 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's
 @op("trunc")
 def trunc(input: Tensor) -> Tensor:
     """Round toward zero (zero gradient)."""
+    require_kind(input, "trunc", "fiu", NotImplementedError)
     return Trunc.apply(input)
