@@ -37,6 +37,7 @@ def op(
     numpy: tuple[str, ...] = (),
     operator: str | None = None,
     reflected: bool = True,
+    operator_method: Callable | None = None,
 ):
     """Declare a public op.
 
@@ -47,6 +48,9 @@ def op(
         operator: the operator it is, e.g. ``"add"`` installs ``__add__`` (and ``__radd__``
             unless ``reflected=False``), returning NotImplemented for operand types it does
             not know so that Python tries the other side.
+        operator_method: installed as the operator itself instead of a wrapper around the
+            function (it must return NotImplemented for operands it does not know): the
+            hot arithmetic operators save a call this way.
     """
 
     def declare(function: Callable) -> Callable:
@@ -58,9 +62,10 @@ def op(
         for name in numpy:
             _claim(numpy_names, name, function, "NumPy name")
         if operator is not None:
-            _claim(globals()["methods"], f"__{operator}__", _operator(function, operator), "method")
+            method = operator_method or _operator(function, operator)
+            _claim(globals()["methods"], f"__{operator}__", method, "method")
             if reflected:
-                reflection = _reflected(function, operator)
+                reflection = _reflected(operator_method or function, operator)
                 _claim(globals()["methods"], f"__r{operator}__", reflection, "method")
         return function
 

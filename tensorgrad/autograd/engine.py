@@ -82,17 +82,19 @@ def _discover(roots: list) -> tuple[dict, list]:
     dependencies: dict = {}
     order = []
     stack = list(roots)
-    seen = set(stack)
+    root_set = set(roots)
     while stack:
         node = stack.pop()
         order.append(node)
         for edge in node._next:
             if edge is None or isinstance(edge, Tensor):
                 continue
-            dependencies[edge] = dependencies.get(edge, 0) + 1
-            if edge not in seen:
-                seen.add(edge)
-                stack.append(edge)
+            if edge in dependencies:
+                dependencies[edge] += 1
+            else:
+                dependencies[edge] = 1
+                if edge not in root_set:
+                    stack.append(edge)
     return dependencies, order
 
 
@@ -167,6 +169,8 @@ class _BackwardPass:
         self.pending: dict = {}  # node -> [gradient per output]
         self.dependencies: dict = {}
         self.needed = None  # the nodes to run, when only some inputs are asked for
+        # Built-in ops' backward can be called straight on arrays (no anomaly checks).
+        self.direct = not create_graph and not (anomaly.watch.threads and anomaly.state.enabled)
 
     # ------------------------------------------------------------------ the walk
     def run(self, outputs: tuple, gradients: list) -> list:
@@ -203,17 +207,18 @@ class _BackwardPass:
 
     def _run_node(self, node: Function, ready: list) -> None:
         grad_outputs = self.pending.pop(node)
-        if self.target_nodes:  # captured before the tensor's hooks run, as in PyTorch
-            for output_nr, gradient in enumerate(grad_outputs):
-                index = self.target_nodes.get((node, output_nr))
-                if index is not None:
-                    self.captured[index] = _add(self.captured[index], gradient)
-        run = self.needed is None or node in self.needed
-        if node._output_hooks and (run or node._retained or node in self.filled_nodes):
-            grad_outputs = self._run_output_hooks(node, grad_outputs)
-        if self.accumulate and (node._retained or self.filled):
-            self._fill_non_leaves(node, grad_outputs)
-        input_grads = self._call_backward(node, grad_outputs) if run else None
+        run = True
+        if self.inputs or self.filled or node._output_hooks or node._retained:
+            run, grad_outputs = self._before_backward(node, grad_outputs)
+        if not run:
+            input_grads = None
+        elif self.direct and node._array_backward and len(grad_outputs) == 1:
+            # The common case, without the calls: one output, a built-in op, arrays.
+            input_grads = None if grad_outputs[0] is None else node.backward(node, grad_outputs[0])
+            if input_grads is not None and type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+        else:
+            input_grads = self._call_backward(node, grad_outputs)
         meta, pending, dependencies = node._input_meta, self.pending, self.dependencies
         index = -1
         for edge in node._next:
@@ -251,7 +256,23 @@ class _BackwardPass:
             if remaining == 0:
                 ready.append(edge)
         if not self.retain_graph and run and node._saved is not None:
-            node._release()
+            node._saved = None  # what backward needed; the edges stay, for drawing
+            node._released = True
+
+    def _before_backward(self, node: Function, grad_outputs: list) -> tuple[bool, list]:
+        """Captures, hooks and non-leaf ``.grad`` fills: whether the node's backward runs,
+        and its output gradients after the hooks."""
+        if self.target_nodes:  # captured before the tensor's hooks run, as in PyTorch
+            for output_nr, gradient in enumerate(grad_outputs):
+                index = self.target_nodes.get((node, output_nr))
+                if index is not None:
+                    self.captured[index] = _add(self.captured[index], gradient)
+        run = self.needed is None or node in self.needed
+        if node._output_hooks and (run or node._retained or node in self.filled_nodes):
+            grad_outputs = self._run_output_hooks(node, grad_outputs)
+        if self.accumulate and (node._retained or self.filled):
+            self._fill_non_leaves(node, grad_outputs)
+        return run, grad_outputs
 
     # ------------------------------------------------------------------ one node
     def _call_backward(self, node: Function, grad_outputs: list):
@@ -265,6 +286,9 @@ class _BackwardPass:
             if any(missing) and node._materialize_grads:
                 grad_outputs = self._materialize(node, grad_outputs)
         if not anomaly.watch.threads or not anomaly.state.enabled:
+            if node._array_backward and not self.create_graph:
+                result = node.backward(node, *grad_outputs)
+                return result if type(result) is tuple else (result,)
             return node._input_grads(grad_outputs, self.create_graph)
         # The ops a backward runs are judged by its result (a formula may pass through inf on
         # its way to a finite gradient), and a bad result is blamed on this node, not on them.
@@ -421,9 +445,13 @@ def _is_exclusive(data, node: Function, grad_outputs: list, input_grads) -> bool
     if data.base is not None or node._arg_positions is not None:
         return False
     for upstream in grad_outputs:
-        if upstream is not None and _data(upstream) is data:
+        if upstream is data or (upstream is not None and _data(upstream) is data):
             return False
-    return sum(1 for g in input_grads if g is not None and _data(g) is data) == 1
+    holders = 0
+    for gradient in input_grads:
+        if gradient is data or (gradient is not None and _data(gradient) is data):
+            holders += 1
+    return holders == 1
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

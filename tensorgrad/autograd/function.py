@@ -62,7 +62,8 @@ class Function:
     _next_nr: tuple = ()
     _input_meta: tuple = ()
     _to_save: tuple = ()
-    _saved = None
+    _saved = None  # [(kind, payload, version counter, version when saved)]
+    _saved_arrays = ()  # the same as arrays, what a built-in op's backward unpacks
     _released = False
     _n_outputs = 1
     _output_shapes = None
@@ -74,6 +75,9 @@ class Function:
     _materialize_grads = True
     _creation_trace = None
     _unpacks_tensors = True  # saved_tensors gives Tensors (arrays for built-in ops' backward)
+    # True for nodes whose backward takes and returns arrays in an ordinary backward (the
+    # built-in ops): the engine then calls ``backward`` itself, skipping ``_input_grads``.
+    _array_backward = False
     scope = None
     # What ``needs_input_grad`` reads when nothing is recorded; forwards index it by position.
     needs_input_grad: tuple = (False,) * 64
@@ -96,9 +100,7 @@ class Function:
                     f"run backward through this graph more than once"
                 )
             return ()
-        as_tensors = self._unpacks_tensors
-        unpacked = []
-        for index, (kind, payload, counter, version) in enumerate(saved):
+        for index, (_, _, counter, version) in enumerate(saved):
             if counter is not None and counter[0] != version:
                 raise RuntimeError(
                     f"{self.name()}: a tensor it saved for backward (saved tensor {index}) was "
@@ -106,16 +108,19 @@ class Function:
                     f"expected {version}. Use an out-of-place op (x = x + y instead of "
                     f"x += y), or clone() the tensor before modifying it"
                 )
+        if not self._unpacks_tensors:
+            return self._saved_arrays
+        unpacked = []
+        for kind, payload, counter, _ in saved:
             if kind == _SAVED_INPUT:
-                unpacked.append(payload if as_tensors else payload._data)
+                unpacked.append(payload)
             elif kind == _SAVED_OUTPUT:
                 data, output_nr = payload
-                if as_tensors:
-                    data = Tensor(data, True, self, output_nr)
-                    data._version_counter = counter
-                unpacked.append(data)
+                output = Tensor(data, True, self, output_nr)
+                output._version_counter = counter
+                unpacked.append(output)
             else:
-                unpacked.append(Tensor(payload) if as_tensors and payload is not None else payload)
+                unpacked.append(None if payload is None else Tensor(payload))
         return tuple(unpacked)
 
     def mark_non_differentiable(self, *outputs) -> None:
@@ -160,12 +165,6 @@ class Function:
         if self._retained is None:
             self._retained = {}
         self._retained[tensor._output_nr] = weakref.ref(tensor)
-
-    def _release(self) -> None:
-        """Drop what backward needed; the edges stay so the graph can still be drawn."""
-        if self._saved is not None:
-            self._saved = None
-            self._released = True
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
@@ -263,23 +262,31 @@ class FunctionCtx(Function):
 def connect(ctx: Function, inputs) -> tuple[list, list]:
     """Record the edges to the inputs' nodes (or to the leaves themselves).
 
-    Returns the inputs' arrays and which of them require grad, gathered in the same loop.
+    Returns the inputs' arrays and which of them require grad, gathered on the way.
     """
-    # One plain loop, no comprehensions (each is a frame of its own): this runs once per
-    # recorded op.
-    edges, output_nrs, meta, arrays, needs = [], [], [], [], []
-    for t in inputs:
-        data = t._data
-        arrays.append(data)
-        meta.append((data.shape, data.dtype))
-        output_nrs.append(t._output_nr)
-        if t._requires_grad:
-            edges.append(t if t.grad_fn is None else t.grad_fn)
-            needs.append(True)
-        else:
-            edges.append(None)
-            needs.append(False)
-    ctx._next, ctx._next_nr, ctx._input_meta = edges, output_nrs, meta
+    # This runs once per recorded op: the one- and two-input cases (nearly every op) are
+    # spelled out, since a loop or a comprehension costs as much again here.
+    if len(inputs) == 2:
+        a, b = inputs
+        a_data, b_data = a._data, b._data
+        need_a, need_b = a._requires_grad, b._requires_grad
+        ctx._next = [(a.grad_fn or a) if need_a else None, (b.grad_fn or b) if need_b else None]
+        ctx._next_nr = [a._output_nr, b._output_nr]
+        ctx._input_meta = [(a_data.shape, a_data.dtype), (b_data.shape, b_data.dtype)]
+        arrays, needs = [a_data, b_data], [need_a, need_b]
+    elif len(inputs) == 1:
+        (a,) = inputs
+        a_data, need_a = a._data, a._requires_grad
+        ctx._next = [(a.grad_fn or a) if need_a else None]
+        ctx._next_nr = [a._output_nr]
+        ctx._input_meta = [(a_data.shape, a_data.dtype)]
+        arrays, needs = [a_data], [need_a]
+    else:
+        needs = [t._requires_grad for t in inputs]
+        arrays = [t._data for t in inputs]
+        ctx._next = [(t.grad_fn or t) if t._requires_grad else None for t in inputs]
+        ctx._next_nr = [t._output_nr for t in inputs]
+        ctx._input_meta = [(data.shape, data.dtype) for data in arrays]
     ctx.scope = scope_state.frame
     if anomaly.watch.threads and anomaly.state.enabled:
         ctx._creation_trace = anomaly.creation_trace()
@@ -295,34 +302,39 @@ def resolve_saved(ctx: Function, candidates, input_tensors, raw_outputs, outputs
     as its data (a node holding its own output would be a reference cycle), anything else is
     a constant.
     """
-    entries = []
+    entries, arrays = [], []
     for item in ctx._to_save:
         if item is None:
             entries.append(_NOTHING_SAVED)
+            arrays.append(None)
             continue
-        entry = None
-        for index, candidate in enumerate(candidates):
-            if item is candidate:
+        tensor = None
+        for index in range(len(candidates)):
+            if item is candidates[index]:
                 tensor = input_tensors[index]
-                counter = tensor._version_counter
-                entry = (_SAVED_INPUT, tensor, counter, counter[0])
                 break
-        if entry is None:
-            for output_nr, raw in enumerate(raw_outputs):
-                if item is raw and isinstance(outputs[output_nr], Tensor):
-                    out = outputs[output_nr]
-                    counter = out._version_counter
-                    entry = (_SAVED_OUTPUT, (out._data, output_nr), counter, counter[0])
-                    break
-        if entry is None:
-            if isinstance(item, Tensor):
-                entry = (_SAVED_INPUT, item, item._version_counter, item._version_counter[0])
-            elif type(item) is ndarray:
-                entry = (_SAVED_CONSTANT, item, None, 0)
-            else:
-                entry = (_SAVED_CONSTANT, ctx.xp.asarray(item), None, 0)
-        entries.append(entry)
+        if tensor is not None:
+            counter = tensor._version_counter
+            entries.append((_SAVED_INPUT, tensor, counter, counter[0]))
+            arrays.append(tensor._data)
+            continue
+        for output_nr in range(len(raw_outputs)):
+            if item is raw_outputs[output_nr] and isinstance(outputs[output_nr], Tensor):
+                tensor = outputs[output_nr]
+                break
+        if tensor is not None:
+            counter = tensor._version_counter
+            entries.append((_SAVED_OUTPUT, (tensor._data, output_nr), counter, counter[0]))
+            arrays.append(tensor._data)
+        elif isinstance(item, Tensor):
+            entries.append((_SAVED_INPUT, item, item._version_counter, item._version_counter[0]))
+            arrays.append(item._data)
+        else:
+            array = item if type(item) is ndarray else ctx.xp.asarray(item)
+            entries.append((_SAVED_CONSTANT, array, None, 0))
+            arrays.append(array)
     ctx._saved = entries
+    ctx._saved_arrays = tuple(arrays)
     ctx._to_save = ()
 
 

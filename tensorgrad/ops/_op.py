@@ -38,6 +38,7 @@ class Op(Function):
     ufunc = None
     view_may_copy = False  # True for ops that return a view only when NumPy can make one
     _unpacks_tensors = False
+    _array_backward = True
     tensor_namespace = None  # set by tensorgrad.ops once every op exists (see _tensor_xp)
 
     @classmethod
@@ -49,7 +50,29 @@ class Op(Function):
         if grad_state.enabled:
             for t in inputs:
                 if t._requires_grad:
-                    return _record(cls, inputs, params)
+                    break
+            else:
+                t = None
+            if t is not None:  # record: the node, then forward, then the saved tensors
+                ctx = cls.__new__(cls)
+                arrays, ctx.needs_input_grad = connect(ctx, inputs)
+                first = arrays[0]
+                if type(first) is not ndarray:
+                    ctx.xp = array_module(first)
+                try:
+                    raw = cls.forward(ctx, *arrays, **params)
+                except RuntimeWarning:
+                    raw = _quiet_forward(cls, ctx, arrays, params)
+                # A 0-d result may be a NumPy scalar; save_for_backward matched it by identity.
+                data = raw if type(raw) is ndarray else ctx.xp.asarray(raw)
+                out = Tensor(data, True, ctx) if data.dtype.kind == "f" else Tensor(data)
+                if cls.is_view:
+                    _share_memory_identity(cls, out, inputs[0])
+                if ctx._to_save:
+                    resolve_saved(ctx, arrays, inputs, (raw,), (out,))
+                if anomaly.watch.threads:
+                    anomaly.check_forward(ctx, [out._data])
+                return out
         # The no-grad fast path: every optimizer step and inference runs here.
         ctx = cls.__new__(cls)
         first = inputs[0]
@@ -110,28 +133,6 @@ def _quiet_forward(cls, ctx, arrays, params):
     """
     with ctx.xp.errstate(all="ignore"):
         return cls.forward(ctx, *arrays, **params)
-
-
-def _record(cls, inputs, params) -> Tensor:
-    ctx = cls.__new__(cls)
-    arrays, ctx.needs_input_grad = connect(ctx, inputs)
-    first = arrays[0]
-    if type(first) is not ndarray:
-        ctx.xp = array_module(first)
-    try:
-        raw = cls.forward(ctx, *arrays, **params)
-    except RuntimeWarning:
-        raw = _quiet_forward(cls, ctx, arrays, params)
-    # A 0-d result may come back as a NumPy scalar; save_for_backward matched it by identity.
-    data = raw if type(raw) is ndarray else ctx.xp.asarray(raw)
-    out = Tensor(data, True, ctx) if data.dtype.kind == "f" else Tensor(data)
-    if cls.is_view:
-        _share_memory_identity(cls, out, inputs[0])
-    if ctx._to_save:
-        resolve_saved(ctx, arrays, inputs, (raw,), (out,))
-    if anomaly.watch.threads:
-        anomaly.check_forward(ctx, [out._data])
-    return out
 
 
 def _share_memory_identity(cls, out: Tensor, base: Tensor) -> None:

@@ -7,6 +7,8 @@ gradient is exactly zero, so a ``where`` that discards their value also discards
 
 from __future__ import annotations
 
+import numbers
+
 from .._backend import array_module, ndarray
 from .._backend import default_module as array_api
 from .._dtypes import result_numpy_dtype
@@ -239,68 +241,104 @@ class Where(Op):
         )
 
 
-def _binary(op_class, name: str, a, b) -> Tensor:
-    """Promote the operands (skipped for two tensors of one dtype) and apply a broadcasting op.
+_OPERANDS = (Tensor, numbers.Number, ndarray)
 
-    Two plain tensors that record nothing take the lean path: the op's ``ufunc`` straight on
-    their arrays and one Tensor wrapper (every inference and optimizer step runs here).
+
+def _elementwise(op_class, name: str, *, true_division: bool = False, refuse_bool: str = ""):
+    """``apply(a, b)`` for a binary elementwise op: promotion, broadcasting errors, and the
+    lean path, in one function that also serves as the operator method itself.
+
+    Two plain tensors of one dtype that record nothing skip the node machinery: the op's
+    ``ufunc`` straight on their arrays and one Tensor wrapper (every inference and optimizer
+    step runs here). ``true_division`` computes integers in the default float dtype;
+    ``refuse_bool`` is the error for bool operands. An operand of a type no op takes gives
+    NotImplemented, so that Python tries the other side (the public functions raise then).
     """
-    if type(a) is Tensor and type(b) is Tensor:
-        a_data, b_data = a._data, b._data
-        if a_data.dtype is b_data.dtype or a_data.dtype == b_data.dtype:
+    ufunc = op_class.ufunc
+    lean_kinds = "f" if true_division else "fiu" if refuse_bool else "fiub"
+
+    def apply(a, b):
+        if type(a) is Tensor and type(b) is Tensor:
+            a_data, b_data = a._data, b._data
             if (
-                not ((a._requires_grad or b._requires_grad) and grad_state.enabled)
+                (a_data.dtype is b_data.dtype or a_data.dtype == b_data.dtype)
+                and not ((a._requires_grad or b._requires_grad) and grad_state.enabled)
                 and type(a_data) is ndarray
+                and a_data.dtype.kind in lean_kinds
                 and not anomaly.watch.threads
             ):
                 try:
-                    return Tensor(op_class.ufunc(a_data, b_data))
+                    return Tensor(ufunc(a_data, b_data))
                 except (ValueError, RuntimeWarning):
                     pass  # the full path below says why, or runs without warnings
-            return apply_elementwise(op_class, name, a, b)
-    a, b = promote(name, a, b)
-    return apply_elementwise(op_class, name, a, b)
+        elif not (isinstance(a, _OPERANDS) and isinstance(b, _OPERANDS)):
+            return NotImplemented
+        a, b = promote(name, a, b)
+        if refuse_bool and a._data.dtype.kind == "b":
+            raise RuntimeError(f"{name}: {refuse_bool}")
+        if true_division and a._data.dtype.kind != "f":
+            a, b = as_floating(a), as_floating(b)
+        try:
+            return op_class.apply(a, b)
+        except ValueError:
+            check_broadcastable(name, a.shape, b.shape)
+            raise
+
+    apply.__name__ = f"__{name}__"
+    apply.__doc__ = f"``{name}`` of two operands (see :func:`{name}`)."
+    return apply
 
 
-@op("add", numpy=("add",), operator="add")
+def _applied(result, name: str, other):
+    """A lean ``apply``'s result, with the TypeError of the public function for NotImplemented."""
+    if result is NotImplemented:
+        raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__}")
+    return result
+
+
+_add = _elementwise(Add, "add")
+_sub = _elementwise(
+    Sub, "sub", refuse_bool="subtracting bool tensors is not supported; use ^ or logical_xor()"
+)
+_mul = _elementwise(Mul, "mul")
+_div = _elementwise(Div, "div", true_division=True)
+_pow = _elementwise(Pow, "pow")
+_maximum = _elementwise(Maximum, "maximum")
+_minimum = _elementwise(Minimum, "minimum")
+
+
+@op("add", numpy=("add",), operator="add", operator_method=_add)
 def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other``, broadcasting; any shapes that broadcast."""
     if alpha != 1:
         other = mul(other, alpha)
-    return _binary(Add, "add", input, other)
+    return _applied(_add(input, other), "add", other)
 
 
-@op("sub", "subtract", numpy=("subtract",), operator="sub")
+@op("sub", "subtract", numpy=("subtract",), operator="sub", operator_method=_sub)
 def sub(input, other, *, alpha=1) -> Tensor:
-    """``input - alpha * other``, broadcasting."""
+    """``input - alpha * other``, broadcasting (bool tensors are refused, as in PyTorch)."""
     if alpha != 1:
         other = mul(other, alpha)
-    a, b = promote("sub", input, other)
-    if a._data.dtype.kind == "b":  # NumPy raises a TypeError here; PyTorch a RuntimeError
-        raise RuntimeError(
-            "sub: subtracting bool tensors is not supported; use ^ or logical_xor() instead"
-        )
-    return _binary(Sub, "sub", a, b)
+    return _applied(_sub(input, other), "sub", other)
 
 
-@op("mul", "multiply", numpy=("multiply",), operator="mul")
+@op("mul", "multiply", numpy=("multiply",), operator="mul", operator_method=_mul)
 def mul(input, other) -> Tensor:
     """``input * other``, broadcasting."""
-    return _binary(Mul, "mul", input, other)
+    return _applied(_mul(input, other), "mul", other)
 
 
-@op("div", "divide", "true_divide", numpy=("divide",), operator="truediv")
+@op("div", "divide", "true_divide", numpy=("divide",), operator="truediv", operator_method=_div)
 def div(input, other, *, rounding_mode=None) -> Tensor:
     """``input / other`` (true division: integers give the default float type), broadcasting.
 
     ``rounding_mode="floor"`` or ``"trunc"`` gives the rounded quotient (no gradient).
     """
-    a, b = promote("div", input, other)
     if rounding_mode is not None:
+        a, b = promote("div", input, other)
         return _rounded_division(a, b, rounding_mode)
-    if a._data.dtype.kind != "f":
-        a, b = as_floating(a), as_floating(b)
-    return _binary(Div, "div", a, b)
+    return _applied(_div(input, other), "div", other)
 
 
 def _rounded_division(a: Tensor, b: Tensor, rounding_mode: str) -> Tensor:
@@ -348,7 +386,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
     base, power = promote("pow", input, exponent)
     if base._data.dtype.kind in "iu" and (power._data < 0).any():
         return _integer_power(base, power)
-    return _binary(Pow, "pow", base, power)
+    return _pow(base, power)
 
 
 def _integer_power(base: Tensor, power: Tensor) -> Tensor:
@@ -379,13 +417,13 @@ def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
 @op("maximum", numpy=("maximum",))
 def maximum(input, other) -> Tensor:
     """Elementwise maximum, broadcasting; on ties each side gets half the gradient."""
-    return _binary(Maximum, "maximum", input, other)
+    return _applied(_maximum(input, other), "maximum", other)
 
 
 @op("minimum", numpy=("minimum",))
 def minimum(input, other) -> Tensor:
     """Elementwise minimum, broadcasting; on ties each side gets half the gradient."""
-    return _binary(Minimum, "minimum", input, other)
+    return _applied(_minimum(input, other), "minimum", other)
 
 
 @op("where", methods=(), numpy=("where",))

@@ -12,7 +12,7 @@ import math
 from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
-from ._util import as_floating
+from ._util import as_floating, sum_columns, sum_rows
 from .unary import Sigmoid
 
 __all__ = ["linear", "erf", "softplus", "softmax_cross_entropy", "binary_cross_entropy"]
@@ -41,7 +41,7 @@ class Linear(Op):
             grad = grad.reshape(-1, weight.shape[0])
             x = x.reshape(-1, weight.shape[1]) if x is not None else None
         grad_weight = grad.mT @ x if needs[1] else None
-        grad_bias = grad.sum(axis=0) if len(needs) == 3 and needs[2] else None
+        grad_bias = sum_rows(grad) if len(needs) == 3 and needs[2] else None
         return (grad_x, grad_weight, grad_bias)[: len(needs)]  # no bias input, no bias grad
 
 
@@ -98,11 +98,14 @@ class SoftmaxCrossEntropy(Op):
     def forward(ctx, logits, q, scale):
         xp = ctx.xp
         shifted = logits - logits.max(axis=1, keepdims=True)
-        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        log_probs = shifted - xp.log(sum_columns(xp.exp(shifted)))
         ctx.scale = scale
         ctx.save_for_backward(logits, q, log_probs)
-        # Classes with zero weight contribute 0 even at a -inf logit (0·-inf would be NaN).
-        losses = -xp.where(q != 0, q * log_probs, 0).sum(axis=1)
+        losses = -sum_columns(q * log_probs)[:, 0]
+        if xp.isnan(losses).any():
+            # Classes with zero weight contribute 0 even at a -inf logit (0·-inf is NaN); the
+            # masked product is only worth its cost when that happened.
+            losses = -sum_columns(xp.where(q != 0, q * log_probs, 0))[:, 0]
         if scale is None:
             return losses
         return xp.asarray(losses.sum() * scale, dtype=logits.dtype)
@@ -117,7 +120,7 @@ class SoftmaxCrossEntropy(Op):
         needs = ctx.needs_input_grad
         grad_logits = None
         if needs[0]:
-            grad_logits = grad * (xp.exp(log_probs) * q.sum(axis=1, keepdims=True) - q)
+            grad_logits = grad * (xp.exp(log_probs) * sum_columns(q) - q)
         grad_q = -grad * log_probs if needs[1] else None
         return grad_logits, grad_q
 
