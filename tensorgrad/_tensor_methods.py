@@ -9,7 +9,7 @@ with ``backward`` and ``draw`` from the layers above the ops, so ``x.exp()`` is 
 from __future__ import annotations
 
 from . import _creation, _numpy_dispatch, _registry, ops  # noqa: F401 - they declare methods
-from .autograd.engine import backward
+from .autograd.differentiate import backward
 from .tensor import Tensor
 from .viz import draw_graph
 

@@ -160,6 +160,7 @@ LAYERS = {  # a module may import only from its own layer or the ones below
         "tensorgrad.autograd.grad_mode",
         "tensorgrad.autograd.anomaly",
         "tensorgrad.autograd.graph",
+        "tensorgrad.autograd.differentiate",
     ],
     4: ["tensorgrad.ops."],
 }

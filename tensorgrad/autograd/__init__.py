@@ -11,7 +11,7 @@ from . import (
     graph,
 )
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
-from .engine import backward, grad
+from .differentiate import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
     enable_grad,

@@ -17,8 +17,6 @@ skips the nodes that cannot reach the requested inputs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from .._backend import array_module, as_array, ndarray
 from .._shapes import sum_to_axes
 from ..tensor import Tensor
@@ -26,55 +24,7 @@ from . import anomaly
 from .function import Function
 from .grad_mode import set_grad_enabled
 
-__all__ = ["backward", "grad"]
-
-
-def _as_tuple(value) -> tuple:
-    if value is None:
-        return ()
-    if isinstance(value, Tensor):
-        return (value,)
-    return tuple(value)
-
-
-def _root_gradients(outputs: tuple, grad_outputs: Sequence, caller: str) -> list:
-    """Validate the outputs and build their starting gradients (ones for scalars)."""
-    if len(grad_outputs) not in (0, len(outputs)):
-        raise RuntimeError(
-            f"{caller}: got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs"
-        )
-    gradients = []
-    for index, output in enumerate(outputs):
-        if not isinstance(output, Tensor):
-            raise TypeError(f"{caller}: outputs must be Tensors, got {type(output).__name__}")
-        if not output._requires_grad:
-            raise RuntimeError(
-                f"{caller}: output {index} does not require grad and has no grad_fn "
-                f"(did you call backward on a result computed under no_grad, or from tensors "
-                f"without requires_grad=True?)"
-            )
-        given = grad_outputs[index] if grad_outputs else None
-        data = output._data
-        if given is None:
-            if data.size != 1:
-                raise RuntimeError(
-                    f"{caller}: grad can be created implicitly only for a scalar output, but "
-                    f"output {index} has shape {output.shape}; pass gradient= (a tensor of "
-                    f"that shape)"
-                )
-            given = Tensor(array_module(data).ones(data.shape, dtype=data.dtype))
-        elif not isinstance(given, Tensor):
-            given = Tensor(array_module(data).asarray(given, dtype=data.dtype))
-        elif given._data.dtype != data.dtype:
-            # Cast once here, as PyTorch does, instead of promoting at every node below.
-            given = given.to(output.dtype)
-        if given.shape != output.shape:
-            raise RuntimeError(
-                f"{caller}: gradient for output {index} has shape {given.shape} but the output "
-                f"has shape {output.shape}"
-            )
-        gradients.append(given)
-    return gradients
+__all__ = ["BackwardPass"]
 
 
 def _discover(roots: list) -> tuple[dict, list]:
@@ -135,7 +85,7 @@ def _add(current, gradient):
     return gradient if current is None else current + gradient
 
 
-class _BackwardPass:
+class BackwardPass:
     """One run of the chain rule from some outputs; the state its steps share.
 
     With ``accumulate`` the gradients of leaves (or only of ``inputs`` if given) are added to
@@ -452,78 +402,3 @@ def _is_exclusive(data, node: Function, grad_outputs: list, input_grads) -> bool
         if gradient is data or (gradient is not None and _data(gradient) is data):
             holders += 1
     return holders == 1
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves.
-
-    ``tensorgrad.autograd.backward(loss)`` is the same as ``loss.backward()``.
-    """
-    outputs = _as_tuple(tensors)
-    gradients = _root_gradients(outputs, _as_tuple(grad_tensors), "backward")
-    if retain_graph is None:
-        retain_graph = create_graph
-    targets = _as_tuple(inputs)
-    for t in targets:
-        if not t._requires_grad:
-            raise RuntimeError("backward: every tensor in inputs= must require grad")
-    _BackwardPass(targets, True, create_graph, retain_graph).run(outputs, gradients)
-
-
-def grad(
-    outputs,
-    inputs,
-    grad_outputs=None,
-    retain_graph=None,
-    create_graph=False,
-    allow_unused=None,
-    materialize_grads=False,
-):
-    """Return d(outputs)/d(inputs) without touching any ``.grad``.
-
-    Args:
-        outputs: a Tensor or sequence of Tensors to differentiate.
-        inputs: a Tensor or sequence of Tensors to differentiate with respect to.
-        grad_outputs: the vector in the vector-Jacobian product, one per output
-            (may be omitted for scalar outputs).
-        retain_graph: keep the graph for another backward (defaults to ``create_graph``).
-        create_graph: record the computation of the gradients, so that they can be
-            differentiated again (Hessian-vector products, gradient penalties).
-        allow_unused: return None for inputs the outputs do not depend on, instead of raising.
-        materialize_grads: return zeros instead of None for unused inputs.
-
-    Returns:
-        a tuple with one gradient per input, each of that input's shape.
-    """
-    output_tuple = _as_tuple(outputs)
-    input_tuple = _as_tuple(inputs)
-    if not input_tuple:
-        raise RuntimeError("grad: inputs must not be empty")
-    for index, t in enumerate(input_tuple):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
-        if not t._requires_grad:
-            raise RuntimeError(f"grad: input {index} does not require grad")
-    gradients = _root_gradients(output_tuple, _as_tuple(grad_outputs), "grad")
-    if retain_graph is None:
-        retain_graph = create_graph
-    if allow_unused is None:
-        allow_unused = materialize_grads
-    captured = _BackwardPass(input_tuple, False, create_graph, retain_graph).run(
-        output_tuple, gradients
-    )
-    result = []
-    for index, (t, gradient) in enumerate(zip(input_tuple, captured)):
-        if gradient is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"grad: input {index} (shape {t.shape}) was not used to compute the "
-                    f"outputs; pass allow_unused=True to get None for it"
-                )
-            if materialize_grads:
-                gradient = Tensor(array_module(t._data).zeros_like(t._data))
-        elif not create_graph:
-            # Returned gradients never alias each other (an add hands the same one to both).
-            gradient = Tensor(as_array(gradient).copy())
-        result.append(gradient)
-    return tuple(result)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .._creation import ones_like, zeros, zeros_like
 from ..ops.joining import stack
 from ..tensor import Tensor
-from .engine import grad
+from .differentiate import grad
 from .grad_mode import enable_grad
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]

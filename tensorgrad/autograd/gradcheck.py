@@ -10,7 +10,7 @@ import warnings
 
 from .._backend import default_module as numpy
 from ..tensor import Tensor
-from .engine import grad
+from .differentiate import grad
 from .grad_mode import enable_grad, no_grad
 
 __all__ = [

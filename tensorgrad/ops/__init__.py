@@ -25,6 +25,7 @@ from . import (  # noqa: E402 - every module that declares ops
     activation,
     arithmetic,
     comparison,
+    conditional,
     conversion,
     fused,
     indexing,
@@ -32,8 +33,10 @@ from . import (  # noqa: E402 - every module that declares ops
     joining,
     matmul,
     reduction,
+    rounding,
     selection,
     shape,
+    statistics,
     unary,
 )
 from ._op import Op  # noqa: E402

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from .._creation import zeros as _zeros
 from ..tensor import Tensor
-from .arithmetic import abs, maximum, minimum, where
+from .arithmetic import abs, maximum, minimum
+from .conditional import where
 from .reduction import cumsum as _cumsum
 from .shape import broadcast_to
 from .shape import flip as _flip

@@ -14,7 +14,7 @@ from ..tensor import Tensor
 from ._op import Op
 from ._util import normalize_dim, require_floating
 from .conversion import cast
-from .reduction import logsumexp
+from .statistics import logsumexp
 
 
 class Softmax(Op):

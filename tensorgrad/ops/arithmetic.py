@@ -1,4 +1,4 @@
-"""Elementwise binary arithmetic, comparisons and selection.
+"""Elementwise arithmetic: + - * / ** with their operators, negation, abs, maximum, minimum.
 
 Every formula ignores broadcasting: the engine sums each gradient down to its input's shape.
 Ops with a singularity (division, pow) give an exact zero gradient where the upstream
@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import numbers
 
-from .._backend import array_module, ndarray
 from .._backend import default_module as array_api
-from .._dtypes import result_numpy_dtype
-from .._registry import op, tensor_method
+from .._backend import ndarray
+from .._registry import op
 from ..autograd import anomaly
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
 from ._op import Op
 from ._util import (
-    apply_elementwise,
     as_floating,
     check_broadcastable,
     is_scalar,
     promote,
     require_kind,
-    scalar_tensor,
     zero_where_no_gradient,
 )
-from .comparison import as_condition, nonzero
+from .rounding import floor_divide, integer_power, truncated_divide
 
 
 class Add(Op):
@@ -221,26 +218,6 @@ def _split_by_winner(xp, grad, winner, loser):
     return xp.where(winner < loser, 0, share), xp.where(winner > loser, 0, share)
 
 
-class Where(Op):
-    """out = a where condition else b; the unselected side gets an exact zero gradient."""
-
-    @staticmethod
-    def forward(ctx, condition, a, b):
-        ctx.save_for_backward(condition)
-        return ctx.xp.where(condition, a, b)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (condition,) = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad[1:]
-        xp = ctx.xp
-        return (
-            None,
-            xp.where(condition, grad, 0) if need_a else None,
-            xp.where(condition, 0, grad) if need_b else None,
-        )
-
-
 _OPERANDS = (Tensor, numbers.Number, ndarray)
 
 
@@ -337,27 +314,14 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     """
     if rounding_mode is not None:
         a, b = promote("div", input, other)
-        return _rounded_division(a, b, rounding_mode)
+        if rounding_mode == "floor":
+            return floor_divide(a, b)
+        if rounding_mode == "trunc":
+            return truncated_divide(a, b)
+        raise ValueError(
+            f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
+        )
     return _applied(_div(input, other), "div", other)
-
-
-def _rounded_division(a: Tensor, b: Tensor, rounding_mode: str) -> Tensor:
-    if rounding_mode == "floor":
-        return floor_divide(a, b)
-    if rounding_mode == "trunc":
-        if a._data.dtype.kind != "f":  # exact integer arithmetic, no float detour
-            xp = array_module(a._data)
-            if (b._data == 0).any():
-                raise ZeroDivisionError("div: integer division by zero")
-            quotient = xp.floor_divide(a._data, b._data)
-            quotient += (xp.remainder(a._data, b._data) != 0) & ((a._data < 0) ^ (b._data < 0))
-            return Tensor(quotient)
-        return Tensor(_trunc(div(a, b)._data))
-    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
-
-
-def _trunc(array):
-    return array_module(array).trunc(array)
 
 
 @op("pow", numpy=("power",), operator="pow")
@@ -385,19 +349,8 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
         )
     base, power = promote("pow", input, exponent)
     if base._data.dtype.kind in "iu" and (power._data < 0).any():
-        return _integer_power(base, power)
+        return integer_power(base, power)
     return _pow(base, power)
-
-
-def _integer_power(base: Tensor, power: Tensor) -> Tensor:
-    """Integer ** integer tensor with negative exponents, as C (and PyTorch) computes it:
-    1 and -1 keep their magnitude, every other base gives 0 (no gradient: integers)."""
-    check_broadcastable("pow", base.shape, power.shape)
-    xp = array_module(base._data)
-    b, p = xp.broadcast_arrays(base._data, power._data)
-    positive = b ** xp.maximum(p, 0)
-    negative = xp.where(b == 1, 1, xp.where(b == -1, xp.where(p % 2 == 0, 1, -1), 0))
-    return Tensor(xp.where(p < 0, negative, positive).astype(b.dtype))
 
 
 @op("neg", "negative", methods=("neg", "negative", "__neg__"), numpy=("negative",))
@@ -426,59 +379,8 @@ def minimum(input, other) -> Tensor:
     return _applied(_minimum(input, other), "minimum", other)
 
 
-@op("where", methods=(), numpy=("where",))
-def where(condition, input=None, other=None):
-    """``input`` where ``condition`` is true, else ``other`` (all three broadcast).
-
-    The side that is not selected receives an exact zero gradient, so
-    ``where(x > 0, x.sqrt(), 0)`` has a finite gradient everywhere. Two Python numbers give
-    the default dtype (float) or int64; ``where(condition)`` alone is
-    ``nonzero(condition, as_tuple=True)``.
-    """
-    condition = as_condition(condition, "where")
-    if input is None and other is None:
-        return nonzero(condition, as_tuple=True)
-    if is_scalar(input) and is_scalar(other):
-        input = scalar_tensor(input, result_numpy_dtype((input, other)), condition)
-    a, b = promote("where", input, other)
-    return apply_elementwise(Where, "where", condition, a, b)
-
-
-@tensor_method("where")
-def where_method(input: Tensor, condition, other) -> Tensor:
-    """``x.where(condition, other)``: ``input`` where ``condition``, else ``other``."""
-    return where(condition, input, other)
-
-
 @op("positive", methods=("positive", "__pos__"))
 def positive(input: Tensor) -> Tensor:
     """``+input``: the tensor itself (PyTorch returns it unchanged too)."""
     require_kind(input, "positive", "fiu")
     return input
-
-
-@op("remainder", numpy=("remainder",), operator="mod")
-def remainder(input, other) -> Tensor:
-    """Python-style modulus: ``input - floor(input / other) * other`` (sign of the divisor)."""
-    a, b = promote("remainder", input, other)
-    quotient = floor_divide(a, b)
-    return a - quotient * b
-
-
-@op("fmod")
-def fmod(input, other) -> Tensor:
-    """C-style modulus: ``input - trunc(input / other) * other`` (sign of the dividend)."""
-    a, b = promote("fmod", input, other)
-    if a._data.dtype.kind != "f":
-        return Tensor(array_module(a._data).fmod(a._data, b._data))
-    quotient = Tensor(_trunc(a._data / b._data))
-    return a - quotient * b
-
-
-@op("floor_divide", numpy=("floor_divide",), operator="floordiv")
-def floor_divide(input, other) -> Tensor:
-    """``input // other`` rounded toward minus infinity (no gradient)."""
-    a, b = promote("floor_divide", input, other)
-    xp = array_module(a._data)
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return Tensor(xp.floor_divide(a._data, b._data))

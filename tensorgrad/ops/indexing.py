@@ -12,8 +12,8 @@ from .._registry import op, tensor_method
 from ..tensor import Tensor
 from ._op import Op
 from ._util import normalize_dim, promote
-from .arithmetic import where
 from .comparison import as_condition
+from .conditional import where
 
 
 class Index(Op):

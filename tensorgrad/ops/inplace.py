@@ -15,8 +15,9 @@ from .._registry import op, tensor_method
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
 from ._util import is_scalar, promote
-from .arithmetic import add, div, mul, sub, where
+from .arithmetic import add, div, mul, sub
 from .comparison import as_condition
+from .conditional import where
 from .indexing import _normalize_index, index_put, masked_fill
 from .unary import clamp
 

@@ -12,7 +12,7 @@ from .._backend import array_module
 from .._registry import op
 from ..tensor import Tensor
 from ._util import normalize_dim, scalar_tensor
-from .arithmetic import where
+from .conditional import where
 from .indexing import gather
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])

@@ -11,7 +11,7 @@ from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
 from ._util import as_floating, is_scalar, promote, require_kind, zero_where_no_gradient
-from .arithmetic import where
+from .conditional import where
 from .conversion import cast
 
 

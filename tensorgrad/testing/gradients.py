@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._creation import from_numpy
-from ..autograd.engine import grad as autograd_grad
+from ..autograd.differentiate import grad as autograd_grad
 from ..tensor import Tensor
 
 __all__ = ["assert_gradients_close", "assert_second_gradients_close"]
