@@ -356,3 +356,34 @@ def test_third_review_batch_matches_pytorch():
     model.weight.grad = tg.ones(1, 2).expand(2, 2)  # read-only broadcast view
     tg.optim.SGD(model.parameters(), lr=0.1).zero_grad(set_to_none=False)
     assert model.weight.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_contiguous_copies_a_transposed_tensor_so_view_works_like_every_gpt_block():
+    B, T, H, D = 2, 3, 4, 5
+    x = tg.randn(B, H, T, D, dtype=tg.float64, requires_grad=True)
+    y = x.transpose(1, 2)
+    assert not y.is_contiguous()
+    with pytest.raises(RuntimeError):
+        y.view(B, T, H * D)
+    merged = y.contiguous().view(B, T, H * D)
+    assert merged.is_contiguous() and merged.shape == (B, T, H * D)
+    np.testing.assert_array_equal(
+        merged.numpy(force=True), x.numpy(force=True).transpose(0, 2, 1, 3).reshape(B, T, H * D)
+    )
+    weights = tg.randn(B, T, H * D, dtype=tg.float64)
+    (merged * weights).sum().backward()
+    np.testing.assert_allclose(
+        x.grad.numpy(), weights.numpy().reshape(B, T, H, D).transpose(0, 2, 1, 3)
+    )
+
+
+def test_contiguous_returns_the_tensor_itself_when_it_already_is():
+    x = tg.ones(3, 4)
+    assert x.contiguous() is x
+    assert x.t().contiguous() is not x.t()
+
+
+def test_tensors_hash_by_identity_so_sets_and_dicts_of_tensors_work():
+    a, b = tg.ones(2), tg.ones(2)
+    assert hash(a) != hash(b)  # identity hashes: two live tensors never collide
+    assert len({a, b, a}) == 2 and {a: 1, b: 2}[b] == 2
