@@ -9,6 +9,7 @@ imports nothing above it. The maths methods (``+``, ``exp``, ``sum``, ``reshape`
 from __future__ import annotations
 
 from . import _backend
+from ._backend import ndarray
 from ._device import CPU, device
 from ._dtypes import bool as _BOOL
 from ._dtypes import dtype as _dtype_class
@@ -57,7 +58,7 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad: bool = False, grad_fn=None, output_nr: int = 0):
-        if type(data) is not _backend.ndarray:
+        if type(data) is not ndarray:
             data = _backend.default_module.asarray(data)
         self._data = data
         self._requires_grad = requires_grad

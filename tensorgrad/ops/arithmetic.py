@@ -237,8 +237,9 @@ def _elementwise(op_class, name: str, *, true_division: bool = False, refuse_boo
     def apply(a, b):
         if type(a) is Tensor and type(b) is Tensor:
             a_data, b_data = a._data, b._data
+            same_dtype = a_data.dtype is b_data.dtype or a_data.dtype == b_data.dtype
             if (
-                (a_data.dtype is b_data.dtype or a_data.dtype == b_data.dtype)
+                same_dtype
                 and not ((a._requires_grad or b._requires_grad) and grad_state.enabled)
                 and type(a_data) is ndarray
                 and a_data.dtype.kind in lean_kinds
@@ -248,9 +249,12 @@ def _elementwise(op_class, name: str, *, true_division: bool = False, refuse_boo
                     return Tensor(ufunc(a_data, b_data))
                 except (ValueError, RuntimeWarning):
                     pass  # the full path below says why, or runs without warnings
-        elif not (isinstance(a, _OPERANDS) and isinstance(b, _OPERANDS)):
+            if not same_dtype:
+                a, b = promote(name, a, b)
+        elif isinstance(a, _OPERANDS) and isinstance(b, _OPERANDS):
+            a, b = promote(name, a, b)
+        else:
             return NotImplemented
-        a, b = promote(name, a, b)
         if refuse_bool and a._data.dtype.kind == "b":
             raise RuntimeError(f"{name}: {refuse_bool}")
         if true_division and a._data.dtype.kind != "f":
