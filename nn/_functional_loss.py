@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import warnings
 
-import numpy
-
 import tensorgrad
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_module
 from tensorgrad.ops import fused
 
 __all__ = [
@@ -65,7 +64,7 @@ def _check_regression(name: str, input: Tensor, target: Tensor, weight: Tensor |
         raise RuntimeError(f"{name}: input must be a floating-point tensor, got {input.dtype}")
     if tuple(target.shape) != tuple(input.shape):
         try:
-            numpy.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+            array_module(input).broadcast_shapes(tuple(input.shape), tuple(target.shape))
         except ValueError:
             raise RuntimeError(
                 f"{name}: target of shape {tuple(target.shape)} does not broadcast with input "
@@ -201,7 +200,8 @@ def _flatten_classes(input: Tensor) -> Tensor:
 
 
 def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
-    """The (M, C) class-weight matrix q of class-index targets, and its mean's denominator.
+    """The (M, C) class-weight matrix q of class-index targets (a Tensor), and its mean's
+    denominator.
 
     Row i is (1-ε)·w[t_i]·onehot(t_i) + (ε/C)·w, or zeros where t_i == ignore_index.
     """
@@ -223,7 +223,8 @@ def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
             f"{name}: expected target of shape {expected} for input of shape "
             f"{tuple(input.shape)}, got target of shape {tuple(target.shape)}"
         )
-    indices = target._data.reshape(-1)
+    xp = array_module(input)
+    indices = target.numpy().reshape(-1)  # an integer tensor never requires grad
     valid = indices != ignore_index
     out_of_range = valid & ((indices < 0) | (indices >= classes))
     if out_of_range.any():
@@ -231,19 +232,22 @@ def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
             f"{name}: target {int(indices[out_of_range][0])} is out of bounds for "
             f"{classes} classes (input of shape {tuple(input.shape)})"
         )
-    dtype = input._data.dtype
-    rows = numpy.arange(indices.size)
-    q = numpy.zeros((indices.size, classes), dtype=dtype)
+    dtype = input.dtype.numpy_dtype
+    rows = xp.arange(indices.size)
+    q = xp.zeros((indices.size, classes), dtype=dtype)
     if weight is None and label_smoothing == 0 and valid.all():  # the common, fast case
         q[rows, indices] = 1
-        return q, indices.size
-    class_weight = numpy.ones(classes, dtype) if weight is None else weight._data.astype(dtype)
-    safe = numpy.where(valid, indices, 0)
+        return tensorgrad.as_tensor(q), indices.size
+    if weight is None:
+        class_weight = xp.ones(classes, dtype)
+    else:
+        class_weight = weight.detach().numpy().astype(dtype)
+    safe = xp.where(valid, indices, 0)
     target_weight = class_weight[safe] * valid
     q[rows, safe] = (1 - label_smoothing) * target_weight
     if label_smoothing:
         q += (label_smoothing / classes) * class_weight * valid[:, None]
-    return q, target_weight.sum()
+    return tensorgrad.as_tensor(q), target_weight.sum()
 
 
 def _finish(losses_or_total: Tensor, reduction: str, input: Tensor) -> Tensor:
@@ -311,7 +315,7 @@ def cross_entropy(
     else:
         q, denominator = _index_weights(name, input, target, weight, ignore_index, label_smoothing)
         scale = _scale(reduction, denominator)
-        total = fused.softmax_cross_entropy(logits, tensorgrad.from_numpy(q), scale)
+        total = fused.softmax_cross_entropy(logits, q, scale)
         total = _nan_if_nothing_counted(total, reduction, denominator)
     return _finish(total, reduction, input)
 
@@ -334,8 +338,7 @@ def nll_loss(
             f"{name}: input must be floating-point log-probabilities with a "
             f"class dim, got {input.dtype} of shape {tuple(input.shape)}"
         )
-    q, denominator = _index_weights(name, input, target, weight, ignore_index, 0.0)
-    weights = tensorgrad.from_numpy(q)
+    weights, denominator = _index_weights(name, input, target, weight, ignore_index, 0.0)
     # Classes with zero weight contribute 0 even where the log-probability is -inf.
     losses = -tensorgrad.where(weights != 0, _flatten_classes(input) * weights, 0.0).sum(1)
     if reduction == "none":

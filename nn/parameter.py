@@ -27,6 +27,9 @@ class Parameter(Tensor):
             data = tensorgrad.empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter: data must be a Tensor, got {type(data).__name__}")
+        # A Tensor subclass sets up its own Tensor fields: the same array (no copy) and the
+        # same version counter, so an in-place change through either is seen by both, as
+        # with PyTorch's Parameter. No public call shares a version counter.
         super().__init__(data._data)
         self._version_counter = data._version_counter
         self.requires_grad_(requires_grad)

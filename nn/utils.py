@@ -1,14 +1,32 @@
-"""Gradient clipping and flattening parameters to one vector (``tensorgrad.nn.utils``)."""
+"""Gradient clipping and flattening parameters to one vector (``tensorgrad.nn.utils``), and the
+helpers ``nn`` and ``optim`` share: resetting gradients, and the array module of a tensor."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 
+import numpy
+
 import tensorgrad
 from tensorgrad import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+
+
+def array_module(tensor: Tensor):
+    """The array module whose functions work on ``tensor``'s array: NumPy for a CPU tensor.
+
+    ``nn`` and ``optim`` do their array maths (``xp.sqrt``, ``xp.maximum``, ``xp.zeros``…) with
+    the module of the tensors involved, never with an imported NumPy, so a second device is one
+    more branch here (CuPy for ``"cuda"``), not an edit of every optimizer and loss.
+    """
+    if tensor.device.type == "cpu":
+        return numpy
+    raise RuntimeError(
+        f"array_module: tensorgrad.nn and tensorgrad.optim have no array module for device "
+        f"{tensor.device} (tensor of shape {tuple(tensor.shape)})"
+    )
 
 
 def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
@@ -24,7 +42,7 @@ def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
             param.grad = None
         else:
             grad.detach_()
-            if grad._data.flags.writeable:
+            if grad.numpy().flags.writeable:
                 grad.zero_()
             else:  # e.g. a broadcast view assigned by the user: replace it
                 param.grad = tensorgrad.zeros_like(grad)

@@ -314,6 +314,50 @@ def test_load_state_dict_errors():
         optimizer.load_state_dict(bigger.state_dict())
 
 
+def test_load_state_dict_copies_states_and_casts_them_to_the_parameter_dtype():
+    source = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    saved_by = optim.Adam([source], lr=0.1)
+    source.grad = tg.tensor([0.3, -0.7], dtype=tg.float64)
+    saved_by.step()
+    saved = saved_by.state_dict()["state"][0]
+    param = tg.tensor([1.0, 2.0], requires_grad=True)  # float32
+    optimizer = optim.Adam([param], lr=0.1)
+    optimizer.load_state_dict(saved_by.state_dict())
+    state = optimizer.state[param]
+    assert state["exp_avg"].dtype == tg.float32  # cast to the parameter's dtype, as PyTorch
+    np.testing.assert_array_equal(
+        state["exp_avg"].numpy(), saved["exp_avg"].numpy().astype(np.float32)
+    )
+    assert state["step"].dtype == saved["step"].dtype  # the step counter keeps its own
+    with tg.no_grad():
+        saved["step"].add_(1)
+        saved["exp_avg_sq"].mul_(0)
+    assert state["step"].item() == 1.0 and state["exp_avg_sq"].numpy().min() > 0  # copies
+
+
+def test_step_uses_the_values_of_a_create_graph_gradient():
+    p = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    (p**3).sum().backward(create_graph=True)
+    assert p.grad.requires_grad  # the gradient has a graph of its own: 3p²
+    optim.SGD([p], lr=0.1, momentum=0.5).step()
+    np.testing.assert_array_equal(p.detach().numpy(), [1.0 - 0.1 * 3.0, 2.0 - 0.1 * 12.0])
+
+
+def test_adagrad_makes_the_state_of_a_parameter_added_later():
+    a = tg.tensor([1.0], dtype=tg.float64, requires_grad=True)
+    b = tg.tensor([1.0, 1.0], dtype=tg.float64, requires_grad=True)
+    optimizer = optim.Adagrad([a], lr=0.1, initial_accumulator_value=0.5)
+    assert optimizer.state[a]["sum"].tolist() == [0.5]  # made at construction, as PyTorch
+    optimizer.add_param_group({"params": [b]})
+    assert b not in optimizer.state
+    b.grad = tg.tensor([2.0, -1.0], dtype=tg.float64)
+    optimizer.step()
+    assert optimizer.state[b]["step"].item() == 1.0
+    assert optimizer.state[b]["sum"].tolist() == [4.5, 1.5]  # 0.5 + g²
+    expected = [1 - 0.1 * 2.0 / (math.sqrt(4.5) + 1e-10), 1 + 0.1 / (math.sqrt(1.5) + 1e-10)]
+    np.testing.assert_allclose(b.detach().numpy(), expected, rtol=1e-15)
+
+
 # ---------------------------------------------------------------- bad input
 def test_parameter_errors():
     leaf = tg.ones(3, requires_grad=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
+import tensorgrad
 from tensorgrad import Tensor
 from tensorgrad.optim.optimizer import Optimizer, check_non_negative, new_step_counter
 
@@ -52,28 +51,31 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for param in group["params"]:
-                self._init_state(param._data, self.state[param], group)
+                self._init_state(param, self.state[param], group)
 
-    @staticmethod
-    def _init_state(param, state: dict[str, Any], group: dict[str, Any]) -> None:
+    def _init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        # Called at construction (PyTorch's layout), and on first use for a parameter added
+        # later by add_param_group.
         state["step"] = new_step_counter()
-        state["sum"] = Tensor(np.full_like(param, group["initial_accumulator_value"]))
+        state["sum"] = tensorgrad.full_like(param, group["initial_accumulator_value"])
 
-    def _update(self, param, grad, state: dict[str, Any], group: dict[str, Any]) -> None:
-        if not state:  # a parameter added by add_param_group after construction
-            self._init_state(param, state, group)
-        state["step"]._data += 1
-        step = float(state["step"]._data)
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
-        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+        weight_decay, maximize = group["weight_decay"], group["maximize"]
+        for xp, param, grad, state in self._params_with_grad(group):
+            counter = state["step"].numpy()
+            counter += 1
+            step = float(counter)
+            if maximize:
+                grad = -grad
+            if weight_decay != 0:
+                grad = grad + weight_decay * param
+            clr = lr / (1 + (step - 1) * lr_decay)
 
-        total = state["sum"]._data
-        total += grad * grad
-        deviation = np.sqrt(total)
-        deviation += group["eps"]
-        update = grad / deviation
-        update *= -clr
-        param += update
+            total = state["sum"].numpy()
+            total += grad * grad
+            deviation = xp.sqrt(total)
+            deviation += eps
+            update = grad / deviation
+            update *= -clr
+            param += update

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
+import tensorgrad
 from tensorgrad import Tensor
 from tensorgrad.optim.optimizer import Optimizer, check_non_negative, lerp_, new_step_counter
 
@@ -57,43 +56,48 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _update(self, param, grad, state: dict[str, Any], group: dict[str, Any]) -> None:
-        lr, weight_decay, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
-        if not state:
-            state["step"] = new_step_counter()
-            state["exp_avg"] = Tensor(np.zeros_like(param))
-            state["exp_avg_sq"] = Tensor(np.zeros_like(param))
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = Tensor(np.zeros_like(param))
-        if group["maximize"]:
-            grad = -grad
-        state["step"]._data += 1
-        step = float(state["step"]._data)
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
-
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        lerp_(exp_avg, grad, 1 - beta1)
-        exp_avg_sq *= beta2
-        square = (1 - beta2) * grad
-        square *= grad
-        exp_avg_sq += square
-
-        step_size = lr / (1 - beta1**step)
-        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+    def _init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = new_step_counter()
+        state["exp_avg"] = tensorgrad.zeros_like(param)
+        state["exp_avg_sq"] = tensorgrad.zeros_like(param)
         if group["amsgrad"]:
-            max_exp_avg_sq = state["max_exp_avg_sq"]._data
-            np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-            exp_avg_sq = max_exp_avg_sq
-        denominator = np.sqrt(exp_avg_sq)
-        denominator /= bias_correction2_sqrt
-        denominator += group["eps"]
-        update = exp_avg / denominator
-        update *= -step_size
-        param += update
+            state["max_exp_avg_sq"] = tensorgrad.zeros_like(param)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr, weight_decay, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
+        eps, amsgrad, maximize = group["eps"], group["amsgrad"], group["maximize"]
+        decoupled = group["decoupled_weight_decay"]
+        for xp, param, grad, state in self._params_with_grad(group):
+            if maximize:
+                grad = -grad
+            counter = state["step"].numpy()
+            counter += 1
+            step = float(counter)
+            if weight_decay != 0:
+                if decoupled:
+                    param *= 1 - lr * weight_decay
+                else:
+                    grad = grad + weight_decay * param
+
+            exp_avg, exp_avg_sq = state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()
+            lerp_(exp_avg, grad, 1 - beta1)
+            exp_avg_sq *= beta2
+            square = (1 - beta2) * grad
+            square *= grad
+            exp_avg_sq += square
+
+            step_size = lr / (1 - beta1**step)
+            bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+            if amsgrad:
+                max_exp_avg_sq = state["max_exp_avg_sq"].numpy()
+                xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                exp_avg_sq = max_exp_avg_sq
+            denominator = xp.sqrt(exp_avg_sq)
+            denominator /= bias_correction2_sqrt
+            denominator += eps
+            update = exp_avg / denominator
+            update *= -step_size
+            param += update
 
 
 class AdamW(Adam):

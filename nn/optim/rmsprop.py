@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
+import tensorgrad
 from tensorgrad import Tensor
 from tensorgrad.optim.optimizer import Optimizer, check_non_negative, lerp_, new_step_counter
 
@@ -56,41 +55,46 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _update(self, param, grad, state: dict[str, Any], group: dict[str, Any]) -> None:
-        alpha, momentum = group["alpha"], group["momentum"]
-        if not state:
-            state["step"] = new_step_counter()
-            state["square_avg"] = Tensor(np.zeros_like(param))
-            if momentum > 0:
-                state["momentum_buffer"] = Tensor(np.zeros_like(param))
-            if group["centered"]:
-                state["grad_avg"] = Tensor(np.zeros_like(param))
-        if group["maximize"]:
-            grad = -grad
-        state["step"]._data += 1
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
-
-        square_avg = state["square_avg"]._data
-        square_avg *= alpha
-        square = (1 - alpha) * grad
-        square *= grad
-        square_avg += square
+    def _init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = new_step_counter()
+        state["square_avg"] = tensorgrad.zeros_like(param)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = tensorgrad.zeros_like(param)
         if group["centered"]:
-            grad_avg = state["grad_avg"]._data
-            lerp_(grad_avg, grad, 1 - alpha)
-            average = square_avg - grad_avg * grad_avg
-            np.sqrt(average, out=average)
-        else:
-            average = np.sqrt(square_avg)
-        average += group["eps"]
+            state["grad_avg"] = tensorgrad.zeros_like(param)
 
-        if momentum > 0:
-            buffer = state["momentum_buffer"]._data
-            buffer *= momentum
-            buffer += grad / average
-            param -= group["lr"] * buffer
-        else:
-            update = grad / average
-            update *= -group["lr"]
-            param += update
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
+        weight_decay, centered = group["weight_decay"], group["centered"]
+        maximize = group["maximize"]
+        for xp, param, grad, state in self._params_with_grad(group):
+            if maximize:
+                grad = -grad
+            counter = state["step"].numpy()
+            counter += 1
+            if weight_decay != 0:
+                grad = grad + weight_decay * param
+
+            square_avg = state["square_avg"].numpy()
+            square_avg *= alpha
+            square = (1 - alpha) * grad
+            square *= grad
+            square_avg += square
+            if centered:
+                grad_avg = state["grad_avg"].numpy()
+                lerp_(grad_avg, grad, 1 - alpha)
+                average = square_avg - grad_avg * grad_avg
+                xp.sqrt(average, out=average)
+            else:
+                average = xp.sqrt(square_avg)
+            average += eps
+
+            if momentum > 0:
+                buffer = state["momentum_buffer"].numpy()
+                buffer *= momentum
+                buffer += grad / average
+                param -= lr * buffer
+            else:
+                update = grad / average
+                update *= -lr
+                param += update

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tensorgrad import Tensor
+import tensorgrad
 from tensorgrad.optim.optimizer import Optimizer, check_non_negative
 
 __all__ = ["SGD"]
@@ -23,6 +23,8 @@ class SGD(Optimizer):
 
     State per parameter: ``momentum_buffer`` (only when ``momentum != 0``).
     """
+
+    _uses_array_module = False  # its update is array operators only
 
     def __init__(
         self,
@@ -53,18 +55,22 @@ class SGD(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _update(self, param, grad, state: dict[str, Any], group: dict[str, Any]) -> None:
-        weight_decay, momentum = group["weight_decay"], group["momentum"]
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            grad = grad + weight_decay * param
-        if momentum != 0:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:
-                buffer = state["momentum_buffer"] = Tensor(grad.copy())
-            else:
-                buffer._data *= momentum
-                buffer._data += (1 - group["dampening"]) * grad
-            grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
-        param -= group["lr"] * grad
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr, weight_decay, momentum = group["lr"], group["weight_decay"], group["momentum"]
+        dampening, nesterov, maximize = group["dampening"], group["nesterov"], group["maximize"]
+        for _, param, grad, state in self._params_with_grad(group):
+            if maximize:
+                grad = -grad
+            if weight_decay != 0:
+                grad = grad + weight_decay * param
+            if momentum != 0:
+                buffer = state.get("momentum_buffer")
+                if buffer is None:  # the first buffer is a copy of the gradient (PyTorch's)
+                    state["momentum_buffer"] = tensorgrad.tensor(grad)
+                    buffer = grad
+                else:
+                    buffer = buffer.numpy()
+                    buffer *= momentum
+                    buffer += (1 - dampening) * grad
+                grad = grad + momentum * buffer if nesterov else buffer
+            param -= lr * grad

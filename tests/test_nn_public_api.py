@@ -1,0 +1,191 @@
+"""nn and optim stand on the core's public API: their array maths takes the array module of the
+tensors involved (never an imported NumPy), and they touch no private Tensor field but the few
+listed here, each with its reason."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+import tensorgrad.nn as nn
+import tensorgrad.optim as optim
+from tensorgrad.nn import functional as F
+from tensorgrad.nn.utils import array_module
+
+# The source folders of tensorgrad.nn and tensorgrad.optim (nn/ and nn/optim/ in the repository).
+FOLDERS = {"nn": Path(nn.__file__).resolve().parent, "optim": Path(optim.__file__).resolve().parent}
+
+# The one module that maps a device to its array module imports NumPy.
+MAY_IMPORT_NUMPY = {"nn/utils.py"}
+
+TENSOR_PRIVATE_FIELDS = {
+    "_data",
+    "_grad",
+    "_requires_grad",
+    "_version_counter",
+    "_version",
+    "_base",
+    "_output_nr",
+    "_retains_grad",
+    "_hooks",
+}
+# (file, function) -> why it may read or write private Tensor fields.
+MAY_USE_PRIVATE_FIELDS = {
+    ("optim/optimizer.py", "_params_with_grad"): (
+        "the optimizer step's hot loop: public accessors would cost ~1.5 µs per parameter, "
+        "and no public call bumps a version counter alone"
+    ),
+    ("nn/parameter.py", "__init__"): (
+        "a Tensor subclass sets up its own fields and shares its data's version counter"
+    ),
+}
+
+
+def _sources() -> dict[str, ast.Module]:
+    """The syntax tree of every module, by name: ``nn/utils.py``, ``optim/sgd.py``…"""
+    trees = {}
+    for package, folder in FOLDERS.items():
+        for path in folder.rglob("*.py"):
+            if package == "nn" and FOLDERS["optim"] in path.parents:
+                continue
+            trees[f"{package}/{path.relative_to(folder).as_posix()}"] = ast.parse(path.read_text())
+    return trees
+
+
+def test_only_the_device_table_imports_numpy():
+    offenders = []
+    for name, tree in _sources().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            else:
+                continue
+            if any(m.split(".")[0] == "numpy" for m in modules) and name not in MAY_IMPORT_NUMPY:
+                offenders.append(f"{name}:{node.lineno} imports numpy")
+    assert not offenders, "\n".join(offenders)
+
+
+class _PrivateFieldUses(ast.NodeVisitor):
+    """(innermost enclosing function or "<module>", line, field) for each private field used."""
+
+    def __init__(self):
+        self.functions, self.uses = ["<module>"], []
+
+    def visit_FunctionDef(self, node):
+        self.functions.append(node.name)
+        self.generic_visit(node)
+        self.functions.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Attribute(self, node):
+        if node.attr in TENSOR_PRIVATE_FIELDS:
+            self.uses.append((self.functions[-1], node.lineno, node.attr))
+        self.generic_visit(node)
+
+
+def test_private_tensor_fields_are_used_only_where_listed():
+    found, offenders = set(), []
+    for name, tree in _sources().items():
+        visitor = _PrivateFieldUses()
+        visitor.visit(tree)
+        for function, line, field in visitor.uses:
+            if (name, function) in MAY_USE_PRIVATE_FIELDS:
+                found.add((name, function))
+            else:
+                offenders.append(f"{name}:{line} ({function}) .{field}")
+    assert not offenders, "\n".join(offenders)
+    assert found == set(MAY_USE_PRIVATE_FIELDS), "a listed exception is no longer needed"
+
+
+# ---------------------------------------------------------------- the array module
+def test_array_module_is_numpy_for_a_cpu_tensor_and_an_error_elsewhere():
+    assert array_module(tg.ones(2)) is np
+    assert array_module(nn.Parameter(tg.ones(2))) is np
+    elsewhere = SimpleNamespace(device=tg.device("cuda", 0), shape=(2, 3))
+    with pytest.raises(RuntimeError, match=r"no array module for device cuda:0 .*\(2, 3\)"):
+        array_module(elsewhere)
+
+
+class CountingModule:
+    """NumPy behind a counter of the functions called through it: a stand-in second backend."""
+
+    def __init__(self):
+        self.calls = Counter()
+
+    def __getattr__(self, name):
+        attribute = getattr(np, name)
+        if not callable(attribute):
+            return attribute
+
+        def counted(*args, **kwargs):
+            self.calls[name] += 1
+            return attribute(*args, **kwargs)
+
+        return counted
+
+
+def _run(make_optimizer, steps: int = 3):
+    params = [
+        tg.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True),
+        tg.tensor([0.5, -0.25], dtype=tg.float64, requires_grad=True),
+    ]
+    optimizer = make_optimizer(params)
+    for step in range(steps):
+        for param in params:
+            param.grad = tg.sin(param.detach() * (step + 1))
+        optimizer.step()
+    return [p.detach().numpy().copy() for p in params]
+
+
+@pytest.mark.parametrize(
+    ("make_optimizer", "expected"),
+    [
+        (lambda p: optim.Adam(p, lr=0.1, amsgrad=True), {"sqrt": 6, "maximum": 6}),
+        (lambda p: optim.RMSprop(p, lr=0.1, centered=True), {"sqrt": 6}),
+        (lambda p: optim.Adagrad(p, lr=0.1), {"sqrt": 6}),
+    ],
+    ids=["Adam", "RMSprop", "Adagrad"],
+)
+def test_optimizers_do_their_maths_with_the_parameters_array_module(
+    make_optimizer, expected, monkeypatch
+):
+    reference = _run(make_optimizer)
+    backend = CountingModule()
+    seen = []
+    monkeypatch.setattr(
+        "tensorgrad.optim.optimizer.array_module", lambda t: seen.append(t) or backend
+    )
+    got = _run(make_optimizer)
+    assert dict(backend.calls) == expected  # 3 steps x 2 parameters
+    assert len(seen) == 6 and all(isinstance(t, tg.Tensor) for t in seen)  # per parameter
+    for mine, theirs in zip(got, reference, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_cross_entropy_and_nll_loss_build_targets_with_the_inputs_array_module(monkeypatch):
+    logits = tg.tensor([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0], [2.0, 2.0, 2.0]], requires_grad=True)
+    target = tg.tensor([2, -100, 0])
+    weight = tg.tensor([0.5, 1.0, 2.0])
+
+    def losses():
+        return [
+            F.cross_entropy(logits, target, weight=weight, label_smoothing=0.1).item(),
+            F.cross_entropy(logits, tg.tensor([0, 1, 2])).item(),
+            F.nll_loss(logits.log_softmax(1), target, weight=weight).item(),
+        ]
+
+    reference = losses()
+    backend = CountingModule()
+    monkeypatch.setattr("tensorgrad.nn._functional_loss.array_module", lambda t: backend)
+    assert losses() == reference
+    assert backend.calls["zeros"] == backend.calls["arange"] == 3  # one q matrix per call
+    assert backend.calls["where"] == 2  # the ignore_index masks of the two slower paths
