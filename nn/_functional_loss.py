@@ -225,6 +225,14 @@ def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
         )
     xp = array_module(input)
     indices = target.numpy().reshape(-1)  # an integer tensor never requires grad
+    dtype = input.dtype.numpy_dtype
+    rows = xp.arange(indices.size)
+    q = xp.zeros((indices.size, classes), dtype=dtype)
+    low, high = (int(indices.min()), int(indices.max())) if indices.size else (0, -1)
+    every_target_counts = low >= 0 and high < classes and not low <= ignore_index <= high
+    if every_target_counts and weight is None and label_smoothing == 0:  # the common case
+        q[rows, indices] = 1
+        return tensorgrad.as_tensor(q), indices.size
     valid = indices != ignore_index
     out_of_range = valid & ((indices < 0) | (indices >= classes))
     if out_of_range.any():
@@ -232,12 +240,6 @@ def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
             f"{name}: target {int(indices[out_of_range][0])} is out of bounds for "
             f"{classes} classes (input of shape {tuple(input.shape)})"
         )
-    dtype = input.dtype.numpy_dtype
-    rows = xp.arange(indices.size)
-    q = xp.zeros((indices.size, classes), dtype=dtype)
-    if weight is None and label_smoothing == 0 and valid.all():  # the common, fast case
-        q[rows, indices] = 1
-        return tensorgrad.as_tensor(q), indices.size
     if weight is None:
         class_weight = xp.ones(classes, dtype)
     else:

@@ -73,7 +73,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: bias of shape {tuple(bias.shape)} does not match weight of shape "
             f"{tuple(weight.shape)} (expected ({weight.shape[0]},))"
         )
-    if len({t.dtype for t in tensors}) != 1 or not weight.is_floating_point():
+    dtype = weight.dtype
+    if (
+        input.dtype is not dtype
+        or (bias is not None and bias.dtype is not dtype)
+        or not weight.is_floating_point()
+    ):
         raise RuntimeError(
             "linear: input, weight and bias must have the same floating dtype, got "
             + ", ".join(str(t.dtype) for t in tensors)
