@@ -1,88 +1,19 @@
-"""Argument handling shared by the ops: dims, operands, dtype promotion, shape errors."""
+"""What the ops share: operands and promotion, the dtype policy, broadcasting errors, BLAS sums."""
 
 from __future__ import annotations
 
 import numbers
-import operator
 
 from .. import _backend
 from .._backend import array_module
 from .._creation import tensor
 from .._dtypes import default_float_numpy, result_numpy_dtype
+from .._shapes import broadcast_error, broadcast_shape
 from ..tensor import Tensor
 from .conversion import cast
 
 Number = numbers.Number
 _PYTHON_NUMBERS = (int, float)  # exact types: bool is excluded on purpose
-
-
-def normalize_dim(dim: int, ndim: int, op: str) -> int:
-    """Turn a possibly negative ``dim`` into an index, raising PyTorch's IndexError if invalid."""
-    rank = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, like PyTorch
-    if not -rank <= dim < rank:
-        raise IndexError(
-            f"{op}: dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
-            f"but got {dim})"
-        )
-    return dim % rank
-
-
-def _dim_index(dim, op: str) -> int:
-    """An int (or integer tensor) dim as an int; anything else is PyTorch's TypeError."""
-    try:
-        return operator.index(dim)
-    except TypeError:
-        raise TypeError(
-            f"{op}: dim must be an int or a tuple of ints, got {type(dim).__name__}"
-        ) from None
-
-
-def normalize_dims(dim, ndim: int, op: str) -> tuple[int, ...]:
-    """``None`` → every dim; an int or a sequence → sorted, non-negative, without repeats."""
-    if dim is None:
-        return tuple(range(ndim))
-    if not isinstance(dim, (tuple, list)):
-        dims = (normalize_dim(_dim_index(dim, op), ndim, op),)
-    else:
-        dims = tuple(normalize_dim(_dim_index(d, op), ndim, op) for d in dim)
-        if len(set(dims)) != len(dims):
-            raise RuntimeError(f"{op}: dim {tuple(dim)} names a dimension more than once")
-    if ndim == 0:
-        return ()
-    return tuple(sorted(dims))
-
-
-def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
-    """The broadcast of ``shapes``, or None if they are incompatible."""
-    ndim = max(len(s) for s in shapes)
-    result = []
-    for axis in range(-ndim, 0):
-        size = 1
-        for shape in shapes:
-            if -axis > len(shape):
-                continue
-            s = shape[axis]
-            if s != 1:
-                if size != 1 and s != size:
-                    return None
-                size = s
-        result.append(size)
-    return tuple(result)
-
-
-def broadcast_error(op: str, *shapes: tuple[int, ...]) -> RuntimeError:
-    """The error for shapes that do not broadcast, naming the op, the shapes and the dim."""
-    ndim = max(len(s) for s in shapes)
-    for axis in range(-ndim, 0):
-        sizes = {s[axis] for s in shapes if -axis <= len(s)} - {1}
-        if len(sizes) > 1:
-            listed = " and ".join(str(s) for s in shapes)
-            sizes_text = " and ".join(str(s[axis]) for s in shapes if -axis <= len(s))
-            return RuntimeError(
-                f"{op}: shapes {listed} cannot be broadcast together: dimension {axis} has "
-                f"sizes {sizes_text}"
-            )
-    return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast together")
 
 
 def as_tensor_operand(value, op: str) -> Tensor:

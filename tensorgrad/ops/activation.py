@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from .._dtypes import to_numpy_dtype
 from .._registry import op
+from .._shapes import normalize_dim
 from ..tensor import Tensor
 from ._op import Op
-from ._util import normalize_dim, require_floating
+from ._util import require_floating
 from .conversion import cast
 from .statistics import logsumexp
 

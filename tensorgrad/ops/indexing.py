@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from .._backend import array_module, default_module, ndarray
 from .._registry import op, tensor_method
+from .._shapes import normalize_dim
 from ..tensor import Tensor
 from ._op import Op
-from ._util import normalize_dim, promote
+from ._util import promote
 from .comparison import as_condition
 from .conditional import where
 

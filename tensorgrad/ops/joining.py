@@ -7,9 +7,10 @@ views (basic indexing), so the pieces share memory with the input as in PyTorch.
 from __future__ import annotations
 
 from .._registry import op
+from .._shapes import normalize_dim
 from ..tensor import Tensor
 from ._op import Op
-from ._util import normalize_dim, promote
+from ._util import promote
 from .shape import unsqueeze
 
 

@@ -8,9 +8,10 @@ One primitive, ``MatMul``, handles operands of two or more dims with broadcast b
 from __future__ import annotations
 
 from .._registry import op
+from .._shapes import broadcast_shape
 from ..tensor import Tensor
 from ._op import Op
-from ._util import broadcast_shape, promote
+from ._util import promote
 
 
 class MatMul(Op):

@@ -11,10 +11,9 @@ from collections import namedtuple
 
 from .._dtypes import to_numpy_dtype
 from .._registry import op, tensor_method
-from .._shapes import sum_to_axes
+from .._shapes import normalize_dim, normalize_dims, sum_to_axes
 from ..tensor import Tensor
 from ._op import Op
-from ._util import normalize_dim, normalize_dims
 from .arithmetic import maximum, minimum
 from .conversion import cast
 from .indexing import gather

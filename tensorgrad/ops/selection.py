@@ -10,8 +10,9 @@ from collections import namedtuple
 
 from .._backend import array_module
 from .._registry import op
+from .._shapes import normalize_dim
 from ..tensor import Tensor
-from ._util import normalize_dim, scalar_tensor
+from ._util import scalar_tensor
 from .conditional import where
 from .indexing import gather
 

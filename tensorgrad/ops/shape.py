@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 
 from .._registry import op, tensor_method, tensor_property
-from .._shapes import sum_to_axes
+from .._shapes import broadcast_error, broadcast_shape, normalize_dim, normalize_dims, sum_to_axes
 from ..tensor import Tensor
 from ._op import Op
-from ._util import broadcast_error, broadcast_shape, normalize_dim, normalize_dims
 
 
 class Reshape(Op):

@@ -10,9 +10,10 @@ import math
 
 from .._dtypes import to_numpy_dtype
 from .._registry import op
+from .._shapes import normalize_dims
 from ..tensor import Tensor
 from ._op import Op
-from ._util import as_floating, normalize_dims, require_floating, scalar_tensor
+from ._util import as_floating, require_floating, scalar_tensor
 from .conditional import where
 from .conversion import cast
 from .reduction import amax, amin, expand_reduced, mean, reduced_shape, sum
