@@ -25,6 +25,7 @@ from tensorgrad.nn.activation import (
     Tanh,
 )
 from tensorgrad.nn.container import ModuleDict, ModuleList, Sequential
+from tensorgrad.nn.conv import Conv1d, Conv2d, Conv3d
 from tensorgrad.nn.dropout import Dropout
 from tensorgrad.nn.linear import Flatten, Identity, Linear
 from tensorgrad.nn.loss import (
@@ -49,6 +50,9 @@ __all__ = [
     "ModuleList",
     "ModuleDict",
     "Linear",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
     "Identity",
     "Flatten",
     "Dropout",

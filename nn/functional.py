@@ -23,8 +23,15 @@ from tensorgrad.nn._functional_loss import (
 )
 from tensorgrad.ops import fused
 
+conv1d = tensorgrad.conv1d
+conv2d = tensorgrad.conv2d
+conv3d = tensorgrad.conv3d
+
 __all__ = [
     "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
     "relu",
     "relu_",
     "leaky_relu",
@@ -340,14 +347,21 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 
 
 def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None = None):
-    """Pad (or crop, for negative amounts) with a constant.
+    """Pad (or crop, for negative amounts).
 
     ``pad`` lists (before, after) pairs starting from the LAST dim: ``(1, 2)`` adds one
     column on the left and two on the right; ``(1, 1, 2, 2)`` also adds two rows above and
-    below.
+    below. ``mode``: ``'constant'`` (``value``, default 0, any number of dims), or
+    ``'reflect'`` (mirror without repeating the edge), ``'replicate'`` (repeat the edge),
+    ``'circular'`` (wrap around) on the last 1, 2 or 3 dims of a (batched or unbatched)
+    input, as PyTorch. Differentiable (twice) in every mode.
     """
+    if mode in _INDEX_PADDINGS:
+        return _pad_by_index(input, tuple(pad), mode)
     if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+        raise NotImplementedError(
+            f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}"
+        )
     if len(pad) % 2 or len(pad) // 2 > input.dim():
         raise ValueError(
             f"pad: padding length must be even and at most twice the number of dims "
@@ -370,3 +384,47 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
     cropped = input[tuple(crop)]
     canvas = tensorgrad.full(tuple(shape), 0 if value is None else value, dtype=input.dtype)
     return tensorgrad.index_put(canvas, tuple(place), cropped)
+
+
+_INDEX_PADDINGS = ("reflect", "replicate", "circular")
+
+
+def _pad_by_index(input: Tensor, pad: tuple, mode: str) -> Tensor:
+    """The non-constant paddings, as one ``index_select`` per padded dim: each output
+    position reads a source position (mirrored, clamped or wrapped), so the gradient adds
+    back into the positions that were read."""
+    dims = len(pad) // 2
+    if len(pad) % 2 or dims not in (1, 2, 3) or input.dim() not in (dims + 1, dims + 2):
+        raise NotImplementedError(
+            f"pad: mode={mode!r} pads the last 1, 2 or 3 dims of a 2-D to 5-D input with 2, 4 "
+            f"or 6 values; got padding of length {len(pad)} for input of shape "
+            f"{tuple(input.shape)}"
+        )
+    output = input
+    for pair in range(dims):
+        dim = input.dim() - 1 - pair
+        before, after = pad[2 * pair], pad[2 * pair + 1]
+        size = input.shape[dim]
+        limit = size - 1 if mode == "reflect" else size
+        if mode != "replicate" and (before > limit or after > limit):
+            raise RuntimeError(
+                f"pad: {mode} padding ({before}, {after}) of dim {dim} must be "
+                f"{'less than' if mode == 'reflect' else 'at most'} its size {size} (input of "
+                f"shape {tuple(input.shape)})"
+            )
+        if size + before + after <= 0:
+            raise RuntimeError(
+                f"pad: input (size {size} in dim {dim}, shape {tuple(input.shape)}) is too small "
+                f"for padding ({before}, {after}): the output would have size "
+                f"{size + before + after}"
+            )
+        positions = range(-before, size + after)
+        if mode == "reflect":
+            index = [abs(p) if p < size else 2 * (size - 1) - p for p in positions]
+        elif mode == "replicate":
+            index = [min(max(p, 0), size - 1) for p in positions]
+        else:  # PyTorch crops first, then wraps around what is left
+            start, stop = max(-before, 0), size - max(-after, 0)
+            index = [start + (p - start) % (stop - start) for p in positions]
+        output = output.index_select(dim, tensorgrad.tensor(index, dtype=tensorgrad.int64))
+    return output

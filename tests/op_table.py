@@ -489,4 +489,75 @@ _PRODUCTS = [
     OpSpec("outer", lambda lib, a, b: lib.outer(a, b), products("(n),(m)->(n,m)", 0)),
 ]
 
-OPS = _ELEMENTWISE + _REDUCTIONS + _SHAPES + _INDEXING + _PRODUCTS
+
+@st.composite
+def conv_case(draw, dims: int):
+    """Input, weight (and bias) of a random convolution: groups, stride, padding (an int, a
+    tuple, 'valid' or 'same'), dilation, kernel and a spatial size the kernel fits."""
+    groups = draw(st.integers(1, 2))
+    in_channels, out_channels = (groups * draw(st.integers(1, 2)) for _ in range(2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    padding = draw(st.sampled_from(["valid", "same", "int", "tuple"]))
+    stride = (
+        (1,) * dims if padding == "same" else tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    )
+    if padding == "int":
+        padding = draw(st.integers(0, 1))
+    elif padding == "tuple":
+        padding = tuple(draw(st.integers(0, 1)) for _ in range(dims))
+    pads = (
+        padding
+        if isinstance(padding, tuple)
+        else (padding if isinstance(padding, int) else 0,) * dims
+    )
+    spatial = tuple(
+        max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 2))
+        for k, d, p in zip(kernel, dilation, pads, strict=True)
+    )
+    batch = draw(st.integers(1, 2))
+    leaf = functools.partial(tst.tensors, requires_grad=True, contiguous=None)
+    tensors = [
+        draw(leaf((batch, in_channels) + spatial)),
+        draw(leaf((out_channels, in_channels // groups) + kernel)),
+    ]
+    if draw(st.booleans()):
+        tensors.append(draw(leaf((out_channels,))))
+    params = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    return tuple(tensors), params
+
+
+@st.composite
+def pad_case(draw):
+    """A 2-D to 5-D tensor and a padding of its last 1-3 dims valid for every mode."""
+    padded = draw(st.integers(1, 3))
+    x = draw(_leaf(min_dims=padded + 1, max_dims=padded + 2, min_side=2))
+    amounts = []
+    for dim in range(x.ndim - 1, x.ndim - 1 - padded, -1):
+        before = draw(st.integers(-1, x.shape[dim] - 1))
+        after = draw(st.integers(-1 if before + x.shape[dim] > 2 else 0, x.shape[dim] - 1))
+        amounts += [before, after]
+    return (x,), {"pad": tuple(amounts)}
+
+
+def _conv(dims: int):
+    def call(lib, x, weight, bias=None, **params):
+        return getattr(lib.nn.functional, f"conv{dims}d")(x, weight, bias, **params)
+
+    return call
+
+
+def _pad(mode: str):
+    return lambda lib, x, pad: lib.nn.functional.pad(x, pad, mode=mode)
+
+
+_CONVOLUTIONS = [
+    OpSpec("conv1d", _conv(1), conv_case(1)),
+    OpSpec("conv2d", _conv(2), conv_case(2)),
+    OpSpec("conv3d", _conv(3), conv_case(3)),
+    OpSpec("pad_reflect", _pad("reflect"), pad_case()),
+    OpSpec("pad_replicate", _pad("replicate"), pad_case()),
+    OpSpec("pad_circular", _pad("circular"), pad_case()),
+]
+
+OPS = _ELEMENTWISE + _REDUCTIONS + _SHAPES + _INDEXING + _PRODUCTS + _CONVOLUTIONS

@@ -82,6 +82,12 @@ REQUIRED = {
     "bmm",
     "dot",
     "outer",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "pad_reflect",
+    "pad_replicate",
+    "pad_circular",
 }
 
 

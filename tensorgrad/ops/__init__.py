@@ -27,6 +27,7 @@ from . import (  # noqa: E402 - every module that declares ops
     comparison,
     conditional,
     conversion,
+    convolution,
     fused,
     indexing,
     inplace,

@@ -1,0 +1,315 @@
+"""Convolution over 1, 2 or 3 spatial dims: ``conv1d``, ``conv2d``, ``conv3d``.
+
+A convolution is an im2col: a strided view of the padded input's windows (no copy), reshaped
+into one matrix and multiplied with the weight — one BLAS call per group, no Python loop over
+pixels. Three ops cover it and every derivative of it, each written with the others, so double
+backward (a gradient penalty through a conv net) differentiates a graph of convolutions:
+
+* ``Convolution``          y = conv(x, w)
+* ``ConvolutionTranspose`` x̄ = convᵀ(ȳ, w), the adjoint in x (the input's gradient; col2im)
+* ``ConvolutionWeight``    w̄ = conv_w(x, ȳ), the adjoint in w (the weight's gradient)
+
+Shapes: input (N, C_in, *spatial), weight (C_out, C_in / groups, *kernel), output
+(N, C_out, *out) with out = ⌊(spatial + pads - dilation·(kernel - 1) - 1) / stride⌋ + 1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .._registry import op
+from ..tensor import Tensor
+from ._op import Op
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Everything about a convolution but its values: input spatial size, kernel, stride,
+    padding (before, after) per dim, dilation, groups, and the output spatial size."""
+
+    spatial: tuple[int, ...]
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    dilation: tuple[int, ...]
+    groups: int
+
+    @property
+    def out(self) -> tuple[int, ...]:
+        return tuple(
+            (size + before + after - dilation * (kernel - 1) - 1) // stride + 1
+            for size, kernel, stride, (before, after), dilation in zip(
+                self.spatial, self.kernel, self.stride, self.padding, self.dilation
+            )
+        )
+
+
+def _columns(xp, x, geometry: Geometry):
+    """The im2col matrix of ``x`` (N, C, *spatial): (groups, N·Πout, C/groups·Πkernel)."""
+    n, channels = x.shape[:2]
+    dims = len(geometry.kernel)
+    if any(before or after for before, after in geometry.padding):
+        x = xp.pad(x, ((0, 0), (0, 0)) + geometry.padding)
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(geometry.kernel, geometry.dilation))
+    windows = sliding_window_view(x, spans, axis=tuple(range(2, 2 + dims)))
+    picks = tuple(slice(0, o * s, s) for o, s in zip(geometry.out, geometry.stride))
+    picks += tuple(slice(None, None, d) for d in geometry.dilation)
+    windows = windows[(slice(None), slice(None)) + picks]  # (N, C, *out, *kernel)
+    groups = geometry.groups
+    windows = windows.reshape((n, groups, channels // groups) + windows.shape[2:])
+    # (groups, N, *out, C/groups, *kernel): the one copy, laid out for the matrix product.
+    order = (1, 0) + tuple(range(3, 3 + dims)) + (2,) + tuple(range(3 + dims, 3 + 2 * dims))
+    columns = windows.transpose(order)
+    return columns.reshape(groups, n * math.prod(geometry.out), -1)
+
+
+def _weight_matrix(weight, groups: int):
+    """(C_out, C_in/groups, *kernel) → (groups, C_in/groups·Πkernel, C_out/groups)."""
+    out_channels = weight.shape[0]
+    return weight.reshape(groups, out_channels // groups, -1).transpose(0, 2, 1)
+
+
+class Convolution(Op):
+    """y = conv(x, w): x (N, C_in, *spatial), w (C_out, C_in/groups, *kernel)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, geometry):
+        ctx.geometry = geometry
+        ctx.save_for_backward(
+            x if ctx.needs_input_grad[1] else None, weight if ctx.needs_input_grad[0] else None
+        )
+        n = x.shape[0]
+        product = ctx.xp.matmul(
+            _columns(ctx.xp, x, geometry), _weight_matrix(weight, geometry.groups)
+        )
+        # (groups, N·Πout, C_out/groups) → (N, C_out, *out)
+        product = product.reshape((geometry.groups, n) + geometry.out + (-1,))
+        dims = len(geometry.out)
+        order = (1, 0, 2 + dims) + tuple(range(2, 2 + dims))
+        return product.transpose(order).reshape((n, weight.shape[0]) + geometry.out)
+
+    @staticmethod
+    def backward(ctx, grad):  # x̄ = convᵀ(ȳ, w), w̄ = conv_w(x, ȳ)
+        x, weight = ctx.saved_tensors
+        geometry = ctx.geometry
+        need_x, need_w = ctx.needs_input_grad
+        grad_x = ConvolutionTranspose.apply(grad, weight, geometry=geometry) if need_x else None
+        grad_w = ConvolutionWeight.apply(x, grad, geometry=geometry) if need_w else None
+        return grad_x, grad_w
+
+
+def _output_matrix(grad, geometry: Geometry):
+    """ȳ (N, C_out, *out) → (groups, N·Πout, C_out/groups)."""
+    n, channels = grad.shape[:2]
+    dims = len(geometry.out)
+    grad = grad.reshape((n, geometry.groups, channels // geometry.groups) + geometry.out)
+    order = (1, 0) + tuple(range(3, 3 + dims)) + (2,)
+    return grad.transpose(order).reshape(geometry.groups, n * math.prod(geometry.out), -1)
+
+
+class ConvolutionTranspose(Op):
+    """x̄ = convᵀ(ȳ, w), the input gradient of a convolution (col2im): ȳ (N, C_out, *out),
+    w (C_out, C_in/groups, *kernel) → (N, C_in, *spatial)."""
+
+    @staticmethod
+    def forward(ctx, grad, weight, geometry):
+        xp = ctx.xp
+        ctx.geometry = geometry
+        ctx.save_for_backward(
+            grad if ctx.needs_input_grad[1] else None, weight if ctx.needs_input_grad[0] else None
+        )
+        n = grad.shape[0]
+        groups, dims = geometry.groups, len(geometry.kernel)
+        in_channels = weight.shape[1] * groups
+        columns = xp.matmul(
+            _output_matrix(grad, geometry), _weight_matrix(weight, groups).transpose(0, 2, 1)
+        )
+        # (groups, N·Πout, C_in/groups·Πkernel) → (N, C_in, *kernel, *out)
+        columns = columns.reshape(
+            (groups, n) + geometry.out + (in_channels // groups,) + geometry.kernel
+        )
+        order = (1, 0, 2 + dims) + tuple(range(3 + dims, 3 + 2 * dims)) + tuple(range(2, 2 + dims))
+        columns = columns.transpose(order).reshape(
+            (n, in_channels) + geometry.kernel + geometry.out
+        )
+        padded_shape = tuple(
+            size + before + after
+            for size, (before, after) in zip(geometry.spatial, geometry.padding)
+        )
+        padded = xp.zeros((n, in_channels) + padded_shape, dtype=columns.dtype)
+        # col2im: one strided add per kernel position (a 3×3 kernel is 9 adds, whatever the image).
+        for position in _positions(geometry.kernel):
+            target = tuple(
+                slice(k * d, k * d + (o - 1) * s + 1, s)
+                for k, d, o, s in zip(position, geometry.dilation, geometry.out, geometry.stride)
+            )
+            padded[(slice(None), slice(None)) + target] += columns[
+                (slice(None), slice(None)) + position
+            ]
+        crop = tuple(
+            slice(before, before + size)
+            for size, (before, _) in zip(geometry.spatial, geometry.padding)
+        )
+        return padded[(slice(None), slice(None)) + crop]
+
+    @staticmethod
+    def backward(ctx, grad):  # ȳ̄ = conv(x̄̄, w), w̄ = conv_w(x̄̄, ȳ)
+        output_grad, weight = ctx.saved_tensors
+        geometry = ctx.geometry
+        need_output_grad, need_w = ctx.needs_input_grad
+        grad_output_grad = (
+            Convolution.apply(grad, weight, geometry=geometry) if need_output_grad else None
+        )
+        grad_w = ConvolutionWeight.apply(grad, output_grad, geometry=geometry) if need_w else None
+        return grad_output_grad, grad_w
+
+
+class ConvolutionWeight(Op):
+    """w̄ = conv_w(x, ȳ), the weight gradient of a convolution: x (N, C_in, *spatial),
+    ȳ (N, C_out, *out) → (C_out, C_in/groups, *kernel)."""
+
+    @staticmethod
+    def forward(ctx, x, grad, geometry):
+        ctx.geometry = geometry
+        ctx.save_for_backward(
+            x if ctx.needs_input_grad[1] else None, grad if ctx.needs_input_grad[0] else None
+        )
+        columns = _columns(ctx.xp, x, geometry)  # (groups, N·Πout, C_in/groups·Πkernel)
+        outputs = _output_matrix(grad, geometry)  # (groups, N·Πout, C_out/groups)
+        product = ctx.xp.matmul(outputs.transpose(0, 2, 1), columns)
+        out_channels = grad.shape[1]
+        return product.reshape((out_channels, x.shape[1] // geometry.groups) + geometry.kernel)
+
+    @staticmethod
+    def backward(ctx, grad):  # x̄ = convᵀ(ȳ, w̄̄), ȳ̄ = conv(x, w̄̄)
+        x, output_grad = ctx.saved_tensors
+        geometry = ctx.geometry
+        need_x, need_output_grad = ctx.needs_input_grad
+        grad_x = (
+            ConvolutionTranspose.apply(output_grad, grad, geometry=geometry) if need_x else None
+        )
+        grad_output_grad = (
+            Convolution.apply(x, grad, geometry=geometry) if need_output_grad else None
+        )
+        return grad_x, grad_output_grad
+
+
+def _positions(kernel: tuple[int, ...]):
+    """Every index tuple of a kernel of this shape."""
+    positions = [()]
+    for size in kernel:
+        positions = [p + (i,) for p in positions for i in range(size)]
+    return positions
+
+
+# ----------------------------------------------------------------------------- the functions
+def _tuple(value, dims: int, name: str, op_name: str) -> tuple[int, ...]:
+    values = (value,) * dims if isinstance(value, int) else tuple(value)
+    if len(values) == 1 and dims > 1:
+        values = values * dims
+    if len(values) != dims or not all(isinstance(v, int) for v in values):
+        raise RuntimeError(
+            f"{op_name}: {name} must be an int or a tuple of {dims} ints, got {value!r}"
+        )
+    return values
+
+
+def _convolve(op_name: str, dims: int, input, weight, bias, stride, padding, dilation, groups):
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{op_name}: input and weight must be Tensors")
+    unbatched = input.ndim == dims + 1
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"{op_name}: expected a {dims + 1}-D (unbatched) or {dims + 2}-D (batched) input, got "
+            f"input of shape {tuple(input.shape)}"
+        )
+    if weight.ndim != dims + 2:
+        raise RuntimeError(
+            f"{op_name}: expected a {dims + 2}-D weight (out_channels, in_channels/groups, "
+            f"*kernel), got weight of shape {tuple(weight.shape)}"
+        )
+    if unbatched:
+        input = input.unsqueeze(0)
+    if not isinstance(groups, int) or groups < 1:
+        raise RuntimeError(f"{op_name}: groups must be a positive int, got {groups!r}")
+    in_channels, out_channels = input.shape[1], weight.shape[0]
+    if out_channels % groups:
+        raise RuntimeError(
+            f"{op_name}: out_channels ({out_channels}, weight of shape {tuple(weight.shape)}) "
+            f"must be divisible by groups ({groups})"
+        )
+    if in_channels != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"{op_name}: given groups={groups}, weight of shape {tuple(weight.shape)}, expected "
+            f"input of shape {tuple(input.shape)} to have {weight.shape[1] * groups} channels, "
+            f"but got {in_channels} channels instead"
+        )
+    if input.dtype is not weight.dtype or not input.is_floating_point():
+        raise RuntimeError(
+            f"{op_name}: input ({input.dtype}) and weight ({weight.dtype}) must have the same "
+            f"floating dtype"
+        )
+    kernel = tuple(weight.shape[2:])
+    stride = _tuple(stride, dims, "stride", op_name)
+    dilation = _tuple(dilation, dims, "dilation", op_name)
+    if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
+        raise RuntimeError(f"{op_name}: stride {stride} and dilation {dilation} must be positive")
+    spatial = tuple(input.shape[2:])
+    if padding == "valid":
+        pads = ((0, 0),) * dims
+    elif padding == "same":
+        if any(s != 1 for s in stride):
+            raise RuntimeError(
+                f"{op_name}: padding='same' is not supported for strided convolutions"
+            )
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        pads = tuple((total // 2, total - total // 2) for total in totals)
+    elif isinstance(padding, str):
+        raise RuntimeError(
+            f"{op_name}: padding must be 'valid', 'same', an int or a tuple, got {padding!r}"
+        )
+    else:
+        pads = tuple((p, p) for p in _tuple(padding, dims, "padding", op_name))
+        if any(p < 0 for p, _ in pads):
+            raise RuntimeError(f"{op_name}: negative padding {padding!r} is not supported")
+    geometry = Geometry(spatial, kernel, stride, pads, dilation, groups)
+    for size, (before, after), k, d in zip(spatial, pads, kernel, dilation):
+        if size + before + after < d * (k - 1) + 1:
+            raise RuntimeError(
+                f"{op_name}: input of shape {tuple(input.shape)} (padded: {size + before + after}) "
+                f"is smaller than the kernel {kernel} (dilated: {d * (k - 1) + 1})"
+            )
+    output = Convolution.apply(input, weight, geometry=geometry)
+    if bias is not None:
+        if tuple(bias.shape) != (out_channels,):
+            raise RuntimeError(
+                f"{op_name}: bias of shape {tuple(bias.shape)} does not match {out_channels} "
+                f"output channels"
+            )
+        output = output + bias.reshape((out_channels,) + (1,) * dims)
+    return output.squeeze(0) if unbatched else output
+
+
+@op("conv1d", methods=())
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """1-D convolution (cross-correlation, as PyTorch): input (N, C_in, L) or (C_in, L),
+    weight (C_out, C_in/groups, k) → (N, C_out, L_out). ``padding``: int, tuple, 'valid' or
+    'same'."""
+    return _convolve("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+@op("conv2d", methods=())
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """2-D convolution: input (N, C_in, H, W) or (C_in, H, W), weight (C_out, C_in/groups,
+    kH, kW) → (N, C_out, H_out, W_out). ``padding``: int, pair, 'valid' or 'same'."""
+    return _convolve("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+@op("conv3d", methods=())
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """3-D convolution: input (N, C_in, D, H, W) or unbatched, weight (C_out, C_in/groups,
+    kD, kH, kW) → (N, C_out, D_out, H_out, W_out)."""
+    return _convolve("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
