@@ -41,6 +41,19 @@ from tensorgrad.nn.loss import (
 from tensorgrad.nn.module import Module
 from tensorgrad.nn.normalization import BatchNorm1d, LayerNorm
 from tensorgrad.nn.parameter import Parameter
+from tensorgrad.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+)
 from tensorgrad.nn.sparse import Embedding
 
 __all__ = [
@@ -53,6 +66,17 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "Conv3d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
     "Identity",
     "Flatten",
     "Dropout",

@@ -21,17 +21,35 @@ from tensorgrad.nn._functional_loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from tensorgrad.ops import fused
+from tensorgrad.ops import fused, pooling
 
 conv1d = tensorgrad.conv1d
 conv2d = tensorgrad.conv2d
 conv3d = tensorgrad.conv3d
+max_pool1d, max_pool2d, max_pool3d = pooling.max_pool1d, pooling.max_pool2d, pooling.max_pool3d
+avg_pool1d, avg_pool2d, avg_pool3d = pooling.avg_pool1d, pooling.avg_pool2d, pooling.avg_pool3d
+adaptive_avg_pool1d = pooling.adaptive_avg_pool1d
+adaptive_avg_pool2d = pooling.adaptive_avg_pool2d
+adaptive_avg_pool3d = pooling.adaptive_avg_pool3d
+adaptive_max_pool1d = pooling.adaptive_max_pool1d
+adaptive_max_pool2d = pooling.adaptive_max_pool2d
 
 __all__ = [
     "linear",
     "conv1d",
     "conv2d",
     "conv3d",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
     "relu",
     "relu_",
     "leaky_relu",

@@ -540,6 +540,48 @@ def pad_case(draw):
     return (x,), {"pad": tuple(amounts)}
 
 
+@st.composite
+def pool_case(draw, dims: int, kind: str):
+    """A batched or unbatched input and the options of a max or average pooling."""
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    stride = tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(dims)) if kind == "max" else (1,) * dims
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    spatial = tuple(
+        d * (k - 1) + 1 + draw(st.integers(0, 2)) for k, d in zip(kernel, dilation, strict=True)
+    )
+    lead = (draw(st.integers(1, 2)),) if draw(st.booleans()) else ()
+    shape = lead + (draw(st.integers(1, 2)),) + spatial
+    elements = DISTINCT if kind == "max" else None
+    x = draw(
+        tst.tensors(
+            shape, elements=elements, unique=kind == "max", requires_grad=True, contiguous=None
+        )
+    )
+    params = {
+        "kernel_size": kernel,
+        "stride": stride,
+        "padding": padding,
+        "ceil_mode": draw(st.booleans()),
+    }
+    if kind == "max":
+        params["dilation"] = dilation
+    else:
+        params["count_include_pad"] = draw(st.booleans())
+    return (x,), params
+
+
+@st.composite
+def adaptive_case(draw, dims: int, unique: bool):
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + tuple(
+        draw(st.integers(1, 5)) for _ in range(dims)
+    )
+    x = draw(
+        tst.tensors(shape, elements=DISTINCT if unique else None, unique=unique, requires_grad=True)
+    )
+    return (x,), {"output_size": tuple(draw(st.integers(1, 4)) for _ in range(dims))}
+
+
 def _conv(dims: int):
     def call(lib, x, weight, bias=None, **params):
         return getattr(lib.nn.functional, f"conv{dims}d")(x, weight, bias, **params)
@@ -556,6 +598,34 @@ _CONVOLUTIONS = [
     OpSpec("conv2d", _conv(2), conv_case(2)),
     OpSpec("conv3d", _conv(3), conv_case(3)),
     OpSpec("pad_reflect", _pad("reflect"), pad_case()),
+    OpSpec(
+        "max_pool1d", lambda lib, x, **p: lib.nn.functional.max_pool1d(x, **p), pool_case(1, "max")
+    ),
+    OpSpec(
+        "max_pool2d", lambda lib, x, **p: lib.nn.functional.max_pool2d(x, **p), pool_case(2, "max")
+    ),
+    OpSpec(
+        "max_pool3d", lambda lib, x, **p: lib.nn.functional.max_pool3d(x, **p), pool_case(3, "max")
+    ),
+    OpSpec(
+        "avg_pool1d", lambda lib, x, **p: lib.nn.functional.avg_pool1d(x, **p), pool_case(1, "avg")
+    ),
+    OpSpec(
+        "avg_pool2d", lambda lib, x, **p: lib.nn.functional.avg_pool2d(x, **p), pool_case(2, "avg")
+    ),
+    OpSpec(
+        "avg_pool3d", lambda lib, x, **p: lib.nn.functional.avg_pool3d(x, **p), pool_case(3, "avg")
+    ),
+    OpSpec(
+        "adaptive_avg_pool2d",
+        lambda lib, x, **p: lib.nn.functional.adaptive_avg_pool2d(x, **p),
+        adaptive_case(2, unique=False),
+    ),
+    OpSpec(
+        "adaptive_max_pool2d",
+        lambda lib, x, **p: lib.nn.functional.adaptive_max_pool2d(x, **p),
+        adaptive_case(2, unique=True),
+    ),
     OpSpec("pad_replicate", _pad("replicate"), pad_case()),
     OpSpec("pad_circular", _pad("circular"), pad_case()),
 ]

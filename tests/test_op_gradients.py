@@ -88,6 +88,14 @@ REQUIRED = {
     "pad_reflect",
     "pad_replicate",
     "pad_circular",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
 }
 
 

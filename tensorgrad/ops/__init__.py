@@ -33,6 +33,7 @@ from . import (  # noqa: E402 - every module that declares ops
     inplace,
     joining,
     matmul,
+    pooling,
     reduction,
     rounding,
     selection,

@@ -1,0 +1,364 @@
+"""Pooling over 1, 2 or 3 spatial dims: max (with indices, dilation, ceil mode), average
+(``count_include_pad``, ceil mode, ``divisor_override``) and their adaptive forms.
+
+Each is a composite of differentiable ops, so double backward works:
+
+* max pooling finds each window's maximum on the arrays (a strided view of the padded input,
+  no copy) and then *gathers* those input positions — the gradient goes to the chosen element,
+  as in PyTorch, and ``return_indices`` gives the same flat indices PyTorch does;
+* average pooling is a convolution of each channel with a kernel of ones (one BLAS call),
+  divided by PyTorch's window counts;
+* adaptive average pooling multiplies each spatial dim by a fixed (out, in) averaging matrix.
+"""
+
+from __future__ import annotations
+
+import numpy
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .._registry import op
+from ..tensor import Tensor
+from .convolution import Convolution, Geometry
+
+
+def _tuple(value, dims: int, name: str, op_name: str) -> tuple[int, ...]:
+    values = (value,) * dims if isinstance(value, int) else tuple(value)
+    if len(values) == 1:
+        values = values * dims
+    if len(values) != dims or not all(isinstance(v, int) for v in values):
+        raise RuntimeError(
+            f"{op_name}: {name} must be an int or a tuple of {dims} ints, got {value!r}"
+        )
+    return values
+
+
+def _batched(input: Tensor, dims: int, op_name: str) -> tuple[Tensor, bool]:
+    """``input`` with a batch dim (and whether one was added), checking its rank."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op_name}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"{op_name}: expected a {dims + 1}-D (unbatched) or {dims + 2}-D (batched) input, got "
+            f"input of shape {tuple(input.shape)}"
+        )
+    unbatched = input.ndim == dims + 1
+    return (input.unsqueeze(0) if unbatched else input), unbatched
+
+
+def _windows_geometry(op_name, input, dims, kernel_size, stride, padding, dilation, ceil_mode):
+    """kernel, stride, padding, dilation tuples and the output size, checked as PyTorch does."""
+    kernel = _tuple(kernel_size, dims, "kernel_size", op_name)
+    stride = (
+        kernel
+        if stride is None or stride == () or stride == []
+        else _tuple(stride, dims, "stride", op_name)
+    )
+    padding = _tuple(padding, dims, "padding", op_name)
+    dilation = _tuple(dilation, dims, "dilation", op_name)
+    if any(k < 1 for k in kernel) or any(s < 1 for s in stride) or any(d < 1 for d in dilation):
+        raise RuntimeError(
+            f"{op_name}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be "
+            f"positive"
+        )
+    for k, p in zip(kernel, padding):
+        if p < 0 or p > k // 2:
+            raise RuntimeError(
+                f"{op_name}: pad should be at most half of kernel size, but got pad={p} and "
+                f"kernel_size={k}"
+            )
+    spatial = tuple(input.shape[2:])
+    out = []
+    for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation):
+        span = size + 2 * p - d * (k - 1) - 1
+        count = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (count - 1) * s >= size + p:  # the last window must start inside
+            count -= 1
+        out.append(count)
+    if any(o < 1 for o in out):
+        raise RuntimeError(
+            f"{op_name}: given input of shape {tuple(input.shape)}, the calculated output size "
+            f"{tuple(out)} is too small"
+        )
+    return kernel, stride, padding, dilation, tuple(out)
+
+
+def _max_pool(
+    op_name, dims, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+):
+    input, unbatched = _batched(input, dims, op_name)
+    kernel, stride, padding, dilation, out = _windows_geometry(
+        op_name, input, dims, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    data = input._data
+    spatial = data.shape[2:]
+    extra = [
+        max(0, (o - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
+        for o, s, d, k, size, p in zip(out, stride, dilation, kernel, spatial, padding)
+    ]
+    fill = -numpy.inf if data.dtype.kind == "f" else numpy.iinfo(data.dtype).min
+    padded = numpy.pad(
+        data,
+        ((0, 0), (0, 0)) + tuple((p, p + e) for p, e in zip(padding, extra)),
+        constant_values=fill,
+    )
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    windows = sliding_window_view(padded, spans, axis=tuple(range(2, 2 + dims)))
+    picks = tuple(slice(0, o * s, s) for o, s in zip(out, stride))
+    picks += tuple(slice(None, None, d) for d in dilation)
+    windows = windows[(slice(None), slice(None)) + picks]  # (N, C, *out, *kernel)
+    best = windows.reshape(windows.shape[: 2 + dims] + (-1,)).argmax(
+        axis=-1
+    )  # NaN wins, as in PyTorch
+    offsets = numpy.unravel_index(best, kernel)
+    positions = []
+    for axis in range(dims):  # the input coordinate of each window's maximum
+        start = numpy.arange(out[axis]) * stride[axis] - padding[axis]
+        start = start.reshape((1, 1) + tuple(-1 if a == axis else 1 for a in range(dims)))
+        positions.append(start + offsets[axis] * dilation[axis])
+    indices = numpy.ravel_multi_index(tuple(positions), spatial)
+    n, channels = data.shape[:2]
+    flat_indices = Tensor(indices.reshape(n, channels, -1).astype(numpy.int64))
+    values = input.flatten(2).gather(2, flat_indices).reshape((n, channels) + out)
+    if unbatched:
+        values = values.squeeze(0)
+    if not return_indices:
+        return values
+    index_tensor = Tensor(indices.astype(numpy.int64))
+    return values, (index_tensor.squeeze(0) if unbatched else index_tensor)
+
+
+@op("max_pool1d", methods=())
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Max over windows of the last dim: (N, C, L) or (C, L) → (N, C, L_out); with
+    ``return_indices`` also the flat position of each maximum (for ``max_unpool1d``)."""
+    return _max_pool(
+        "max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+@op("max_pool2d", methods=())
+def max_pool2d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Max over windows of the last two dims: (N, C, H, W) or (C, H, W) → (N, C, H_out, W_out).
+    ``stride`` defaults to ``kernel_size``; ``padding`` (at most half the kernel) pads with
+    -inf; ``ceil_mode`` keeps a last, partial window."""
+    return _max_pool(
+        "max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+@op("max_pool3d", methods=())
+def max_pool3d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Max over windows of the last three dims: (N, C, D, H, W) or unbatched."""
+    return _max_pool(
+        "max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+def _window_counts(sizes, kernel, stride, padding, out, include_pad: bool):
+    """PyTorch's divisor of each average-pooling window, as an array of shape ``out``."""
+    counts = numpy.ones((), dtype=numpy.float64)
+    for size, k, s, p, o in zip(sizes, kernel, stride, padding, out):
+        start = numpy.arange(o) * s - p
+        end = numpy.minimum(start + k, size + p)
+        if not include_pad:
+            end, start = numpy.minimum(end, size), numpy.maximum(start, 0)
+        counts = numpy.multiply.outer(counts, end - start)
+    return counts
+
+
+def _avg_pool(
+    op_name,
+    dims,
+    input,
+    kernel_size,
+    stride,
+    padding,
+    ceil_mode,
+    count_include_pad,
+    divisor_override,
+):
+    input, unbatched = _batched(input, dims, op_name)
+    if not input.is_floating_point():
+        raise RuntimeError(f"{op_name}: expected a floating-point input, got {input.dtype}")
+    kernel, stride, padding, _, out = _windows_geometry(
+        op_name, input, dims, kernel_size, stride, padding, 1, ceil_mode
+    )
+    n, channels = input.shape[:2]
+    spatial = tuple(input.shape[2:])
+    pads = tuple(
+        (p, max(p, (o - 1) * s + k - size - p))
+        for p, o, s, k, size in zip(padding, out, stride, kernel, spatial)
+    )
+    geometry = Geometry(spatial, kernel, stride, pads, (1,) * dims, 1)
+    ones = Tensor(numpy.ones((1, 1) + kernel, dtype=input._data.dtype))
+    sums = Convolution.apply(input.reshape((n * channels, 1) + spatial), ones, geometry=geometry)
+    sums = sums[(slice(None), 0) + tuple(slice(0, o) for o in out)].reshape((n, channels) + out)
+    if divisor_override:
+        result = sums / divisor_override
+    else:
+        counts = _window_counts(spatial, kernel, stride, padding, out, count_include_pad)
+        result = sums / Tensor(counts.astype(input._data.dtype))
+    return result.squeeze(0) if unbatched else result
+
+
+@op("avg_pool1d", methods=())
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over windows of the last dim: (N, C, L) or (C, L) → (N, C, L_out)."""
+    return _avg_pool(
+        "avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None
+    )
+
+
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """Mean over windows of the last two dims: (N, C, H, W) or (C, H, W) → (N, C, H_out,
+    W_out). The divisor counts the zero padding when ``count_include_pad`` (PyTorch's default),
+    or is ``divisor_override``."""
+    return _avg_pool(
+        "avg_pool2d",
+        2,
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
+
+
+def avg_pool3d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """Mean over windows of the last three dims: (N, C, D, H, W) or unbatched."""
+    return _avg_pool(
+        "avg_pool3d",
+        3,
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
+
+
+def _adaptive_bounds(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive windows: [⌊i·size/out⌋, ⌈(i+1)·size/out⌉) for each output i."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def _output_size(output_size, dims: int, spatial: tuple, op_name: str) -> tuple[int, ...]:
+    sizes = (
+        (output_size,) * dims
+        if isinstance(output_size, int) or output_size is None
+        else tuple(output_size)
+    )
+    if len(sizes) == 1:
+        sizes = sizes * dims
+    if len(sizes) != dims:
+        raise RuntimeError(f"{op_name}: output_size must have {dims} elements, got {output_size!r}")
+    return tuple(s if s is not None else size for s, size in zip(sizes, spatial))
+
+
+def _adaptive_avg_pool(op_name, dims, input, output_size):
+    input, unbatched = _batched(input, dims, op_name)
+    spatial = tuple(input.shape[2:])
+    out = _output_size(output_size, dims, spatial, op_name)
+    if any(s < 1 for s in spatial) or any(o < 0 for o in out):
+        raise RuntimeError(f"{op_name}: input of shape {tuple(input.shape)}, output size {out}")
+    result = input
+    for axis, (size, target) in enumerate(zip(spatial, out)):
+        averaging = numpy.zeros((size, target), dtype=input._data.dtype)
+        for column, (start, stop) in enumerate(_adaptive_bounds(size, target)):
+            averaging[start:stop, column] = 1 / (stop - start)
+        moved = result.movedim(2 + axis, -1) @ Tensor(averaging)  # average along this dim
+        result = moved.movedim(-1, 2 + axis)
+    return result.squeeze(0) if unbatched else result
+
+
+@op("adaptive_avg_pool1d", methods=())
+def adaptive_avg_pool1d(input, output_size) -> Tensor:
+    """Average pooling to a fixed output length: (N, C, L) → (N, C, output_size)."""
+    return _adaptive_avg_pool("adaptive_avg_pool1d", 1, input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size) -> Tensor:
+    """Average pooling to a fixed output size (an int, a pair, None keeping a dim):
+    (N, C, H, W) → (N, C, *output_size); ``output_size=1`` is global average pooling."""
+    return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size) -> Tensor:
+    """Average pooling to a fixed output size over the last three dims."""
+    return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
+
+
+def _adaptive_max_pool(op_name, dims, input, output_size, return_indices):
+    input, unbatched = _batched(input, dims, op_name)
+    spatial = tuple(input.shape[2:])
+    out = _output_size(output_size, dims, spatial, op_name)
+    data = input._data
+    n, channels = data.shape[:2]
+    indices = numpy.zeros((n, channels) + out, dtype=numpy.int64)
+    grids = [_adaptive_bounds(size, target) for size, target in zip(spatial, out)]
+    for cell in numpy.ndindex(*out):  # one window per output element: outputs are small
+        box = tuple(slice(*grids[axis][i]) for axis, i in enumerate(cell))
+        window = data[(slice(None), slice(None)) + box].reshape(n, channels, -1)
+        offsets = numpy.unravel_index(window.argmax(axis=-1), tuple(b.stop - b.start for b in box))
+        position = tuple(o + b.start for o, b in zip(offsets, box))
+        indices[(slice(None), slice(None)) + cell] = numpy.ravel_multi_index(position, spatial)
+    values = (
+        input.flatten(2)
+        .gather(2, Tensor(indices.reshape(n, channels, -1)))
+        .reshape((n, channels) + out)
+    )
+    if unbatched:
+        values, indices = values.squeeze(0), indices[0]
+    return (values, Tensor(indices)) if return_indices else values
+
+
+@op("adaptive_max_pool1d", methods=())
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output length: (N, C, L) → (N, C, output_size)."""
+    return _adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size: (N, C, H, W) → (N, C, *output_size)."""
+    return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+__all__ = [
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+]

@@ -1,0 +1,76 @@
+"""Pooling layers against PyTorch: values, indices, gradients, repr and errors (the op table
+checks the functions' first and second derivatives against finite differences)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+torch = pytest.importorskip("torch")
+
+LAYERS = [
+    ("MaxPool1d", (2,), {}, (2, 3, 9)),
+    (
+        "MaxPool2d",
+        (3,),
+        {"stride": 2, "padding": 1, "dilation": 2, "ceil_mode": True},
+        (2, 3, 9, 8),
+    ),
+    ("MaxPool2d", ((2, 3),), {"stride": 1, "padding": 1, "return_indices": True}, (3, 7, 8)),
+    ("MaxPool3d", (2,), {"ceil_mode": True}, (1, 2, 5, 6, 5)),
+    ("AvgPool1d", (3, 2), {"padding": 1, "count_include_pad": False}, (2, 3, 10)),
+    ("AvgPool2d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}, (2, 3, 9, 8)),
+    ("AvgPool2d", (2,), {"divisor_override": 3}, (2, 3, 6, 6)),
+    ("AvgPool3d", (2,), {"padding": 1, "count_include_pad": False}, (1, 2, 5, 4, 5)),
+    ("AdaptiveAvgPool1d", (4,), {}, (2, 3, 10)),
+    ("AdaptiveAvgPool2d", (1,), {}, (2, 3, 7, 5)),
+    ("AdaptiveAvgPool2d", ((None, 3),), {}, (2, 3, 7, 5)),
+    ("AdaptiveAvgPool3d", ((2, 3, 1),), {}, (1, 2, 5, 6, 7)),
+    ("AdaptiveMaxPool1d", (3,), {"return_indices": True}, (2, 3, 10)),
+    ("AdaptiveMaxPool2d", ((3, 2),), {}, (2, 3, 7, 5)),
+]
+
+
+@pytest.mark.parametrize("name, args, options, shape", LAYERS, ids=[layer[0] for layer in LAYERS])
+def test_layer_matches_torch(name, args, options, shape):
+    ours, theirs = getattr(tg.nn, name)(*args, **options), getattr(torch.nn, name)(*args, **options)
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(0).standard_normal(shape)
+    x_ours, x_theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
+    if isinstance(y_theirs, tuple):
+        np.testing.assert_array_equal(y_ours[1].numpy(), y_theirs[1].numpy())
+        assert y_ours[1].dtype == tg.int64
+        y_ours, y_theirs = y_ours[0], y_theirs[0]
+    np.testing.assert_allclose(y_ours.numpy(force=True), y_theirs.detach().numpy(), atol=1e-12)
+    weights = np.random.default_rng(1).standard_normal(tuple(y_theirs.shape))
+    (y_ours * tg.tensor(weights)).sum().backward()
+    (y_theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), atol=1e-12)
+
+
+def test_max_pool_sends_the_gradient_of_a_tie_to_one_element_like_torch():
+    x = np.zeros((1, 1, 2, 2))
+    ours, theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    tg.nn.functional.max_pool2d(ours, 2).sum().backward()
+    torch.nn.functional.max_pool2d(theirs, 2).sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.nn.functional.max_pool2d(lib.ones(1, 1, 9, 9), 3, padding=2),
+        lambda lib: lib.nn.functional.max_pool2d(lib.ones(1, 1, 1, 1), 2),
+        lambda lib: lib.nn.functional.max_pool2d(lib.ones(9, 9), 2),
+        lambda lib: lib.nn.functional.avg_pool2d(lib.ones(1, 1, 9, 9), 3, padding=2),
+        lambda lib: lib.nn.functional.avg_pool1d(lib.ones(1, 1, 1), 2),
+    ],
+)
+def test_bad_arguments_raise_pytorchs_exception_type(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(tg)
