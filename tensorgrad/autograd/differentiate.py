@@ -117,9 +117,13 @@ def grad(
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
-    captured = BackwardPass(input_tuple, False, create_graph, retain_graph).run(
+    # The same tensor asked for twice gets its gradient twice (the pass captures it once).
+    unique = list({id(t): t for t in input_tuple}.values())
+    captured_once = BackwardPass(tuple(unique), False, create_graph, retain_graph).run(
         output_tuple, gradients
     )
+    by_id = {id(t): gradient for t, gradient in zip(unique, captured_once)}
+    captured = [by_id[id(t)] for t in input_tuple]
     result = []
     for index, (t, gradient) in enumerate(zip(input_tuple, captured)):
         if gradient is None:

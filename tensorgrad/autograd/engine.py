@@ -18,6 +18,7 @@ skips the nodes that cannot reach the requested inputs.
 from __future__ import annotations
 
 from .._backend import array_module, as_array, ndarray
+from .._backend import default_module as numpy_module
 from .._shapes import sum_to_axes
 from ..tensor import Tensor
 from . import anomaly
@@ -91,9 +92,10 @@ class BackwardPass:
     With ``accumulate`` the gradients of leaves (or only of ``inputs`` if given) are added to
     their ``.grad``; without it (``autograd.grad``) the gradients of ``inputs`` are captured.
 
-    Hooks follow PyTorch: a leaf's hooks run once, on its total gradient (what is captured
+    Hooks follow PyTorch 2: a leaf's hooks run once, on its total gradient (what is captured
     and accumulated is their result); a non-leaf's hooks run when its gradient is complete,
-    after ``autograd.grad`` captured it and before ``retain_grad``/``backward(inputs=)`` see it.
+    before ``retain_grad``/``backward(inputs=)`` see it (``autograd.grad``: see
+    :meth:`_before_backward`).
     """
 
     def __init__(self, inputs: tuple, accumulate: bool, create_graph: bool, retain_graph: bool):
@@ -131,7 +133,9 @@ class BackwardPass:
                 order, self.dependencies, set(self.target_nodes), self.target_leaves
             )
         ready = [node for node in roots if self.dependencies.get(node, 0) == 0]
-        with set_grad_enabled(self.create_graph):
+        # Formulas on raw arrays pass through inf and NaN as PyTorch's kernels do: no NumPy
+        # warnings, which also keeps `python -W error` working (the forwards rerun quietly).
+        with set_grad_enabled(self.create_graph), numpy_module.errstate(all="ignore"):
             while ready:
                 self._run_node(ready.pop(), ready)
             for leaf, total, owned in self.leaves.values():
@@ -190,7 +194,7 @@ class BackwardPass:
                         continue
                     gradient = fitted
                 if isinstance(edge, Tensor):
-                    self._collect_for_leaf(edge, gradient, node, grad_outputs, input_grads)
+                    self._collect_for_leaf(edge, gradient, False, (node, grad_outputs, input_grads))
                     continue
                 slots = pending.get(edge)
                 if slots is None:
@@ -210,19 +214,29 @@ class BackwardPass:
             node._released = True
 
     def _before_backward(self, node: Function, grad_outputs: list) -> tuple[bool, list]:
-        """Captures, hooks and non-leaf ``.grad`` fills: whether the node's backward runs,
+        """Hooks, captures and non-leaf ``.grad`` fills: whether the node's backward runs,
         and its output gradients after the hooks."""
-        if self.target_nodes:  # captured before the tensor's hooks run, as in PyTorch
-            for output_nr, gradient in enumerate(grad_outputs):
-                index = self.target_nodes.get((node, output_nr))
-                if index is not None:
-                    self.captured[index] = _add(self.captured[index], gradient)
         run = self.needed is None or node in self.needed
-        if node._output_hooks and (run or node._retained or node in self.filled_nodes):
+        targeted = bool(self.target_nodes) and any(
+            (node, output_nr) in self.target_nodes for output_nr in range(len(grad_outputs))
+        )
+        # PyTorch 2 captures an ``autograd.grad`` input's gradient before its tensor hooks when
+        # the backward goes on past it, and after them when it ends there: so do we.
+        if targeted and run:
+            self._capture(node, grad_outputs)
+        if node._output_hooks and (run or targeted or node._retained or node in self.filled_nodes):
             grad_outputs = self._run_output_hooks(node, grad_outputs)
+        if targeted and not run:
+            self._capture(node, grad_outputs)
         if self.accumulate and (node._retained or self.filled):
             self._fill_non_leaves(node, grad_outputs)
         return run, grad_outputs
+
+    def _capture(self, node: Function, grad_outputs: list) -> None:
+        for output_nr, gradient in enumerate(grad_outputs):
+            index = self.target_nodes.get((node, output_nr))
+            if index is not None:
+                self.captured[index] = _add(self.captured[index], gradient)
 
     # ------------------------------------------------------------------ one node
     def _call_backward(self, node: Function, grad_outputs: list):
@@ -236,9 +250,6 @@ class BackwardPass:
             if any(missing) and node._materialize_grads:
                 grad_outputs = self._materialize(node, grad_outputs)
         if not anomaly.watch.threads or not anomaly.state.enabled:
-            if node._array_backward and not self.create_graph:
-                result = node.backward(node, *grad_outputs)
-                return result if type(result) is tuple else (result,)
             return node._input_grads(grad_outputs, self.create_graph)
         # The ops a backward runs are judged by its result (a formula may pass through inf on
         # its way to a finite gradient), and a bad result is blamed on this node, not on them.
@@ -295,21 +306,19 @@ class BackwardPass:
         return axes
 
     # ------------------------------------------------------------------ delivery
-    def _collect_for_leaf(
-        self, leaf: Tensor, gradient, node_or_owned, grad_outputs=(), input_grads=()
-    ):
+    def _collect_for_leaf(self, leaf: Tensor, gradient, owned: bool, source: tuple = ()):
         """Add ``gradient`` to ``leaf``'s total for this pass.
 
-        The first gradient is kept uncopied if nothing else can hold it: pass True/False, or
-        the node that returned it with its inputs and outputs, to be checked.
+        The first gradient is kept uncopied if nothing else can hold it: ``owned`` says so
+        for an array the engine made; for one a node returned, ``source`` is ``(node, its
+        output gradients, its results)``, checked by :func:`_is_exclusive` (first time only).
         """
         entry = self.leaves.get(id(leaf))
         if entry is None:
             if self.inputs and id(leaf) not in self.target_leaves:
                 return  # backward(inputs=…) or autograd.grad: not a leaf that was asked for
-            owned = node_or_owned
-            if not isinstance(owned, bool):
-                owned = _is_exclusive(_data(gradient), node_or_owned, grad_outputs, input_grads)
+            if source:
+                owned = _is_exclusive(_data(gradient), *source)
             self.leaves[id(leaf)] = [leaf, gradient, owned]
         elif self.create_graph or not entry[2]:
             entry[1] = entry[1] + gradient
@@ -369,6 +378,11 @@ class BackwardPass:
                     raise RuntimeError(
                         f"hook: a gradient hook must return None or a tensor of shape {shape}, "
                         f"got {getattr(replaced, 'shape', type(replaced).__name__)}"
+                    )
+                if replaced.dtype is not as_tensor.dtype:
+                    raise RuntimeError(
+                        f"hook: a gradient hook changed the dtype of the gradient (was "
+                        f"{as_tensor.dtype}, got {replaced.dtype})"
                     )
                 as_tensor = replaced
         return as_tensor if self.create_graph else as_tensor._data

@@ -63,7 +63,6 @@ class Function:
     _input_meta: tuple = ()
     _to_save: tuple = ()
     _saved = None  # [(kind, payload, version counter, version when saved)]
-    _saved_arrays = ()  # the same as arrays, what a built-in op's backward unpacks
     _released = False
     _n_outputs = 1
     _output_shapes = None
@@ -108,11 +107,16 @@ class Function:
                     f"expected {version}. Use an out-of-place op (x = x + y instead of "
                     f"x += y), or clone() the tensor before modifying it"
                 )
-        if not self._unpacks_tensors:
-            return self._saved_arrays
+        as_tensors = self._unpacks_tensors
         unpacked = []
         for kind, payload, counter, _ in saved:
-            if kind == _SAVED_INPUT:
+            if not as_tensors:  # the arrays, read now (an input's .data may have been replaced)
+                if kind == _SAVED_INPUT:
+                    payload = payload._data
+                elif kind == _SAVED_OUTPUT:
+                    payload = payload[0]
+                unpacked.append(payload)
+            elif kind == _SAVED_INPUT:
                 unpacked.append(payload)
             elif kind == _SAVED_OUTPUT:
                 data, output_nr = payload
@@ -302,11 +306,10 @@ def resolve_saved(ctx: Function, candidates, input_tensors, raw_outputs, outputs
     as its data (a node holding its own output would be a reference cycle), anything else is
     a constant.
     """
-    entries, arrays = [], []
+    entries = []
     for item in ctx._to_save:
         if item is None:
             entries.append(_NOTHING_SAVED)
-            arrays.append(None)
             continue
         tensor = None
         for index in range(len(candidates)):
@@ -316,7 +319,6 @@ def resolve_saved(ctx: Function, candidates, input_tensors, raw_outputs, outputs
         if tensor is not None:
             counter = tensor._version_counter
             entries.append((_SAVED_INPUT, tensor, counter, counter[0]))
-            arrays.append(tensor._data)
             continue
         for output_nr in range(len(raw_outputs)):
             if item is raw_outputs[output_nr] and isinstance(outputs[output_nr], Tensor):
@@ -325,16 +327,12 @@ def resolve_saved(ctx: Function, candidates, input_tensors, raw_outputs, outputs
         if tensor is not None:
             counter = tensor._version_counter
             entries.append((_SAVED_OUTPUT, (tensor._data, output_nr), counter, counter[0]))
-            arrays.append(tensor._data)
         elif isinstance(item, Tensor):
             entries.append((_SAVED_INPUT, item, item._version_counter, item._version_counter[0]))
-            arrays.append(item._data)
         else:
             array = item if type(item) is ndarray else ctx.xp.asarray(item)
             entries.append((_SAVED_CONSTANT, array, None, 0))
-            arrays.append(array)
     ctx._saved = entries
-    ctx._saved_arrays = tuple(arrays)
     ctx._to_save = ()
 
 

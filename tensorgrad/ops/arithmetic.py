@@ -250,8 +250,18 @@ def _elementwise(op_class, name: str, *, true_division: bool = False, refuse_boo
                 except (ValueError, RuntimeWarning):
                     pass  # the full path below says why, or runs without warnings
             if not same_dtype:
+                if refuse_bool and "b" in (a_data.dtype.kind, b_data.dtype.kind):
+                    raise RuntimeError(f"{name}: {refuse_bool}")
+                if true_division:
+                    a, b = as_floating(a), as_floating(b)
                 a, b = promote(name, a, b)
         elif isinstance(a, _OPERANDS) and isinstance(b, _OPERANDS):
+            if true_division:  # integers divide as floats: a scalar must not wrap to their type
+                a = as_floating(a) if isinstance(a, Tensor) else a
+                b = as_floating(b) if isinstance(b, Tensor) else b
+            a_bool, b_bool = (isinstance(t, Tensor) and t._data.dtype.kind == "b" for t in (a, b))
+            if refuse_bool and (a_bool or b_bool):
+                raise RuntimeError(f"{name}: {refuse_bool}")
             a, b = promote(name, a, b)
         else:
             return NotImplemented

@@ -126,10 +126,14 @@ def _normalize_index(index, op: str) -> tuple:
 def getitem(input: Tensor, index) -> Tensor:
     """``input[index]`` with ints, slices, None, Ellipsis, integer tensors/lists (repeated
     indices accumulate in the gradient) and boolean masks."""
-    if type(index) in (int, slice) and input._data.ndim:  # x[i], x[a:b]: the common case
+    if type(index) is slice and input._data.ndim:  # x[a:b]: the common case
         normalized = (index,)
     else:
         normalized = _normalize_index(index, "index")
+        if all(type(item) is int for item in normalized):
+            # All ints: NumPy would return a copy; the Ellipsis makes it a 0-d view, so an
+            # in-place change through it reaches the tensor, as in PyTorch.
+            normalized += (Ellipsis,)
     try:
         return _index_op(normalized).apply(input, index=normalized)
     except IndexError as error:

@@ -19,7 +19,8 @@ class MatMul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return ctx.xp.matmul(a, b)
 
     @staticmethod

@@ -11,10 +11,17 @@ from ..tensor import Tensor
 from ._util import check_broadcastable, promote
 
 
+def _refuse_integer_zero(a: Tensor, b: Tensor, op_name: str) -> None:
+    """Integer division by zero has no value: PyTorch raises (floats give inf or NaN)."""
+    if a._data.dtype.kind in "iub" and (b._data == 0).any():
+        raise RuntimeError(f"{op_name}: ZeroDivisionError (an integer tensor divided by zero)")
+
+
 @op("floor_divide", numpy=("floor_divide",), operator="floordiv")
 def floor_divide(input, other) -> Tensor:
     """``input // other`` rounded toward minus infinity (no gradient)."""
     a, b = promote("floor_divide", input, other)
+    _refuse_integer_zero(a, b, "floor_divide")
     xp = array_module(a._data)
     with xp.errstate(divide="ignore", invalid="ignore"):
         return Tensor(xp.floor_divide(a._data, b._data))
@@ -24,8 +31,7 @@ def truncated_divide(a: Tensor, b: Tensor) -> Tensor:
     """``a / b`` rounded toward zero (``div(rounding_mode="trunc")``), operands promoted."""
     xp = array_module(a._data)
     if a._data.dtype.kind != "f":  # exact integer arithmetic, no float detour
-        if (b._data == 0).any():
-            raise ZeroDivisionError("div: integer division by zero")
+        _refuse_integer_zero(a, b, "div")
         quotient = xp.floor_divide(a._data, b._data)
         quotient += (xp.remainder(a._data, b._data) != 0) & ((a._data < 0) ^ (b._data < 0))
         return Tensor(quotient)
@@ -37,6 +43,7 @@ def truncated_divide(a: Tensor, b: Tensor) -> Tensor:
 def remainder(input, other) -> Tensor:
     """Python-style modulus: ``input - floor(input / other) * other`` (sign of the divisor)."""
     a, b = promote("remainder", input, other)
+    _refuse_integer_zero(a, b, "remainder")
     quotient = floor_divide(a, b)
     return a - quotient * b
 
@@ -45,6 +52,7 @@ def remainder(input, other) -> Tensor:
 def fmod(input, other) -> Tensor:
     """C-style modulus: ``input - trunc(input / other) * other`` (sign of the dividend)."""
     a, b = promote("fmod", input, other)
+    _refuse_integer_zero(a, b, "fmod")
     if a._data.dtype.kind != "f":
         return Tensor(array_module(a._data).fmod(a._data, b._data))
     return a - truncated_divide(a, b) * b
