@@ -26,7 +26,7 @@ from tensorgrad.nn.activation import (
 )
 from tensorgrad.nn.container import ModuleDict, ModuleList, Sequential
 from tensorgrad.nn.conv import Conv1d, Conv2d, Conv3d
-from tensorgrad.nn.dropout import Dropout
+from tensorgrad.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from tensorgrad.nn.linear import Flatten, Identity, Linear
 from tensorgrad.nn.loss import (
     BCELoss,
@@ -39,7 +39,16 @@ from tensorgrad.nn.loss import (
     SmoothL1Loss,
 )
 from tensorgrad.nn.module import Module
-from tensorgrad.nn.normalization import BatchNorm1d, LayerNorm
+from tensorgrad.nn.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+)
 from tensorgrad.nn.parameter import Parameter
 from tensorgrad.nn.pooling import (
     AdaptiveAvgPool1d,
@@ -55,6 +64,7 @@ from tensorgrad.nn.pooling import (
     MaxPool3d,
 )
 from tensorgrad.nn.sparse import Embedding
+from tensorgrad.nn.upsampling import PixelShuffle, PixelUnshuffle, Unflatten, Upsample
 
 __all__ = [
     "Module",
@@ -80,9 +90,22 @@ __all__ = [
     "Identity",
     "Flatten",
     "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "Upsample",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Unflatten",
     "Embedding",
     "LayerNorm",
     "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "GroupNorm",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "ReLU",
     "LeakyReLU",
     "ELU",

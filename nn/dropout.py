@@ -6,7 +6,7 @@ from tensorgrad import Tensor
 from tensorgrad.nn import functional as F
 from tensorgrad.nn.module import Module
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class Dropout(Module):
@@ -28,3 +28,28 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _ChannelDropout(Dropout):
+    _function = None
+
+    def forward(self, input: Tensor) -> Tensor:
+        return type(self)._function(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_ChannelDropout):
+    """Zero whole channels of (N, C, L) or (C, L) input with probability ``p`` (training)."""
+
+    _function = staticmethod(F.dropout1d)
+
+
+class Dropout2d(_ChannelDropout):
+    """Zero whole channels of (N, C, H, W) or (C, H, W) input with probability ``p``."""
+
+    _function = staticmethod(F.dropout2d)
+
+
+class Dropout3d(_ChannelDropout):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability ``p``."""
+
+    _function = staticmethod(F.dropout3d)

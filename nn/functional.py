@@ -37,6 +37,14 @@ adaptive_max_pool2d = pooling.adaptive_max_pool2d
 __all__ = [
     "linear",
     "conv1d",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "interpolate",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "group_norm",
+    "instance_norm",
     "conv2d",
     "conv3d",
     "max_pool1d",
@@ -446,3 +454,194 @@ def _pad_by_index(input: Tensor, pad: tuple, mode: str) -> Tensor:
             index = [start + (p - start) % (stop - start) for p in positions]
         output = output.index_select(dim, tensorgrad.tensor(index, dtype=tensorgrad.int64))
     return output
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise (N, C, *) input over each group of C / ``num_groups`` channels and all
+    positions (biased variance), then scale and shift per channel."""
+    if input.dim() < 2 or input.shape[1] % num_groups:
+        raise RuntimeError(
+            f"group_norm: expected input of shape (N, C, *) with C divisible by num_groups="
+            f"{num_groups}, got input of shape {tuple(input.shape)}"
+        )
+    n, channels = input.shape[:2]
+    grouped = input.reshape(n, num_groups, -1)
+    mean = grouped.mean(2, keepdim=True)
+    centered = grouped - mean
+    variance = (centered * centered).mean(2, keepdim=True)
+    output = (centered * (variance + eps).rsqrt()).reshape(input.shape)
+    view = (channels,) + (1,) * (input.dim() - 2)
+    if weight is not None:
+        output = output * weight.reshape(view)
+    if bias is not None:
+        output = output + bias.reshape(view)
+    return output
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of each sample of (N, C, *) input over its positions; with
+    running statistics, update them with the mean over the batch of the per-sample ones
+    (PyTorch's rule), or normalise by them when ``use_input_stats`` is False."""
+    n, channels = input.shape[:2]
+    folded = input.reshape((1, n * channels) + tuple(input.shape[2:]))
+    repeated_mean = running_mean.repeat(n) if running_mean is not None else None
+    repeated_var = running_var.repeat(n) if running_var is not None else None
+    output = batch_norm(
+        folded, repeated_mean, repeated_var, None, None, use_input_stats, momentum, eps
+    ).reshape(input.shape)
+    if use_input_stats and running_mean is not None:
+        with tensorgrad.no_grad():
+            running_mean.copy_(repeated_mean.reshape(n, channels).mean(0))
+            running_var.copy_(repeated_var.reshape(n, channels).mean(0))
+    view = (channels,) + (1,) * (input.dim() - 2)
+    if weight is not None:
+        output = output * weight.reshape(view)
+    if bias is not None:
+        output = output + bias.reshape(view)
+    return output
+
+
+def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, dims: int, name: str):
+    """Zero whole channels (all positions of one sample's channel) with probability ``p``."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    batched = dims + 2
+    if input.dim() not in (batched - 1, batched):
+        raise RuntimeError(
+            f"{name}: Expected {batched - 1}D or {batched}D input, but received a "
+            f"{input.dim()}D input of shape {tuple(input.shape)}"
+        )
+    if not training or p == 0.0:
+        return input
+    unbatched = input.dim() == batched - 1
+    channels = input.shape[:1] if unbatched else input.shape[:2]
+    mask_shape = tuple(channels) + (1,) * dims
+    keep = (tensorgrad.rand(mask_shape, dtype=input.dtype) >= p).to(input.dtype)
+    mask = keep * (1.0 / (1.0 - p)) if p < 1.0 else keep
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero whole channels of (N, C, L) or (C, L) input with probability ``p``; scale the
+    rest by 1/(1-p) (training only)."""
+    return _channel_dropout(input, p, training, inplace, 1, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero whole channels of (N, C, H, W) or (C, H, W) input with probability ``p``."""
+    return _channel_dropout(input, p, training, inplace, 2, "dropout2d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability ``p``."""
+    return _channel_dropout(input, p, training, inplace, 3, "dropout3d")
+
+
+def interpolate(
+    input: Tensor,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """Resize the spatial dims of (N, C, *spatial) input to ``size`` or by ``scale_factor``.
+
+    ``mode``: 'nearest', or 'linear' (3-D input), 'bilinear' (4-D), 'trilinear' (5-D), with
+    ``align_corners`` as in PyTorch. Each output position reads (and, in the linear modes,
+    blends) input positions along one dim at a time, so it is differentiable twice.
+    """
+    linear_dims = {"linear": 1, "bilinear": 2, "trilinear": 3}
+    dims = input.dim() - 2
+    if mode not in ("nearest", *linear_dims):
+        raise NotImplementedError(
+            f"interpolate: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got "
+            f"{mode!r}"
+        )
+    if mode in linear_dims and linear_dims[mode] != dims:
+        raise NotImplementedError(
+            f"interpolate: mode={mode!r} takes a {linear_dims[mode] + 2}-D input, got input of "
+            f"shape {tuple(input.shape)}"
+        )
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError(
+            "align_corners option can only be set with the interpolating modes: linear | "
+            "bilinear | bicubic | trilinear"
+        )
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined")
+    spatial = tuple(input.shape[2:])
+    if size is not None:
+        out = (size,) * dims if isinstance(size, int) else tuple(size)
+        scales = [None] * dims
+    else:
+        factors = (
+            (scale_factor,) * dims
+            if isinstance(scale_factor, (int, float))
+            else tuple(scale_factor)
+        )
+        out = tuple(int(s * f) for s, f in zip(spatial, factors, strict=True))
+        scales = [None if recompute_scale_factor else 1.0 / f for f in factors]
+    if len(out) != dims:
+        raise ValueError(
+            f"interpolate: size {size!r} does not match the {dims} spatial dims of input of "
+            f"shape {tuple(input.shape)}"
+        )
+    if any(s <= 0 for s in spatial + out):
+        raise RuntimeError(
+            f"interpolate: input and output sizes should be greater than 0, but got input "
+            f"{spatial} and output {out}"
+        )
+    output = input
+    for axis, (size_in, size_out, scale) in enumerate(zip(spatial, out, scales, strict=True)):
+        scale = size_in / size_out if scale is None else scale
+        dim = 2 + axis
+        positions = range(size_out)
+        if mode == "nearest":
+            index = [min(int(math.floor(o * scale)), size_in - 1) for o in positions]
+            output = output.index_select(dim, tensorgrad.tensor(index, dtype=tensorgrad.int64))
+            continue
+        if align_corners:
+            sources = [
+                o * (size_in - 1) / (size_out - 1) if size_out > 1 else 0.0 for o in positions
+            ]
+        else:
+            sources = [max((o + 0.5) * scale - 0.5, 0.0) for o in positions]
+        low = [min(int(math.floor(s)), size_in - 1) for s in sources]
+        high = [min(i + 1, size_in - 1) for i in low]
+        weights = tensorgrad.tensor(
+            [s - i for s, i in zip(sources, low, strict=True)], dtype=input.dtype
+        )
+        weights = weights.reshape((-1,) + (1,) * (input.dim() - 1 - dim))
+        below = output.index_select(dim, tensorgrad.tensor(low, dtype=tensorgrad.int64))
+        above = output.index_select(dim, tensorgrad.tensor(high, dtype=tensorgrad.int64))
+        output = below + (above - below) * weights
+    return output
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C·r², H, W) → (*, C, H·r, W·r), r = ``upscale_factor`` (sub-pixel convolution)."""
+    return tensorgrad.pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H·r, W·r) → (*, C·r², H, W), the inverse of :func:`pixel_shuffle`."""
+    return tensorgrad.pixel_unshuffle(input, downscale_factor)

@@ -1,4 +1,5 @@
-"""Normalisation layers: ``LayerNorm`` and ``BatchNorm1d``."""
+"""Normalisation layers: ``LayerNorm``, ``BatchNorm1d/2d/3d``, ``GroupNorm`` and
+``InstanceNorm1d/2d/3d``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ from tensorgrad.nn import init
 from tensorgrad.nn.module import Module
 from tensorgrad.nn.parameter import Parameter
 
-__all__ = ["LayerNorm", "BatchNorm1d"]
+__all__ = [
+    "LayerNorm",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "GroupNorm",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
+]
 
 
 class LayerNorm(Module):
@@ -61,9 +71,8 @@ class LayerNorm(Module):
         )
 
 
-class BatchNorm1d(Module):
-    """Normalise each channel of (N, C) or (N, C, L) input by batch statistics, then scale
-    and shift per channel.
+class _BatchNorm(Module):
+    """Normalise each channel (dim 1) by batch statistics, then scale and shift per channel.
 
     In training mode the batch mean and biased variance normalise, and the running mean and
     unbiased variance are updated: ``running = (1 - momentum)·running + momentum·batch``
@@ -72,6 +81,8 @@ class BatchNorm1d(Module):
     ``track_running_stats=False``). Buffers: ``running_mean``, ``running_var``,
     ``num_batches_tracked`` (int64), as in PyTorch's state dicts.
     """
+
+    _input_dims: tuple = ()
 
     def __init__(
         self,
@@ -125,10 +136,11 @@ class BatchNorm1d(Module):
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.dim() not in (2, 3):
+        if input.dim() not in self._input_dims:
+            expected = " or ".join(f"{d}D" for d in self._input_dims)
             raise ValueError(
-                f"{type(self).__name__}: expected 2D or 3D input (got "
-                f"{input.dim()}D input of shape {tuple(input.shape)})"
+                f"expected {expected} input (got {input.dim()}D input of shape "
+                f"{tuple(input.shape)})"
             )
         if input.shape[1] != self.num_features:
             raise RuntimeError(
@@ -160,3 +172,140 @@ class BatchNorm1d(Module):
             f"affine={self.affine}, bias={self.bias is not None}, "
             f"track_running_stats={self.track_running_stats}"
         )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) input (see :class:`_BatchNorm`)."""
+
+    _input_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) input, per channel over N, H and W."""
+
+    _input_dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) input, per channel over N, D, H and W."""
+
+    _input_dims = (5,)
+
+
+class GroupNorm(Module):
+    """Normalise each sample over groups of channels (and all spatial positions), then scale
+    and shift per channel: input (N, C, *) → the same shape; C must divide into
+    ``num_groups`` groups. ``weight`` ones and ``bias`` zeros when ``affine``."""
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(
+                f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+            )
+        self.num_groups, self.num_channels, self.eps, self.affine = (
+            num_groups,
+            num_channels,
+            eps,
+            affine,
+        )
+        if affine:
+            self.weight = Parameter(tensorgrad.ones(num_channels, dtype=dtype))
+            if bias:
+                self.bias = Parameter(tensorgrad.zeros(num_channels, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Scale back to ones, shift back to zeros."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class _InstanceNorm(_BatchNorm):
+    """Normalise each channel of each sample over its spatial positions (PyTorch's defaults:
+    no affine parameters, no running statistics). Unbatched input is accepted."""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
+        if not affine:
+            self.bias = None  # PyTorch's repr says bias=False without affine parameters
+
+    def forward(self, input: Tensor) -> Tensor:
+        batched = self._input_dims[-1]
+        if input.dim() not in (batched - 1, batched):
+            raise ValueError(
+                f"expected {batched - 1}D or {batched}D input (got {input.dim()}D input of shape "
+                f"{tuple(input.shape)})"
+            )
+        unbatched = input.dim() == batched - 1
+        if unbatched:
+            input = input.unsqueeze(0)
+        use_input_stats = self.training or not self.track_running_stats
+        momentum = 0.1 if self.momentum is None else self.momentum
+        output = F.instance_norm(
+            input,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_input_stats,
+            momentum,
+            self.eps,
+        )
+        return output.squeeze(0) if unbatched else output
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or (C, L) input."""
+
+    _input_dims = (3,)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or (C, H, W) input."""
+
+    _input_dims = (4,)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) input."""
+
+    _input_dims = (5,)

@@ -582,6 +582,47 @@ def adaptive_case(draw, dims: int, unique: bool):
     return (x,), {"output_size": tuple(draw(st.integers(1, 4)) for _ in range(dims))}
 
 
+@st.composite
+def resize_case(draw, mode: str):
+    """A (N, C, H, W) input and a size or scale for F.interpolate."""
+    x = draw(
+        tst.tensors(
+            (
+                draw(st.integers(1, 2)),
+                draw(st.integers(1, 2)),
+                draw(st.integers(1, 4)),
+                draw(st.integers(1, 4)),
+            ),
+            requires_grad=True,
+            contiguous=None,
+        )
+    )
+    params = {"mode": mode}
+    if draw(st.booleans()):
+        params["size"] = (draw(st.integers(1, 6)), draw(st.integers(1, 6)))
+    else:
+        params["scale_factor"] = draw(st.sampled_from([1.5, 2.0, 3.0]))
+    if mode == "bilinear":
+        params["align_corners"] = draw(st.booleans())
+    return (x,), params
+
+
+@st.composite
+def group_norm_case(draw):
+    groups = draw(st.integers(1, 2))
+    channels = groups * draw(st.integers(1, 2))
+    shape = (draw(st.integers(1, 2)), channels) + tuple(
+        draw(st.lists(st.integers(2, 3), min_size=1, max_size=2))
+    )
+    leaf = functools.partial(tst.tensors, requires_grad=True, contiguous=None)
+    # distinct values: a constant group has zero variance, where normalising is ill-conditioned
+    # and a zero weight would zero the upstream gradient, where NaN hygiene (zero upstream
+    # gradient, zero result) also zeroes second derivatives: documented, and kept off here.
+    x = draw(leaf(shape, elements=DISTINCT, unique=True))
+    weight, bias = (draw(leaf((channels,), elements=OFF_GRID)) for _ in range(2))
+    return (x, weight, bias), {"num_groups": groups}
+
+
 def _conv(dims: int):
     def call(lib, x, weight, bias=None, **params):
         return getattr(lib.nn.functional, f"conv{dims}d")(x, weight, bias, **params)
@@ -598,6 +639,26 @@ _CONVOLUTIONS = [
     OpSpec("conv2d", _conv(2), conv_case(2)),
     OpSpec("conv3d", _conv(3), conv_case(3)),
     OpSpec("pad_reflect", _pad("reflect"), pad_case()),
+    OpSpec(
+        "interpolate_nearest",
+        lambda lib, x, **p: lib.nn.functional.interpolate(x, **p),
+        resize_case("nearest"),
+    ),
+    OpSpec(
+        "interpolate_bilinear",
+        lambda lib, x, **p: lib.nn.functional.interpolate(x, **p),
+        resize_case("bilinear"),
+    ),
+    OpSpec(
+        "pixel_shuffle",
+        lambda lib, x: lib.pixel_shuffle(x, 2),
+        unary(min_dims=3, max_dims=3).filter(lambda case: case[0][0].shape[0] % 4 == 0),
+    ),
+    OpSpec(
+        "group_norm",
+        lambda lib, x, w, b, num_groups: lib.nn.functional.group_norm(x, num_groups, w, b),
+        group_norm_case(),
+    ),
     OpSpec(
         "max_pool1d", lambda lib, x, **p: lib.nn.functional.max_pool1d(x, **p), pool_case(1, "max")
     ),

@@ -96,6 +96,10 @@ REQUIRED = {
     "avg_pool3d",
     "adaptive_avg_pool2d",
     "adaptive_max_pool2d",
+    "interpolate_nearest",
+    "interpolate_bilinear",
+    "pixel_shuffle",
+    "group_norm",
 }
 
 

@@ -342,3 +342,37 @@ def broadcast_tensors(*tensors) -> tuple:
 def clone(input: Tensor) -> Tensor:
     """A copy that does not share memory (still in the graph)."""
     return Clone.apply(input)
+
+
+@op("pixel_shuffle", methods=())
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C·r², H, W) → (*, C, H·r, W·r) with r = ``upscale_factor`` (sub-pixel upscaling)."""
+    r = upscale_factor
+    if input.ndim < 3 or input.shape[-3] % (r * r):
+        raise RuntimeError(
+            f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
+            f"square of upscale_factor ({r * r}), got input of shape {input.shape}"
+        )
+    *lead, channels, height, width = input.shape
+    c = channels // (r * r)
+    blocks = input.reshape((*lead, c, r, r, height, width))
+    n = len(lead)
+    order = tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2)  # (*, C, H, r, W, r)
+    return blocks.permute(order).reshape((*lead, c, height * r, width * r))
+
+
+@op("pixel_unshuffle", methods=())
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H·r, W·r) → (*, C·r², H, W) with r = ``downscale_factor``: the inverse of
+    :func:`pixel_shuffle`."""
+    r = downscale_factor
+    if input.ndim < 3 or input.shape[-2] % r or input.shape[-1] % r:
+        raise RuntimeError(
+            f"pixel_unshuffle expects height and width to be divisible by downscale_factor "
+            f"({r}), got input of shape {input.shape}"
+        )
+    *lead, channels, height, width = input.shape
+    blocks = input.reshape((*lead, channels, height // r, r, width // r, r))
+    n = len(lead)
+    order = tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3)  # (*, C, r, r, H, W)
+    return blocks.permute(order).reshape((*lead, channels * r * r, height // r, width // r))
