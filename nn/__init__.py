@@ -25,7 +25,14 @@ from tensorgrad.nn.activation import (
     Tanh,
 )
 from tensorgrad.nn.container import ModuleDict, ModuleList, Sequential
-from tensorgrad.nn.conv import Conv1d, Conv2d, Conv3d
+from tensorgrad.nn.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from tensorgrad.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from tensorgrad.nn.linear import Flatten, Identity, Linear
 from tensorgrad.nn.loss import (
@@ -64,7 +71,14 @@ from tensorgrad.nn.pooling import (
     MaxPool3d,
 )
 from tensorgrad.nn.sparse import Embedding
-from tensorgrad.nn.upsampling import PixelShuffle, PixelUnshuffle, Unflatten, Upsample
+from tensorgrad.nn.upsampling import (
+    Fold,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unflatten,
+    Unfold,
+    Upsample,
+)
 
 __all__ = [
     "Module",
@@ -76,6 +90,9 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
@@ -97,6 +114,8 @@ __all__ = [
     "PixelShuffle",
     "PixelUnshuffle",
     "Unflatten",
+    "Unfold",
+    "Fold",
     "Embedding",
     "LayerNorm",
     "BatchNorm1d",

@@ -1,5 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d`` (PyTorch's arguments, parameter
-names, shapes, initialisation and ``repr``)."""
+"""Convolution layers: ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d`` (PyTorch's arguments,
+parameter names, shapes, initialisation and ``repr``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tensorgrad.nn import init
 from tensorgrad.nn.module import Module
 from tensorgrad.nn.parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -40,6 +40,8 @@ class _ConvNd(Module):
         padding_mode: str = "zeros",
         device=None,
         dtype=None,
+        output_padding=0,
+        transposed: bool = False,
     ) -> None:
         super().__init__()
         dims = self._dims
@@ -68,10 +70,17 @@ class _ConvNd(Module):
             self.padding = padding
         else:
             self.padding = _ntuple(padding, dims)
-        self.output_padding = (0,) * dims
-        self.transposed = False
+        self.output_padding = _ntuple(output_padding, dims)
+        self.transposed = transposed
         self.padding_mode = padding_mode
-        shape = (out_channels, in_channels // groups) + self.kernel_size
+        if transposed:
+            if padding_mode != "zeros":
+                raise ValueError(
+                    f'Only "zeros" padding mode is supported for {type(self).__name__}'
+                )
+            shape = (in_channels, out_channels // groups) + self.kernel_size
+        else:
+            shape = (out_channels, in_channels // groups) + self.kernel_size
         self.weight = Parameter(tensorgrad.empty(shape, dtype=dtype))
         if bias:
             self.bias = Parameter(tensorgrad.empty(out_channels, dtype=dtype))
@@ -81,10 +90,10 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's initialisation: kaiming_uniform_(a=√5) for the weight, U(±1/√fan_in) for
-        the bias, fan_in = in_channels / groups · Πkernel_size."""
+        the bias, fan_in = weight.shape[1] · Πkernel_size."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.in_channels // self.groups * math.prod(self.kernel_size)
+            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
@@ -156,3 +165,95 @@ class Conv3d(_ConvNd):
 
     _dims = 3
     _function = staticmethod(tensorgrad.conv3d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """The transposed layers: weight (in_channels, out_channels / groups, *kernel)."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+            output_padding=output_padding,
+            transposed=True,
+        )
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        output_padding = self.output_padding
+        if output_size is not None:  # PyTorch's way to pick among the sizes a stride allows
+            output_padding = self._output_padding_for(input, tuple(output_size)[-self._dims :])
+        return type(self)._function(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+        )
+
+    def _output_padding_for(self, input: Tensor, output_size: tuple) -> tuple:
+        extras = []
+        for axis, wanted in enumerate(output_size):
+            size = input.shape[input.dim() - self._dims + axis]
+            smallest = (
+                (size - 1) * self.stride[axis]
+                - 2 * self.padding[axis]
+                + self.dilation[axis] * (self.kernel_size[axis] - 1)
+                + 1
+            )
+            if not smallest <= wanted < smallest + self.stride[axis]:
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range from "
+                    f"{smallest} to {smallest + self.stride[axis] - 1} in dim {axis} (for an "
+                    f"input of shape {tuple(input.shape)})"
+                )
+            extras.append(wanted - smallest)
+        return tuple(extras)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution: (N, C_in, L) → (N, C_out, L_out); weight
+    (C_in, C_out/groups, k). Arguments as PyTorch's, ``forward(input, output_size=None)``."""
+
+    _dims = 1
+    _function = staticmethod(tensorgrad.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution: (N, C_in, H, W) → (N, C_out, H_out, W_out); weight
+    (C_in, C_out/groups, kH, kW). Arguments as PyTorch's."""
+
+    _dims = 2
+    _function = staticmethod(tensorgrad.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution: (N, C_in, D, H, W) → (N, C_out, D_out, H_out, W_out)."""
+
+    _dims = 3
+    _function = staticmethod(tensorgrad.conv_transpose3d)

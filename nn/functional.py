@@ -26,6 +26,9 @@ from tensorgrad.ops import fused, pooling
 conv1d = tensorgrad.conv1d
 conv2d = tensorgrad.conv2d
 conv3d = tensorgrad.conv3d
+conv_transpose1d = tensorgrad.conv_transpose1d
+conv_transpose2d = tensorgrad.conv_transpose2d
+conv_transpose3d = tensorgrad.conv_transpose3d
 max_pool1d, max_pool2d, max_pool3d = pooling.max_pool1d, pooling.max_pool2d, pooling.max_pool3d
 avg_pool1d, avg_pool2d, avg_pool3d = pooling.avg_pool1d, pooling.avg_pool2d, pooling.avg_pool3d
 adaptive_avg_pool1d = pooling.adaptive_avg_pool1d
@@ -38,6 +41,8 @@ __all__ = [
     "linear",
     "conv1d",
     "dropout1d",
+    "unfold",
+    "fold",
     "dropout2d",
     "dropout3d",
     "interpolate",
@@ -47,6 +52,9 @@ __all__ = [
     "instance_norm",
     "conv2d",
     "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
@@ -645,3 +653,78 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H·r, W·r) → (*, C·r², H, W), the inverse of :func:`pixel_shuffle`."""
     return tensorgrad.pixel_unshuffle(input, downscale_factor)
+
+
+def _identity_kernel(kernel: tuple, dtype) -> Tensor:
+    """(Πkernel, 1, *kernel): one-hot kernels that copy each window position to a channel."""
+    count = math.prod(kernel)
+    return tensorgrad.eye(count, dtype=dtype).reshape((count, 1) + kernel)
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding local blocks (im2col): (N, C, H, W) or (C, H, W) → (N, C·Πkernel_size, L), L the
+    number of blocks. A convolution with one-hot kernels, so it is differentiable twice."""
+    unbatched = input.dim() == 3
+    if input.dim() not in (3, 4):
+        raise RuntimeError(
+            f"unfold: expected a 3-D (unbatched) or 4-D (batched) input, got input of shape "
+            f"{tuple(input.shape)}"
+        )
+    if unbatched:
+        input = input.unsqueeze(0)
+    kernel = (kernel_size,) * 2 if isinstance(kernel_size, int) else tuple(kernel_size)
+    n, channels, height, width = input.shape
+    blocks = tensorgrad.conv2d(
+        input.reshape(n * channels, 1, height, width),
+        _identity_kernel(kernel, input.dtype),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    )
+    columns = blocks.reshape(n, channels * math.prod(kernel), -1)
+    return columns.squeeze(0) if unbatched else columns
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sum sliding local blocks back into an image (col2im), the adjoint of :func:`unfold`:
+    (N, C·Πkernel_size, L) or unbatched → (N, C, *output_size)."""
+    unbatched = input.dim() == 2
+    if input.dim() not in (2, 3):
+        raise RuntimeError(
+            f"fold: expected a 2-D (unbatched) or 3-D (batched) input, got input of shape "
+            f"{tuple(input.shape)}"
+        )
+    if unbatched:
+        input = input.unsqueeze(0)
+    kernel = (kernel_size,) * 2 if isinstance(kernel_size, int) else tuple(kernel_size)
+    size = (output_size,) * 2 if isinstance(output_size, int) else tuple(output_size)
+    pair = lambda value: (value,) * 2 if isinstance(value, int) else tuple(value)  # noqa: E731
+    stride, padding, dilation = pair(stride), pair(padding), pair(dilation)
+    blocks_per_dim = [
+        (s + 2 * p - d * (k - 1) - 1) // st + 1
+        for s, p, d, k, st in zip(size, padding, dilation, kernel, stride, strict=True)
+    ]
+    count = math.prod(kernel)
+    n, rows, length = input.shape
+    if rows % count or length != math.prod(blocks_per_dim):
+        raise RuntimeError(
+            f"fold: expected input of shape (N, C·{count}, {math.prod(blocks_per_dim)}) for "
+            f"output_size={size} and kernel_size={kernel}, got {tuple(input.shape)}"
+        )
+    channels = rows // count
+    blocks = input.reshape(n * channels, count, *blocks_per_dim)
+    # The rows and columns past the last block (zeros) are the transposed conv's output padding.
+    extra = tuple(
+        (s + 2 * p - d * (k - 1) - 1) % st
+        for s, p, d, k, st in zip(size, padding, dilation, kernel, stride, strict=True)
+    )
+    image = tensorgrad.conv_transpose2d(
+        blocks,
+        _identity_kernel(kernel, input.dtype),
+        stride=stride,
+        padding=padding,
+        output_padding=extra,
+        dilation=dilation,
+    )
+    image = image.reshape(n, channels, *size)
+    return image.squeeze(0) if unbatched else image

@@ -1,4 +1,5 @@
-"""Resizing layers: ``Upsample``, ``PixelShuffle``, ``PixelUnshuffle`` and ``Unflatten``."""
+"""Resizing and reshaping layers: ``Upsample``, ``PixelShuffle``, ``PixelUnshuffle``,
+``Unflatten``, ``Unfold`` and ``Fold``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from tensorgrad import Tensor
 from tensorgrad.nn import functional as F
 from tensorgrad.nn.module import Module
 
-__all__ = ["Upsample", "PixelShuffle", "PixelUnshuffle", "Unflatten"]
+__all__ = ["Upsample", "PixelShuffle", "PixelUnshuffle", "Unflatten", "Unfold", "Fold"]
 
 
 class Upsample(Module):
@@ -86,3 +87,46 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Unfold(Module):
+    """Sliding local blocks (im2col): (N, C, H, W) → (N, C·Πkernel_size, L)."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = (
+            kernel_size,
+            dilation,
+            padding,
+            stride,
+        )
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+            f"stride={self.stride}"
+        )
+
+
+class Fold(Module):
+    """Sum sliding local blocks back into an image (col2im): (N, C·Πkernel_size, L) →
+    (N, C, *output_size)."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1) -> None:
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.fold(
+            input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+            f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}"
+        )

@@ -623,6 +623,50 @@ def group_norm_case(draw):
     return (x, weight, bias), {"num_groups": groups}
 
 
+@st.composite
+def conv_transpose_case(draw):
+    """Input, weight (and bias) of a random 2-D transposed convolution."""
+    groups = draw(st.integers(1, 2))
+    in_channels, out_channels = (groups * draw(st.integers(1, 2)) for _ in range(2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(2))
+    stride = tuple(draw(st.integers(1, 2)) for _ in range(2))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(2))
+    padding = tuple(
+        draw(st.integers(0, (d * (k - 1)) // 2)) for k, d in zip(kernel, dilation, strict=True)
+    )
+    output_padding = tuple(
+        draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation, strict=True)
+    )
+    leaf = functools.partial(tst.tensors, requires_grad=True, contiguous=None)
+    x = draw(
+        leaf(
+            (draw(st.integers(1, 2)), in_channels, draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+        )
+    )
+    tensors = [x, draw(leaf((in_channels, out_channels // groups) + kernel))]
+    if draw(st.booleans()):
+        tensors.append(draw(leaf((out_channels,))))
+    params = {
+        "stride": stride,
+        "padding": padding,
+        "output_padding": output_padding,
+        "groups": groups,
+        "dilation": dilation,
+    }
+    return tuple(tensors), params
+
+
+@st.composite
+def unfold_case(draw):
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 2)))
+    stride, padding = draw(st.integers(1, 2)), draw(st.integers(0, 1))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + tuple(
+        k + draw(st.integers(0, 2)) for k in kernel
+    )
+    x = draw(tst.tensors(shape, requires_grad=True, contiguous=None))
+    return (x,), {"kernel_size": kernel, "stride": stride, "padding": padding}
+
+
 def _conv(dims: int):
     def call(lib, x, weight, bias=None, **params):
         return getattr(lib.nn.functional, f"conv{dims}d")(x, weight, bias, **params)
@@ -639,6 +683,14 @@ _CONVOLUTIONS = [
     OpSpec("conv2d", _conv(2), conv_case(2)),
     OpSpec("conv3d", _conv(3), conv_case(3)),
     OpSpec("pad_reflect", _pad("reflect"), pad_case()),
+    OpSpec(
+        "conv_transpose2d",
+        lambda lib, x, weight, bias=None, **p: lib.nn.functional.conv_transpose2d(
+            x, weight, bias, **p
+        ),
+        conv_transpose_case(),
+    ),
+    OpSpec("unfold", lambda lib, x, **p: lib.nn.functional.unfold(x, **p), unfold_case()),
     OpSpec(
         "interpolate_nearest",
         lambda lib, x, **p: lib.nn.functional.interpolate(x, **p),

@@ -100,6 +100,8 @@ REQUIRED = {
     "interpolate_bilinear",
     "pixel_shuffle",
     "group_norm",
+    "conv_transpose2d",
+    "unfold",
 }
 
 

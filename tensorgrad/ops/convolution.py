@@ -36,9 +36,14 @@ class Geometry:
     padding: tuple[tuple[int, int], ...]
     dilation: tuple[int, ...]
     groups: int
+    # A transposed convolution's input size, when its output padding is larger than the
+    # stride (PyTorch allows that with dilation) and the formula below would give more.
+    output: tuple[int, ...] | None = None
 
     @property
     def out(self) -> tuple[int, ...]:
+        if self.output is not None:
+            return self.output
         return tuple(
             (size + before + after - dilation * (kernel - 1) - 1) // stride + 1
             for size, kernel, stride, (before, after), dilation in zip(
@@ -313,3 +318,133 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     """3-D convolution: input (N, C_in, D, H, W) or unbatched, weight (C_out, C_in/groups,
     kD, kH, kW) → (N, C_out, D_out, H_out, W_out)."""
     return _convolve("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _convolve_transposed(
+    op_name: str, dims: int, input, weight, bias, stride, padding, output_padding, groups, dilation
+):
+    """The transposed convolution: the input gradient of a convolution whose input has the
+    output's size — ``ConvolutionTranspose`` with the geometry of that convolution."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{op_name}: input and weight must be Tensors")
+    if input.ndim not in (dims + 1, dims + 2) or weight.ndim != dims + 2:
+        raise RuntimeError(
+            f"{op_name}: expected a {dims + 1}-D or {dims + 2}-D input and a {dims + 2}-D weight "
+            f"(in_channels, out_channels/groups, *kernel), got input of shape "
+            f"{tuple(input.shape)} and weight of shape {tuple(weight.shape)}"
+        )
+    unbatched = input.ndim == dims + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if not isinstance(groups, int) or groups < 1 or weight.shape[0] % groups:
+        raise RuntimeError(
+            f"{op_name}: groups={groups!r} must be a positive int dividing in_channels "
+            f"(weight of shape {tuple(weight.shape)})"
+        )
+    if input.shape[1] != weight.shape[0]:
+        raise RuntimeError(
+            f"{op_name}: given transposed=1, weight of shape {tuple(weight.shape)}, expected "
+            f"input of shape {tuple(input.shape)} to have {weight.shape[0]} channels, but got "
+            f"{input.shape[1]} channels instead"
+        )
+    if input.dtype is not weight.dtype or not input.is_floating_point():
+        raise RuntimeError(
+            f"{op_name}: input ({input.dtype}) and weight ({weight.dtype}) must have the same "
+            f"floating dtype"
+        )
+    kernel = tuple(weight.shape[2:])
+    stride = _tuple(stride, dims, "stride", op_name)
+    padding = _tuple(padding, dims, "padding", op_name)
+    output_padding = _tuple(output_padding, dims, "output_padding", op_name)
+    dilation = _tuple(dilation, dims, "dilation", op_name)
+    if any(s < 1 for s in stride) or any(d < 1 for d in dilation) or any(p < 0 for p in padding):
+        raise RuntimeError(
+            f"{op_name}: stride {stride} and dilation {dilation} must be positive and padding "
+            f"{padding} non-negative"
+        )
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(
+            f"{op_name}: output padding must be smaller than either stride or dilation, got "
+            f"output_padding={output_padding}, stride={stride}, dilation={dilation}"
+        )
+    spatial = tuple(
+        (size - 1) * s - 2 * p + d * (k - 1) + extra + 1
+        for size, s, p, d, k, extra in zip(
+            input.shape[2:], stride, padding, dilation, kernel, output_padding
+        )
+    )
+    if any(size < 1 for size in spatial):
+        raise RuntimeError(f"{op_name}: the output size {spatial} would be empty")
+    pads = tuple((p, p) for p in padding)
+    geometry = Geometry(spatial, kernel, stride, pads, dilation, groups, tuple(input.shape[2:]))
+    output = ConvolutionTranspose.apply(input, weight, geometry=geometry)
+    if bias is not None:
+        out_channels = weight.shape[1] * groups
+        if tuple(bias.shape) != (out_channels,):
+            raise RuntimeError(
+                f"{op_name}: bias of shape {tuple(bias.shape)} does not match {out_channels} "
+                f"output channels"
+            )
+        output = output + bias.reshape((out_channels,) + (1,) * dims)
+    return output.squeeze(0) if unbatched else output
+
+
+@op("conv_transpose1d", methods=())
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """1-D transposed convolution ("deconvolution"): input (N, C_in, L), weight
+    (C_in, C_out/groups, k) → (N, C_out, (L-1)·stride - 2·padding + dilation·(k-1) +
+    output_padding + 1)."""
+    return _convolve_transposed(
+        "conv_transpose1d",
+        1,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
+
+
+@op("conv_transpose2d", methods=())
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """2-D transposed convolution: input (N, C_in, H, W), weight (C_in, C_out/groups, kH, kW)
+    → (N, C_out, H_out, W_out); the input gradient of the matching conv2d."""
+    return _convolve_transposed(
+        "conv_transpose2d",
+        2,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
+
+
+@op("conv_transpose3d", methods=())
+def conv_transpose3d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """3-D transposed convolution: input (N, C_in, D, H, W), weight (C_in, C_out/groups, kD,
+    kH, kW) → (N, C_out, D_out, H_out, W_out)."""
+    return _convolve_transposed(
+        "conv_transpose3d",
+        3,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+    )
