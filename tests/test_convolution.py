@@ -160,3 +160,49 @@ def test_bad_arguments_raise_pytorchs_exception_type(call):
     with pytest.raises(type(theirs.value)) as ours:
         call(tg)
     assert str(ours.value)  # a message that says what is wrong
+
+
+def test_lenet_with_pytorchs_weights_trains_like_pytorch():
+    """LeNet-5 in float64: the same loss, gradients and three SGD-momentum steps."""
+
+    def lenet(lib):
+        nn = lib.nn
+        return nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(400, 120),
+            nn.ReLU(),
+            nn.Linear(120, 84),
+            nn.ReLU(),
+            nn.Linear(84, 10),
+        ).double()
+
+    theirs, ours = lenet(torch), lenet(tg)
+    ours.load_state_dict({k: tg.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(5)
+    images, labels = rng.standard_normal((8, 1, 28, 28)), rng.integers(0, 10, 8)
+
+    def train(lib, model):
+        optimizer = lib.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        x, y = lib.tensor(images), lib.tensor(labels)
+        losses, first_grads = [], None
+        for _ in range(3):
+            optimizer.zero_grad()
+            loss = lib.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            if first_grads is None:
+                first_grads = [p.grad.numpy().copy() for p in model.parameters()]
+            optimizer.step()
+            losses.append(float(loss.detach()))
+        return losses, first_grads, [p.detach().numpy() for p in model.parameters()]
+
+    (loss_ours, grads_ours, params_ours) = train(tg, ours)
+    (loss_theirs, grads_theirs, params_theirs) = train(torch, theirs)
+    np.testing.assert_allclose(loss_ours, loss_theirs, rtol=1e-6)
+    for a, b in zip(grads_ours + params_ours, grads_theirs + params_theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)

@@ -53,7 +53,9 @@ class Geometry:
 
 
 def _columns(xp, x, geometry: Geometry):
-    """The im2col matrix of ``x`` (N, C, *spatial): (groups, N·Πout, C/groups·Πkernel)."""
+    """The im2col matrix of ``x`` (N, C, *spatial), channel-major:
+    (groups, C/groups·Πkernel, N·Πout). Its inner runs are output rows, contiguous in the
+    input for stride 1, which is what makes the one copy of im2col fast."""
     n, channels = x.shape[:2]
     dims = len(geometry.kernel)
     if any(before or after for before, after in geometry.padding):
@@ -65,16 +67,32 @@ def _columns(xp, x, geometry: Geometry):
     windows = windows[(slice(None), slice(None)) + picks]  # (N, C, *out, *kernel)
     groups = geometry.groups
     windows = windows.reshape((n, groups, channels // groups) + windows.shape[2:])
-    # (groups, N, *out, C/groups, *kernel): the one copy, laid out for the matrix product.
-    order = (1, 0) + tuple(range(3, 3 + dims)) + (2,) + tuple(range(3 + dims, 3 + 2 * dims))
-    columns = windows.transpose(order)
-    return columns.reshape(groups, n * math.prod(geometry.out), -1)
+    # (groups, C/groups, *kernel, N, *out)
+    order = (1, 2) + tuple(range(3 + dims, 3 + 2 * dims)) + (0,) + tuple(range(3, 3 + dims))
+    return windows.transpose(order).reshape(groups, -1, n * math.prod(geometry.out))
 
 
 def _weight_matrix(weight, groups: int):
-    """(C_out, C_in/groups, *kernel) → (groups, C_in/groups·Πkernel, C_out/groups)."""
-    out_channels = weight.shape[0]
-    return weight.reshape(groups, out_channels // groups, -1).transpose(0, 2, 1)
+    """(C_out, C_in/groups, *kernel) → (groups, C_out/groups, C_in/groups·Πkernel)."""
+    return weight.reshape(groups, weight.shape[0] // groups, -1)
+
+
+def _output_matrix(grad, geometry: Geometry):
+    """(N, C_out, *out) → (groups, C_out/groups, N·Πout), channel-major like the columns."""
+    n, channels = grad.shape[:2]
+    dims = len(geometry.out)
+    grad = grad.reshape((n, geometry.groups, channels // geometry.groups) + geometry.out)
+    order = (1, 2, 0) + tuple(range(3, 3 + dims))
+    return grad.transpose(order).reshape(geometry.groups, channels // geometry.groups, -1)
+
+
+def _from_output_matrix(product, n: int, geometry: Geometry):
+    """(groups, C_out/groups, N·Πout) → (N, C_out, *out)."""
+    groups, group_channels = product.shape[:2]
+    dims = len(geometry.out)
+    product = product.reshape((groups, group_channels, n) + geometry.out)
+    order = (2, 0, 1) + tuple(range(3, 3 + dims))
+    return product.transpose(order).reshape((n, groups * group_channels) + geometry.out)
 
 
 class Convolution(Op):
@@ -86,15 +104,9 @@ class Convolution(Op):
         ctx.save_for_backward(
             x if ctx.needs_input_grad[1] else None, weight if ctx.needs_input_grad[0] else None
         )
-        n = x.shape[0]
-        product = ctx.xp.matmul(
-            _columns(ctx.xp, x, geometry), _weight_matrix(weight, geometry.groups)
-        )
-        # (groups, N·Πout, C_out/groups) → (N, C_out, *out)
-        product = product.reshape((geometry.groups, n) + geometry.out + (-1,))
-        dims = len(geometry.out)
-        order = (1, 0, 2 + dims) + tuple(range(2, 2 + dims))
-        return product.transpose(order).reshape((n, weight.shape[0]) + geometry.out)
+        xp = ctx.xp
+        product = xp.matmul(_weight_matrix(weight, geometry.groups), _columns(xp, x, geometry))
+        return _from_output_matrix(product, x.shape[0], geometry)
 
     @staticmethod
     def backward(ctx, grad):  # x̄ = convᵀ(ȳ, w), w̄ = conv_w(x, ȳ)
@@ -104,15 +116,6 @@ class Convolution(Op):
         grad_x = ConvolutionTranspose.apply(grad, weight, geometry=geometry) if need_x else None
         grad_w = ConvolutionWeight.apply(x, grad, geometry=geometry) if need_w else None
         return grad_x, grad_w
-
-
-def _output_matrix(grad, geometry: Geometry):
-    """ȳ (N, C_out, *out) → (groups, N·Πout, C_out/groups)."""
-    n, channels = grad.shape[:2]
-    dims = len(geometry.out)
-    grad = grad.reshape((n, geometry.groups, channels // geometry.groups) + geometry.out)
-    order = (1, 0) + tuple(range(3, 3 + dims)) + (2,)
-    return grad.transpose(order).reshape(geometry.groups, n * math.prod(geometry.out), -1)
 
 
 class ConvolutionTranspose(Op):
@@ -128,32 +131,27 @@ class ConvolutionTranspose(Op):
         )
         n = grad.shape[0]
         groups, dims = geometry.groups, len(geometry.kernel)
-        in_channels = weight.shape[1] * groups
-        columns = xp.matmul(
-            _output_matrix(grad, geometry), _weight_matrix(weight, groups).transpose(0, 2, 1)
-        )
-        # (groups, N·Πout, C_in/groups·Πkernel) → (N, C_in, *kernel, *out)
-        columns = columns.reshape(
-            (groups, n) + geometry.out + (in_channels // groups,) + geometry.kernel
-        )
-        order = (1, 0, 2 + dims) + tuple(range(3 + dims, 3 + 2 * dims)) + tuple(range(2, 2 + dims))
-        columns = columns.transpose(order).reshape(
-            (n, in_channels) + geometry.kernel + geometry.out
-        )
+        group_channels = weight.shape[1]
+        weights = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (g, C/g·Πkernel, C_out/g)
+        columns = xp.matmul(weights, _output_matrix(grad, geometry))
+        # (groups, C_in/groups, *kernel, N, *out): a view of the product, no copy
+        columns = columns.reshape((groups, group_channels) + geometry.kernel + (n,) + geometry.out)
         padded_shape = tuple(
             size + before + after
             for size, (before, after) in zip(geometry.spatial, geometry.padding)
         )
-        padded = xp.zeros((n, in_channels) + padded_shape, dtype=columns.dtype)
-        # col2im: one strided add per kernel position (a 3×3 kernel is 9 adds, whatever the image).
+        padded = xp.zeros((n, groups, group_channels) + padded_shape, dtype=columns.dtype)
+        # col2im: one strided add per kernel position (a 3×3 kernel is 9 adds, whatever the
+        # image), each reading its slice of the product through a transposed view.
+        to_image = (2, 0, 1) + tuple(range(3, 3 + dims))  # → (N, groups, C/groups, *out)
         for position in _positions(geometry.kernel):
             target = tuple(
                 slice(k * d, k * d + (o - 1) * s + 1, s)
                 for k, d, o, s in zip(position, geometry.dilation, geometry.out, geometry.stride)
             )
-            padded[(slice(None), slice(None)) + target] += columns[
-                (slice(None), slice(None)) + position
-            ]
+            source = columns[(slice(None), slice(None)) + position]  # (groups, C/g, N, *out)
+            padded[(slice(None),) * 3 + target] += source.transpose(to_image)
+        padded = padded.reshape((n, groups * group_channels) + padded_shape)
         crop = tuple(
             slice(before, before + size)
             for size, (before, _) in zip(geometry.spatial, geometry.padding)
@@ -182,9 +180,9 @@ class ConvolutionWeight(Op):
         ctx.save_for_backward(
             x if ctx.needs_input_grad[1] else None, grad if ctx.needs_input_grad[0] else None
         )
-        columns = _columns(ctx.xp, x, geometry)  # (groups, N·Πout, C_in/groups·Πkernel)
-        outputs = _output_matrix(grad, geometry)  # (groups, N·Πout, C_out/groups)
-        product = ctx.xp.matmul(outputs.transpose(0, 2, 1), columns)
+        columns = _columns(ctx.xp, x, geometry)  # (groups, C_in/groups·Πkernel, N·Πout)
+        outputs = _output_matrix(grad, geometry)  # (groups, C_out/groups, N·Πout)
+        product = ctx.xp.matmul(outputs, columns.transpose(0, 2, 1))
         out_channels = grad.shape[1]
         return product.reshape((out_channels, x.shape[1] // geometry.groups) + geometry.kernel)
 
