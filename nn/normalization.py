@@ -22,6 +22,25 @@ __all__ = [
 ]
 
 
+def _register_affine(module: Module, shape: tuple, affine: bool, bias: bool, dtype) -> None:
+    """The learned scale ``weight`` (ones) and shift ``bias`` (zeros) of ``shape``, or None."""
+    if affine:
+        module.weight = Parameter(tensorgrad.ones(shape, dtype=dtype))
+    else:
+        module.register_parameter("weight", None)
+    if affine and bias:
+        module.bias = Parameter(tensorgrad.zeros(shape, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module: Module) -> None:
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class LayerNorm(Module):
     """Normalise each sample over its trailing ``normalized_shape`` dims, then apply a learned
     elementwise scale (``weight``, ones) and shift (``bias``, zeros).
@@ -44,22 +63,11 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(tensorgrad.ones(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(tensorgrad.zeros(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype)
 
     def reset_parameters(self) -> None:
         """Scale back to ones, shift back to zeros."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -102,15 +110,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(tensorgrad.ones(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(tensorgrad.zeros(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_features,), affine, bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", tensorgrad.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", tensorgrad.ones(num_features, dtype=dtype))
@@ -130,10 +130,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics and the affine scale (1) and shift (0)."""
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.dim() not in self._input_dims:
@@ -219,22 +216,11 @@ class GroupNorm(Module):
             eps,
             affine,
         )
-        if affine:
-            self.weight = Parameter(tensorgrad.ones(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(tensorgrad.zeros(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_channels,), affine, bias, dtype)
 
     def reset_parameters(self) -> None:
         """Scale back to ones, shift back to zeros."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -265,8 +251,6 @@ class _InstanceNorm(_BatchNorm):
         super().__init__(
             num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
         )
-        if not affine:
-            self.bias = None  # PyTorch's repr says bias=False without affine parameters
 
     def forward(self, input: Tensor) -> Tensor:
         batched = self._input_dims[-1]

@@ -115,6 +115,19 @@ def require_kind(t: Tensor, op: str, kinds: str, error: type[Exception] = Runtim
         raise error(f"{op}: expected {expected} tensor, got dtype {t.dtype}")
 
 
+def int_tuple(value, dims: int, name: str, op_name: str) -> tuple[int, ...]:
+    """A per-dim argument (``stride=2``, ``kernel_size=(3, 5)``) as ``dims`` ints; one value
+    is repeated, as PyTorch does."""
+    values = (value,) * dims if isinstance(value, int) else tuple(value)
+    if len(values) == 1:
+        values = values * dims
+    if len(values) != dims or not all(isinstance(v, int) for v in values):
+        raise RuntimeError(
+            f"{op_name}: {name} must be an int or a tuple of {dims} ints, got {value!r}"
+        )
+    return values
+
+
 def require_floating(t: Tensor, op: str, error: type[Exception] = RuntimeError) -> None:
     """Raise PyTorch's error for ops that are only defined on floating-point tensors."""
     require_kind(t, op, "f", error)

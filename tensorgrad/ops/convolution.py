@@ -23,6 +23,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
+from ._util import int_tuple
 
 
 @dataclass(frozen=True)
@@ -209,17 +210,6 @@ def _positions(kernel: tuple[int, ...]):
 
 
 # ----------------------------------------------------------------------------- the functions
-def _tuple(value, dims: int, name: str, op_name: str) -> tuple[int, ...]:
-    values = (value,) * dims if isinstance(value, int) else tuple(value)
-    if len(values) == 1 and dims > 1:
-        values = values * dims
-    if len(values) != dims or not all(isinstance(v, int) for v in values):
-        raise RuntimeError(
-            f"{op_name}: {name} must be an int or a tuple of {dims} ints, got {value!r}"
-        )
-    return values
-
-
 def _convolve(op_name: str, dims: int, input, weight, bias, stride, padding, dilation, groups):
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"{op_name}: input and weight must be Tensors")
@@ -256,8 +246,8 @@ def _convolve(op_name: str, dims: int, input, weight, bias, stride, padding, dil
             f"floating dtype"
         )
     kernel = tuple(weight.shape[2:])
-    stride = _tuple(stride, dims, "stride", op_name)
-    dilation = _tuple(dilation, dims, "dilation", op_name)
+    stride = int_tuple(stride, dims, "stride", op_name)
+    dilation = int_tuple(dilation, dims, "dilation", op_name)
     if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
         raise RuntimeError(f"{op_name}: stride {stride} and dilation {dilation} must be positive")
     spatial = tuple(input.shape[2:])
@@ -275,7 +265,7 @@ def _convolve(op_name: str, dims: int, input, weight, bias, stride, padding, dil
             f"{op_name}: padding must be 'valid', 'same', an int or a tuple, got {padding!r}"
         )
     else:
-        pads = tuple((p, p) for p in _tuple(padding, dims, "padding", op_name))
+        pads = tuple((p, p) for p in int_tuple(padding, dims, "padding", op_name))
         if any(p < 0 for p, _ in pads):
             raise RuntimeError(f"{op_name}: negative padding {padding!r} is not supported")
     geometry = Geometry(spatial, kernel, stride, pads, dilation, groups)
@@ -351,10 +341,10 @@ def _convolve_transposed(
             f"floating dtype"
         )
     kernel = tuple(weight.shape[2:])
-    stride = _tuple(stride, dims, "stride", op_name)
-    padding = _tuple(padding, dims, "padding", op_name)
-    output_padding = _tuple(output_padding, dims, "output_padding", op_name)
-    dilation = _tuple(dilation, dims, "dilation", op_name)
+    stride = int_tuple(stride, dims, "stride", op_name)
+    padding = int_tuple(padding, dims, "padding", op_name)
+    output_padding = int_tuple(output_padding, dims, "output_padding", op_name)
+    dilation = int_tuple(dilation, dims, "dilation", op_name)
     if any(s < 1 for s in stride) or any(d < 1 for d in dilation) or any(p < 0 for p in padding):
         raise RuntimeError(
             f"{op_name}: stride {stride} and dilation {dilation} must be positive and padding "

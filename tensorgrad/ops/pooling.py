@@ -18,18 +18,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._registry import op
 from ..tensor import Tensor
+from ._util import int_tuple
 from .convolution import Convolution, Geometry
-
-
-def _tuple(value, dims: int, name: str, op_name: str) -> tuple[int, ...]:
-    values = (value,) * dims if isinstance(value, int) else tuple(value)
-    if len(values) == 1:
-        values = values * dims
-    if len(values) != dims or not all(isinstance(v, int) for v in values):
-        raise RuntimeError(
-            f"{op_name}: {name} must be an int or a tuple of {dims} ints, got {value!r}"
-        )
-    return values
 
 
 def _batched(input: Tensor, dims: int, op_name: str) -> tuple[Tensor, bool]:
@@ -47,14 +37,14 @@ def _batched(input: Tensor, dims: int, op_name: str) -> tuple[Tensor, bool]:
 
 def _windows_geometry(op_name, input, dims, kernel_size, stride, padding, dilation, ceil_mode):
     """kernel, stride, padding, dilation tuples and the output size, checked as PyTorch does."""
-    kernel = _tuple(kernel_size, dims, "kernel_size", op_name)
+    kernel = int_tuple(kernel_size, dims, "kernel_size", op_name)
     stride = (
         kernel
         if stride is None or stride == () or stride == []
-        else _tuple(stride, dims, "stride", op_name)
+        else int_tuple(stride, dims, "stride", op_name)
     )
-    padding = _tuple(padding, dims, "padding", op_name)
-    dilation = _tuple(dilation, dims, "dilation", op_name)
+    padding = int_tuple(padding, dims, "padding", op_name)
+    dilation = int_tuple(dilation, dims, "dilation", op_name)
     if any(k < 1 for k in kernel) or any(s < 1 for s in stride) or any(d < 1 for d in dilation):
         raise RuntimeError(
             f"{op_name}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be "
