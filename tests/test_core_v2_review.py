@@ -118,3 +118,26 @@ def test_matmul_saves_only_what_the_needed_gradients_use():
         return x.grad.tolist()
 
     assert run(tg) == run(torch)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        lambda lib: (0, slice(None), [0, 1]),
+        lambda lib: (1, slice(1, 3), [0, 0, 4]),
+        lambda lib: ([0, 2], 1, slice(None)),
+        lambda lib: (Ellipsis, 2, [1, 3]),
+        lambda lib: (0, None, [1, 2], slice(None)),
+        lambda lib: (slice(None), 1, lib.tensor([True, False, True, False, True])),
+    ],
+)
+def test_integers_mixed_with_index_arrays_index_like_pytorch(index):
+    """PyTorch applies integers first; NumPy would move the broadcast dims to the front."""
+    x = np.arange(60.0).reshape(3, 4, 5)
+    ours, theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y_ours, y_theirs = ours[index(tg)], theirs[index(torch)]
+    np.testing.assert_array_equal(y_ours.numpy(force=True), y_theirs.detach().numpy())
+    weights = np.random.default_rng(0).random(tuple(y_theirs.shape))
+    (y_ours * tg.tensor(weights)).sum().backward()
+    (y_theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())

@@ -137,6 +137,25 @@ def _normalize_index(index, op: str) -> tuple:
     return tuple(items)
 
 
+def _integers_first(input: Tensor, index: tuple) -> tuple[Tensor, tuple]:
+    """``input`` indexed by the integers of ``index`` (a view), and what is left to apply."""
+    first, rest = [], []
+    for item in index:
+        if type(item) is int:
+            first.append(item)
+        elif item is None:
+            rest.append(item)
+        elif item is Ellipsis:
+            first.append(item)
+            rest.append(item)
+        else:  # a slice, or an index array consuming one dim (a mask: one per mask dim)
+            first += [slice(None)] * (
+                item.ndim if isinstance(item, ndarray) and item.dtype.kind == "b" else 1
+            )
+            rest.append(item)
+    return BasicIndex.apply(input, index=tuple(first)), tuple(rest)
+
+
 @tensor_method("__getitem__")
 def getitem(input: Tensor, index) -> Tensor:
     """``input[index]`` with ints, slices, None, Ellipsis, integer tensors/lists (repeated
@@ -149,6 +168,10 @@ def getitem(input: Tensor, index) -> Tensor:
             # All ints: NumPy would return a copy; the Ellipsis makes it a 0-d view, so an
             # in-place change through it reaches the tensor, as in PyTorch.
             normalized += (Ellipsis,)
+        elif any(type(item) is int for item in normalized) and not _is_basic(normalized):
+            # PyTorch applies integers first, as basic indexing; NumPy counts them as advanced
+            # indices, which moves the broadcast dims when a slice separates them.
+            input, normalized = _integers_first(input, normalized)
     try:
         return _index_op(normalized).apply(input, index=normalized)
     except IndexError as error:
