@@ -95,6 +95,15 @@ def test_digits_both_recipes_and_the_reloaded_weights(example, tmp_path):
         assert (tmp_path / "digits_graph.svg").read_text().count("CrossEntropyLoss") >= 1
 
 
+def test_digits_cnn_learns_and_writes_its_pictures(example, tmp_path):
+    metrics = run(example, "digits_cnn", tmp_path)
+    assert metrics["cnn_final_loss"] < metrics["cnn_first_loss"]
+    assert metrics["cnn_test_accuracy"] > 0.7  # two epochs (--fast); the full run reaches 99%
+    for name in ("filters.png", "feature_maps.png", "misclassified.png", "digits_cnn.safetensors"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert "| CNN |" in (tmp_path / "comparison.md").read_text()
+
+
 def test_vectorization_loops_are_slowest(example, tmp_path):
     metrics = run(example, "vectorization", tmp_path)
     assert metrics["loops_over_numpy"] > 5
