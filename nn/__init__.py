@@ -55,6 +55,7 @@ from tensorgrad.nn.normalization import (
     InstanceNorm2d,
     InstanceNorm3d,
     LayerNorm,
+    LocalResponseNorm,
 )
 from tensorgrad.nn.parameter import Parameter
 from tensorgrad.nn.pooling import (
@@ -69,6 +70,9 @@ from tensorgrad.nn.pooling import (
     MaxPool1d,
     MaxPool2d,
     MaxPool3d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
 )
 from tensorgrad.nn.sparse import Embedding
 from tensorgrad.nn.upsampling import (
@@ -122,6 +126,10 @@ __all__ = [
     "BatchNorm2d",
     "BatchNorm3d",
     "GroupNorm",
+    "LocalResponseNorm",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
     "InstanceNorm1d",
     "InstanceNorm2d",
     "InstanceNorm3d",

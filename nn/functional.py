@@ -41,6 +41,10 @@ __all__ = [
     "linear",
     "conv1d",
     "dropout1d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "local_response_norm",
     "unfold",
     "fold",
     "dropout2d",
@@ -728,3 +732,68 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     )
     image = image.reshape(n, channels, *size)
     return image.squeeze(0) if unbatched else image
+
+
+def _max_unpool(name: str, dims: int, input, indices, kernel_size, stride, padding, output_size):
+    """Put each value back at the flat position ``indices`` recorded by max pooling; zeros
+    elsewhere. Differentiable in the values (an index_put)."""
+    pair = lambda value: (value,) * dims if isinstance(value, int) else tuple(value)  # noqa: E731
+    kernel = pair(kernel_size)
+    stride = kernel if stride is None else pair(stride)
+    padding = pair(padding)
+    unbatched = input.dim() == dims + 1
+    if input.dim() not in (dims + 1, dims + 2) or tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"{name}: expected a {dims + 1}-D or {dims + 2}-D input and indices of the same shape, "
+            f"got {tuple(input.shape)} and {tuple(indices.shape)}"
+        )
+    if unbatched:
+        input, indices = input.unsqueeze(0), indices.unsqueeze(0)
+    spatial = input.shape[2:]
+    if output_size is None:
+        size = tuple(
+            (s - 1) * st - 2 * p + k
+            for s, st, p, k in zip(spatial, stride, padding, kernel, strict=True)
+        )
+    else:
+        size = tuple(output_size)[-dims:]
+    n, channels = input.shape[:2]
+    flat = indices.reshape(n, channels, -1)
+    if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= math.prod(size)):
+        raise RuntimeError(f"{name}: found an invalid max index for an output of size {size}")
+    rows = tensorgrad.arange(n).reshape(n, 1, 1).expand(flat.shape)
+    columns = tensorgrad.arange(channels).reshape(1, channels, 1).expand(flat.shape)
+    canvas = tensorgrad.zeros((n, channels, math.prod(size)), dtype=input.dtype)
+    output = tensorgrad.index_put(canvas, (rows, columns, flat), input.reshape(n, channels, -1))
+    output = output.reshape((n, channels) + size)
+    return output.squeeze(0) if unbatched else output
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of :func:`max_pool1d`: (N, C, L) values at their indices."""
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of :func:`max_pool2d`: (N, C, H, W) values at their indices."""
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of :func:`max_pool3d`."""
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
+
+
+def local_response_norm(input: Tensor, size: int, alpha=1e-4, beta=0.75, k=1.0) -> Tensor:
+    """Divide each element by (k + alpha/size · Σ of squares over ``size`` neighbouring
+    channels)^beta, AlexNet's normalisation: input (N, C, *) → the same shape."""
+    if input.dim() < 3:
+        raise ValueError(
+            f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)"
+        )
+    n, channels = input.shape[:2]
+    squares = (input * input).reshape(n, 1, channels, -1)
+    squares = pad(squares, (0, 0, size // 2, (size - 1) // 2))
+    average = tensorgrad.ops.pooling.avg_pool2d(squares, (size, 1), stride=1)
+    scale = (average.reshape(input.shape) * alpha + k) ** beta
+    return input / scale

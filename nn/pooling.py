@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from tensorgrad import Tensor
+from tensorgrad.nn import functional as F
 from tensorgrad.nn.module import Module
 from tensorgrad.ops import pooling
 
@@ -20,6 +21,9 @@ __all__ = [
     "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
 ]
 
 
@@ -194,3 +198,46 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     """Max pooling to a fixed size: (N, C, H, W) → (N, C, *output_size)."""
 
     _function = staticmethod(pooling.adaptive_max_pool2d)
+
+
+class _MaxUnpoolNd(Module):
+    _dims = 0
+    _function = None
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        as_tuple = lambda value: (  # noqa: E731
+            tuple(value) if isinstance(value, (tuple, list)) else (value,) * self._dims
+        )
+        self.kernel_size = as_tuple(kernel_size)
+        self.stride = as_tuple(stride if stride is not None else kernel_size)
+        self.padding = as_tuple(padding)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return type(self)._function(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool1d``: values back at their recorded indices, zeros elsewhere."""
+
+    _dims = 1
+    _function = staticmethod(F.max_unpool1d)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool2d``: values back at their recorded indices, zeros elsewhere."""
+
+    _dims = 2
+    _function = staticmethod(F.max_unpool2d)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool3d``."""
+
+    _dims = 3
+    _function = staticmethod(F.max_unpool3d)

@@ -110,3 +110,14 @@ def test_bad_arguments_raise_pytorchs_exception_type(call):
         call(torch)
     with pytest.raises(type(theirs.value)):
         call(tg)
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 4, 4), (2, 6, 7)])
+def test_local_response_norm_matches_torch(shape):
+    x = np.random.default_rng(3).standard_normal(shape)
+    ours, theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y_ours, y_theirs = tg.nn.LocalResponseNorm(3)(ours), torch.nn.LocalResponseNorm(3)(theirs)
+    assert repr(tg.nn.LocalResponseNorm(3)) == repr(torch.nn.LocalResponseNorm(3))
+    np.testing.assert_allclose(y_ours.numpy(force=True), y_theirs.detach().numpy(), rtol=1e-10)
+    y_ours.sum().backward(), y_theirs.sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9)

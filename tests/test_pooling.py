@@ -74,3 +74,14 @@ def test_bad_arguments_raise_pytorchs_exception_type(call):
         call(torch)
     with pytest.raises(type(theirs.value)):
         call(tg)
+
+
+@pytest.mark.parametrize("output_size", [None, (7, 7)])
+def test_max_unpool_puts_values_back_where_max_pool_found_them(output_size):
+    x = np.random.default_rng(2).standard_normal((2, 3, 6, 6))
+    values, indices = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    ours_values, ours_indices = tg.nn.functional.max_pool2d(tg.tensor(x), 2, return_indices=True)
+    theirs = torch.nn.MaxUnpool2d(2)(values, indices, output_size=output_size)
+    ours = tg.nn.MaxUnpool2d(2)(ours_values, ours_indices, output_size=output_size)
+    assert repr(tg.nn.MaxUnpool2d(2)) == repr(torch.nn.MaxUnpool2d(2))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
