@@ -534,3 +534,12 @@ def test_example_writes_graphs_before_and_after_backward(tmp_path, capsys):
     before_text, after_text = before.read_text(), after.read_text()
     assert "0.weight" in before_text and "‖grad‖" not in before_text
     assert "‖grad‖" in after_text and "gradient health" in after_text
+
+
+def test_convolution_nodes_show_their_kernel_stride_and_padding():
+    model = tg.nn.Sequential(tg.nn.Conv2d(1, 4, 3, stride=2, padding=1, groups=1), tg.nn.ReLU())
+    loss = model(tg.randn(2, 1, 5, 5)).sum()
+    dot = to_dot(loss, params=model)
+    assert "ConvolutionBackward0" in dot
+    assert "kernel 3×3, stride 2, padding 1" in dot
+    assert "(2, 4, 3, 3)" in dot  # the output shape under it

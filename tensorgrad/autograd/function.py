@@ -153,6 +153,12 @@ class Function:
         return tuple(edges)
 
     @property
+    def description(self) -> str:
+        """The op's parameters worth showing in a graph drawing ("" when none); built-in ops
+        with a geometry (convolutions) override it."""
+        return ""
+
+    @property
     def metadata(self) -> dict:
         """A free dict for hooks and tools (PyTorch has the same attribute)."""
         return self.__dict__.setdefault("_metadata", {})

@@ -41,6 +41,23 @@ class Geometry:
     # stride (PyTorch allows that with dilation) and the formula below would give more.
     output: tuple[int, ...] | None = None
 
+    def describe(self) -> str:
+        """``kernel 3×3, stride 1, padding 1`` (dilation and groups when not 1)."""
+
+        def sizes(values) -> str:
+            return str(values[0]) if len(set(values)) == 1 else "×".join(map(str, values))
+
+        parts = [
+            f"kernel {'×'.join(map(str, self.kernel))}",
+            f"stride {sizes(self.stride)}",
+            f"padding {sizes([before for before, _ in self.padding])}",
+        ]
+        if any(d != 1 for d in self.dilation):
+            parts.append(f"dilation {sizes(self.dilation)}")
+        if self.groups != 1:
+            parts.append(f"groups {self.groups}")
+        return ", ".join(parts)
+
     @property
     def out(self) -> tuple[int, ...]:
         if self.output is not None:
@@ -99,6 +116,10 @@ def _from_output_matrix(product, n: int, geometry: Geometry):
 class Convolution(Op):
     """y = conv(x, w): x (N, C_in, *spatial), w (C_out, C_in/groups, *kernel)."""
 
+    @property
+    def description(self) -> str:
+        return self.geometry.describe()
+
     @staticmethod
     def forward(ctx, x, weight, geometry):
         ctx.geometry = geometry
@@ -122,6 +143,10 @@ class Convolution(Op):
 class ConvolutionTranspose(Op):
     """x̄ = convᵀ(ȳ, w), the input gradient of a convolution (col2im): ȳ (N, C_out, *out),
     w (C_out, C_in/groups, *kernel) → (N, C_in, *spatial)."""
+
+    @property
+    def description(self) -> str:
+        return self.geometry.describe()
 
     @staticmethod
     def forward(ctx, grad, weight, geometry):
@@ -174,6 +199,10 @@ class ConvolutionTranspose(Op):
 class ConvolutionWeight(Op):
     """w̄ = conv_w(x, ȳ), the weight gradient of a convolution: x (N, C_in, *spatial),
     ȳ (N, C_out, *out) → (C_out, C_in/groups, *kernel)."""
+
+    @property
+    def description(self) -> str:
+        return self.geometry.describe()
 
     @staticmethod
     def forward(ctx, x, grad, geometry):

@@ -120,6 +120,8 @@ def _label(node: Node, options: Options) -> str:
     if node.kind == OP:
         title = node.title + (f" → {node.name}" if node.name else "")
         lines.append(f"<B>{html_escape(title)}</B>")
+        if node.detail:
+            lines.append(_small(html_escape(node.detail)))
         if options.show_shapes and node.shapes:
             lines.append(_small("  ".join(_shape(shape) for shape in node.shapes), MUTED))
     elif node.kind == MODULE:

@@ -31,7 +31,8 @@ class Node:
     """One box in the drawing.
 
     ``title`` is the op's name (``MulBackward0``) or the tensor's (``0.weight``); ``name`` is
-    the variable name of a retained intermediate an op produced.
+    the variable name of a retained intermediate an op produced; ``detail`` the op's
+    parameters (``Function.description``).
     ``shapes``/``dtype`` describe what the node produces (an op may have several outputs);
     ``tensor`` is the tensor behind a leaf, an output or a retained intermediate (for values and
     gradients); ``frame`` is the op's scope frame; ``ops``/``params`` count what a module box
@@ -48,6 +49,7 @@ class Node:
     ops: int = 0
     params: int = 0
     stats: object = None
+    detail: str = ""  # an op's parameters worth seeing (a convolution's kernel and stride)
 
 
 @dataclass(slots=True)
@@ -161,6 +163,7 @@ def build_graph(roots, names: dict) -> Graph:
             nodes.append(_tensor_node(LEAF, names.get(id(item), ""), item))
         else:
             node = Node(OP, item.name(), shapes=[None] * item._n_outputs, frame=item.scope)
+            node.detail = item.description
             node.tensor = _retained_tensor(item)
             if node.tensor is not None:
                 node.name = names.get(id(node.tensor), "")
