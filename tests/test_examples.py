@@ -227,9 +227,11 @@ def test_mnist_example_exits_2_without_the_files(example, tmp_path, capsys):
     assert "train-images-idx3-ubyte" in capsys.readouterr().err
 
 
-def test_mnist_example_trains_on_idx_files(example, tmp_path):
+@pytest.mark.parametrize("model", ["mlp", "lenet", "cnn"])
+def test_mnist_example_trains_on_idx_files(example, tmp_path, model):
     fake_mnist(tmp_path / "data")
-    metrics = run(example, "mnist", tmp_path / "out", "--data", str(tmp_path / "data"))
-    assert metrics["train_samples"] == 600
+    data = str(tmp_path / "data")
+    metrics = run(example, "mnist", tmp_path / "out", "--data", data, "--model", model)
+    assert metrics["train_samples"] == 600 and metrics["model"] == model
     assert metrics["test_accuracy"] > 0.5
     assert (tmp_path / "out" / "curves.png").stat().st_size > 0
