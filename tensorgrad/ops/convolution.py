@@ -123,20 +123,27 @@ class Convolution(Op):
     @staticmethod
     def forward(ctx, x, weight, geometry):
         ctx.geometry = geometry
-        ctx.save_for_backward(
-            x if ctx.needs_input_grad[1] else None, weight if ctx.needs_input_grad[0] else None
-        )
         xp = ctx.xp
-        product = xp.matmul(_weight_matrix(weight, geometry.groups), _columns(xp, x, geometry))
+        columns = _columns(xp, x, geometry)
+        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        # The im2col matrix is kept for the weight's gradient, which needs it again (as
+        # PyTorch's own im2col convolution keeps its buffer): memory for one copy saved.
+        ctx.save_for_backward(
+            x if need_w else None, weight if need_x else None, columns if need_w else None
+        )
+        product = xp.matmul(_weight_matrix(weight, geometry.groups), columns)
         return _from_output_matrix(product, x.shape[0], geometry)
 
     @staticmethod
     def backward(ctx, grad):  # x̄ = convᵀ(ȳ, w), w̄ = conv_w(x, ȳ)
-        x, weight = ctx.saved_tensors
+        x, weight, columns = ctx.saved_tensors
         geometry = ctx.geometry
         need_x, need_w = ctx.needs_input_grad
         grad_x = ConvolutionTranspose.apply(grad, weight, geometry=geometry) if need_x else None
-        grad_w = ConvolutionWeight.apply(x, grad, geometry=geometry) if need_w else None
+        grad_w = None
+        if need_w:  # the kept im2col serves an ordinary backward; a recorded one rebuilds it
+            kept = None if isinstance(columns, Tensor) else columns
+            grad_w = ConvolutionWeight.apply(x, grad, geometry=geometry, columns=kept)
         return grad_x, grad_w
 
 
@@ -205,12 +212,13 @@ class ConvolutionWeight(Op):
         return self.geometry.describe()
 
     @staticmethod
-    def forward(ctx, x, grad, geometry):
+    def forward(ctx, x, grad, geometry, columns=None):
         ctx.geometry = geometry
         ctx.save_for_backward(
             x if ctx.needs_input_grad[1] else None, grad if ctx.needs_input_grad[0] else None
         )
-        columns = _columns(ctx.xp, x, geometry)  # (groups, C_in/groups·Πkernel, N·Πout)
+        if columns is None:  # (groups, C_in/groups·Πkernel, N·Πout)
+            columns = _columns(ctx.xp, x, geometry)
         outputs = _output_matrix(grad, geometry)  # (groups, C_out/groups, N·Πout)
         product = ctx.xp.matmul(outputs, columns.transpose(0, 2, 1))
         out_channels = grad.shape[1]
