@@ -223,6 +223,11 @@ def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
             f"{name}: expected target of shape {expected} for input of shape "
             f"{tuple(input.shape)}, got target of shape {tuple(target.shape)}"
         )
+    if weight is not None and weight.requires_grad and tensorgrad.is_grad_enabled():
+        raise RuntimeError(  # PyTorch's rule: class weights are constants here
+            f"{name}: not differentiable with respect to argument 'weight'; this input cannot "
+            f"have requires_grad=True (pass weight.detach())"
+        )
     xp = array_module(input)
     indices = target.numpy().reshape(-1)  # an integer tensor never requires grad
     dtype = input.dtype.numpy_dtype

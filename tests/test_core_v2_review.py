@@ -141,3 +141,14 @@ def test_integers_mixed_with_index_arrays_index_like_pytorch(index):
     (y_ours * tg.tensor(weights)).sum().backward()
     (y_theirs * torch.tensor(weights)).sum().backward()
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_class_weights_that_require_grad_are_refused_like_pytorch(loss):
+    for lib in (torch, tg):
+        logits = lib.randn(3, 4, requires_grad=True)
+        weight = lib.rand(4, requires_grad=True)
+        with pytest.raises(RuntimeError, match="weight"):
+            getattr(lib.nn.functional, loss)(logits, lib.tensor([0, 1, 2]), weight=weight)
+        with lib.no_grad():  # nothing is recorded: nothing to refuse
+            getattr(lib.nn.functional, loss)(logits, lib.tensor([0, 1, 2]), weight=weight)
