@@ -247,6 +247,27 @@ def _positions(kernel: tuple[int, ...]):
 
 
 # ----------------------------------------------------------------------------- the functions
+def _require_same_floating(op_name: str, input: Tensor, weight: Tensor) -> None:
+    if input.dtype is not weight.dtype or not input.is_floating_point():
+        raise RuntimeError(
+            f"{op_name}: input ({input.dtype}) and weight ({weight.dtype}) must have the same "
+            f"floating dtype"
+        )
+
+
+def _add_bias(op_name: str, output: Tensor, bias: Tensor | None) -> Tensor:
+    """``output`` (N, C_out, *spatial) plus a per-channel ``bias`` (C_out,)."""
+    if bias is None:
+        return output
+    out_channels = output.shape[1]
+    if tuple(bias.shape) != (out_channels,):
+        raise RuntimeError(
+            f"{op_name}: bias of shape {tuple(bias.shape)} does not match {out_channels} "
+            f"output channels"
+        )
+    return output + bias.reshape((out_channels,) + (1,) * (output.ndim - 2))
+
+
 def _convolve(op_name: str, dims: int, input, weight, bias, stride, padding, dilation, groups):
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"{op_name}: input and weight must be Tensors")
@@ -277,11 +298,7 @@ def _convolve(op_name: str, dims: int, input, weight, bias, stride, padding, dil
             f"input of shape {tuple(input.shape)} to have {weight.shape[1] * groups} channels, "
             f"but got {in_channels} channels instead"
         )
-    if input.dtype is not weight.dtype or not input.is_floating_point():
-        raise RuntimeError(
-            f"{op_name}: input ({input.dtype}) and weight ({weight.dtype}) must have the same "
-            f"floating dtype"
-        )
+    _require_same_floating(op_name, input, weight)
     kernel = tuple(weight.shape[2:])
     stride = int_tuple(stride, dims, "stride", op_name)
     dilation = int_tuple(dilation, dims, "dilation", op_name)
@@ -312,14 +329,7 @@ def _convolve(op_name: str, dims: int, input, weight, bias, stride, padding, dil
                 f"{op_name}: input of shape {tuple(input.shape)} (padded: {size + before + after}) "
                 f"is smaller than the kernel {kernel} (dilated: {d * (k - 1) + 1})"
             )
-    output = Convolution.apply(input, weight, geometry=geometry)
-    if bias is not None:
-        if tuple(bias.shape) != (out_channels,):
-            raise RuntimeError(
-                f"{op_name}: bias of shape {tuple(bias.shape)} does not match {out_channels} "
-                f"output channels"
-            )
-        output = output + bias.reshape((out_channels,) + (1,) * dims)
+    output = _add_bias(op_name, Convolution.apply(input, weight, geometry=geometry), bias)
     return output.squeeze(0) if unbatched else output
 
 
@@ -372,11 +382,7 @@ def _convolve_transposed(
             f"input of shape {tuple(input.shape)} to have {weight.shape[0]} channels, but got "
             f"{input.shape[1]} channels instead"
         )
-    if input.dtype is not weight.dtype or not input.is_floating_point():
-        raise RuntimeError(
-            f"{op_name}: input ({input.dtype}) and weight ({weight.dtype}) must have the same "
-            f"floating dtype"
-        )
+    _require_same_floating(op_name, input, weight)
     kernel = tuple(weight.shape[2:])
     stride = int_tuple(stride, dims, "stride", op_name)
     padding = int_tuple(padding, dims, "padding", op_name)
@@ -402,15 +408,7 @@ def _convolve_transposed(
         raise RuntimeError(f"{op_name}: the output size {spatial} would be empty")
     pads = tuple((p, p) for p in padding)
     geometry = Geometry(spatial, kernel, stride, pads, dilation, groups, tuple(input.shape[2:]))
-    output = ConvolutionTranspose.apply(input, weight, geometry=geometry)
-    if bias is not None:
-        out_channels = weight.shape[1] * groups
-        if tuple(bias.shape) != (out_channels,):
-            raise RuntimeError(
-                f"{op_name}: bias of shape {tuple(bias.shape)} does not match {out_channels} "
-                f"output channels"
-            )
-        output = output + bias.reshape((out_channels,) + (1,) * dims)
+    output = _add_bias(op_name, ConvolutionTranspose.apply(input, weight, geometry=geometry), bias)
     return output.squeeze(0) if unbatched else output
 
 
