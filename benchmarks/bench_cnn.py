@@ -81,7 +81,7 @@ def main() -> None:
     torch.set_num_threads(1)
     repeats, min_time = (5, 0.1) if args.quick else (15, 0.3)
     rng = np.random.default_rng(0)
-    print("| network, batch 64 | tensorgrad | PyTorch 2.13 | tensorgrad ÷ PyTorch | target |")
+    print("| network, batch 64 | tensorgrad (µs) | PyTorch 2.13 (µs) | tensorgrad ÷ PyTorch | target |")
     print("|---|---:|---:|---:|---|")
     for name, build, side in (
         ("digits CNN (1×8×8)", digits_cnn, 8),
@@ -98,7 +98,7 @@ def main() -> None:
             "tensorgrad": training_step(tg, ours, images, labels),
             "torch": training_step(torch, theirs, images, labels),
         }
-        first = {key: float(step()) for key, step in steps.items()}
+        first = {key: step().item() for key, step in steps.items()}
         assert abs(first["tensorgrad"] - first["torch"]) < 1e-4, first
         times = timing.compare(steps, repeats, min_time)
         ratio = times["tensorgrad"] / times["torch"]
