@@ -24,6 +24,7 @@ from tensorgrad.nn.activation import (
     Softplus,
     Tanh,
 )
+from tensorgrad.nn.attention import MultiheadAttention
 from tensorgrad.nn.container import ModuleDict, ModuleList, Sequential
 from tensorgrad.nn.conv import (
     Conv1d,
@@ -74,7 +75,15 @@ from tensorgrad.nn.pooling import (
     MaxUnpool2d,
     MaxUnpool3d,
 )
+from tensorgrad.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tensorgrad.nn.sparse import Embedding
+from tensorgrad.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from tensorgrad.nn.upsampling import (
     Fold,
     PixelShuffle,
@@ -121,6 +130,14 @@ __all__ = [
     "Unfold",
     "Fold",
     "Embedding",
+    "RNNBase",
+    "RNN",
+    "LSTM",
+    "GRU",
+    "RNNCellBase",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
     "LayerNorm",
     "BatchNorm1d",
     "BatchNorm2d",
@@ -151,6 +168,12 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "NLLLoss",
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerEncoder",
+    "TransformerDecoder",
+    "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
     "functional",
     "init",
     "utils",

@@ -1,9 +1,10 @@
 """``tensorgrad.nn.functional``: the stateless forms of the layers, activations and losses.
 
-Composites of the core's ops unless noted; the losses live in ``_functional_loss.py`` and the
+Composites of the core's ops unless noted; the losses live in ``_functional_loss.py``, the
 spatial functions (padding, resizing, unfold/fold, convolutions and pools) in
-``_functional_spatial.py``; both are re-exported here, so ``F.cross_entropy`` and ``F.conv2d``
-work as in PyTorch.
+``_functional_spatial.py`` and attention (``scaled_dot_product_attention``,
+``multi_head_attention_forward``) in ``_functional_attention.py``; all are re-exported here, so
+``F.cross_entropy`` and ``F.conv2d`` work as in PyTorch.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ import warnings
 
 import tensorgrad
 from tensorgrad import Tensor
+from tensorgrad.nn._functional_attention import (
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
 from tensorgrad.nn._functional_loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -117,6 +122,8 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "nll_loss",
+    "scaled_dot_product_attention",
+    "multi_head_attention_forward",
 ]
 
 
@@ -188,9 +195,16 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         return 0.5 * input * (1 + fused.erf(input * (1 / math.sqrt(2))))
     if approximate == "tanh":
-        inner = math.sqrt(2 / math.pi) * (input + 0.044715 * input * input * input)
+        # PyTorch's kernel: its constant and order of operations (NumPy's tanh and PyTorch's
+        # can still differ in the last bit).
+        inner = _GELU_BETA * (input + 0.044715 * (input * input * input))
         return 0.5 * input * (1 + inner.tanh())
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise RuntimeError(
+        f"gelu: approximate argument must be either none or tanh, got {approximate!r}"
+    )
+
+
+_GELU_BETA = 1.41421356237309504880 * 1.12837916709551257390 * 0.5  # M_SQRT2·M_2_SQRTPI/2
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -277,6 +291,10 @@ def embedding(
         kind = input.dtype if isinstance(input, Tensor) else type(input).__name__
         raise RuntimeError(f"embedding: indices must be an int64 or int32 tensor, got {kind}")
     rows = weight.shape[0]
+    if padding_idx is not None and not -rows <= padding_idx < rows:
+        raise AssertionError(  # PyTorch's exception type for this check
+            f"Padding_idx must be within num_embeddings: got {padding_idx} for {rows} rows"
+        )
     if input.numel() and (input.min().item() < 0 or input.max().item() >= rows):
         raise IndexError(
             f"embedding: index out of range: indices span [{input.min().item()}, "
@@ -294,9 +312,11 @@ def embedding(
 def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
     with tensorgrad.no_grad():
         used = tensorgrad.tensor(sorted(set(input.reshape(-1).tolist())), dtype=tensorgrad.int64)
-        norms = weight[used].norm(p=norm_type, dim=1, keepdim=True)
+        selected = weight[used]
+        # The norm in the weight's dtype, the scale in float64 (PyTorch's embedding_renorm_).
+        norms = selected.norm(p=norm_type, dim=1, keepdim=True).double()
         scale = tensorgrad.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-        weight[used] = weight[used] * scale
+        weight[used] = selected * scale.to(weight.dtype)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -8,6 +8,7 @@ x.grad          # tensor([2., 4., 6.])
 """
 
 from . import (
+    _allocator,  # noqa: F401 - first: tunes malloc before the arrays exist (see it)
     _tensor_methods,  # noqa: F401 - installs the methods and operators on Tensor
     autograd,
     cuda,

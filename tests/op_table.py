@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from tensorgrad import from_numpy
 from tensorgrad.testing import strategies as tst
@@ -479,6 +480,48 @@ _INDEXING = [
     OpSpec("getitem_mask", _get, mask_index_case()),
 ]
 
+
+@st.composite
+def einsum_case(draw, equation: str, broadcast: bool = False):
+    """Operands for ``equation``: a size per letter, the ellipsis a broadcast batch shape per
+    operand; with ``broadcast``, a letter shared by operands may be 1 in some of them."""
+    terms = equation.split("->")[0].split(",")
+    size = {letter: draw(st.integers(1, 3)) for letter in sorted(set("".join(terms)) - {"."})}
+    batch = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=len(terms), max_dims=2, max_side=3)
+    ).input_shapes
+    operands = []
+    for term, ellipsis in zip(terms, batch, strict=True):
+        ones = {s for s in term if broadcast and draw(st.booleans())}
+        shape = []
+        for piece in term.replace("...", "*"):
+            shape += ellipsis if piece == "*" else [1 if piece in ones else size[piece]]
+        operands.append(draw(_leaf_of_shape(tuple(shape))))
+    return tuple(operands), {}
+
+
+def _leaf_of_shape(shape: tuple):
+    return tst.tensors(shape, requires_grad=True, contiguous=None)
+
+
+def _einsum(equation: str) -> Callable:
+    return lambda lib, *operands: lib.einsum(equation, *operands)
+
+
+@st.composite
+def add_product_case(draw, op: str):
+    """input, the two factors and beta/alpha of addmm, baddbmm or addbmm; the input
+    broadcasts to the result's shape, and beta = 0 (input ignored) is among the draws."""
+    batch, rows, inner, cols = (draw(st.integers(1, 3)) for _ in range(4))
+    lead = () if op == "addmm" else (batch,)
+    out = (batch, rows, cols) if op == "baddbmm" else (rows, cols)
+    input = draw(_leaf_of_shape(_broadcasting_to(draw, out)))
+    first = draw(_leaf_of_shape((*lead, rows, inner)))
+    second = draw(_leaf_of_shape((*lead, inner, cols)))
+    beta = draw(st.sampled_from([1, 0.5, 0, -2]))
+    return (input, first, second), {"beta": beta, "alpha": draw(st.sampled_from([1, 2.5, -1]))}
+
+
 _PRODUCTS = [
     OpSpec("matmul", lambda lib, a, b: lib.matmul(a, b), products(tst.MATMUL, 2)),
     OpSpec("matmul_operator", lambda lib, a, b: a @ b, products(tst.MATMUL, 1)),
@@ -487,6 +530,21 @@ _PRODUCTS = [
     OpSpec("mv", lambda lib, a, b: lib.mv(a, b), products("(n,k),(k)->(n)", 0)),
     OpSpec("dot", lambda lib, a, b: lib.dot(a, b), products("(k),(k)->()", 0)),
     OpSpec("outer", lambda lib, a, b: lib.outer(a, b), products("(n),(m)->(n,m)", 0)),
+    OpSpec("addmm", lambda lib, x, a, b, **p: lib.addmm(x, a, b, **p), add_product_case("addmm")),
+    OpSpec("baddbmm", lambda lib, x, a, b, **p: x.baddbmm(a, b, **p), add_product_case("baddbmm")),
+    OpSpec(
+        "addbmm", lambda lib, x, a, b, **p: lib.addbmm(x, a, b, **p), add_product_case("addbmm")
+    ),
+    OpSpec("einsum_matmul", _einsum("ij,jk->ik"), einsum_case("ij,jk->ik")),
+    OpSpec("einsum_batched", _einsum("bij,bjk->bik"), einsum_case("bij,bjk->bik", broadcast=True)),
+    OpSpec("einsum_outer", _einsum("i,j->ij"), einsum_case("i,j->ij")),
+    OpSpec("einsum_trace", _einsum("ii"), einsum_case("ii")),
+    OpSpec("einsum_diagonal", _einsum("ii->i"), einsum_case("ii->i")),
+    OpSpec("einsum_ellipsis", _einsum("...ij,...jk"), einsum_case("...ij,...jk")),
+    OpSpec("einsum_three", _einsum("ij,jk,kl->il"), einsum_case("ij,jk,kl->il")),
+    OpSpec("einsum_sum", _einsum("ij->"), einsum_case("ij->")),
+    OpSpec("einsum_attention", _einsum("bhqd,bhkd->bhqk"), einsum_case("bhqd,bhkd->bhqk")),
+    OpSpec("einsum_diagonal_product", _einsum("iij,jk->ki"), einsum_case("iij,jk->ki")),
 ]
 
 
@@ -743,4 +801,37 @@ _CONVOLUTIONS = [
     OpSpec("pad_circular", _pad("circular"), pad_case()),
 ]
 
-OPS = _ELEMENTWISE + _REDUCTIONS + _SHAPES + _INDEXING + _PRODUCTS + _CONVOLUTIONS
+
+@st.composite
+def attention_case(draw):
+    """Query (…, L, E), key (…, S, E), value (…, S, Ev) with shared batch dims, and a bool
+    mask (fully masked rows included), a float mask (a leaf too), the causal flag or none."""
+    batch = tuple(draw(st.lists(st.integers(1, 2), max_size=2)))
+    length, source_length, embed, value_embed = (draw(st.integers(1, 3)) for _ in range(4))
+    leaf = functools.partial(tst.tensors, requires_grad=True, contiguous=None)
+    tensors = [
+        draw(leaf(batch + (length, embed))),
+        draw(leaf(batch + (source_length, embed))),
+        draw(leaf(batch + (source_length, value_embed))),
+    ]
+    params = {"scale": draw(st.sampled_from([None, 0.5]))}
+    kind = draw(st.sampled_from(["none", "bool", "float", "causal"]))
+    if kind == "bool":
+        tensors.append(draw(tst.tensors((length, source_length), dtype=bool)))
+    elif kind == "float":
+        tensors.append(draw(leaf((length, source_length))))
+    params["is_causal"] = kind == "causal"
+    return tuple(tensors), params
+
+
+_ATTENTION = [
+    OpSpec(
+        "scaled_dot_product_attention",
+        lambda lib, q, k, v, mask=None, **p: lib.nn.functional.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask, **p
+        ),
+        attention_case(),
+    ),
+]
+
+OPS = _ELEMENTWISE + _REDUCTIONS + _SHAPES + _INDEXING + _PRODUCTS + _CONVOLUTIONS + _ATTENTION

@@ -104,6 +104,37 @@ def test_digits_cnn_learns_and_writes_its_pictures(example, tmp_path):
     assert "| CNN |" in (tmp_path / "comparison.md").read_text()
 
 
+def test_char_rnn_beats_the_unigram_model_and_samples(example, tmp_path):
+    metrics = run(example, "char_rnn", tmp_path)
+    # one pass over a quarter of the text (--fast) gets about 3.5 bits; knowing only the
+    # character frequencies costs about 4.7, and an untrained model log2(vocabulary) ≈ 6.5
+    assert metrics["valid_bits_per_char"] < metrics["unigram_bits_per_char"] - 0.7
+    assert metrics["train_bits_per_char"] < metrics["first_train_bits_per_char"] - 1.0
+    samples = (tmp_path / "samples.txt").read_text()
+    assert samples.startswith("Return the ") and len(samples) > 900
+    assert (tmp_path / "loss.png").stat().st_size > 0
+
+
+def test_sine_forecast_beats_repeating_the_last_value(example, tmp_path):
+    metrics = run(example, "sine_forecast", tmp_path)
+    # one step ahead: the persistence baseline pays the noise twice (≈ 0.021), a model that
+    # has learned the wave pays it about once (≥ 0.01)
+    assert metrics["noise_variance"] < metrics["test_mse"] < 0.8 * metrics["test_baseline_mse"]
+    assert metrics["forecast_mse"] < 0.8 * metrics["forecast_baseline_mse"]
+    assert (tmp_path / "forecast.png").stat().st_size > 0
+    assert (tmp_path / "loss.png").stat().st_size > 0
+
+
+def test_tiny_gpt_learns_and_draws_its_attention(example, tmp_path, capsys):
+    metrics = run(example, "tiny_gpt", tmp_path)
+    assert metrics["first_loss"] == pytest.approx(np.log(12), rel=0.05)  # uniform over 12 tokens
+    assert metrics["final_loss"] < 0.7 * metrics["first_loss"]  # 40 steps; the full run: 1e-4
+    assert 0 <= metrics["test_exact_match"] <= 1
+    assert len(re.findall(r"sample: \d\d\+\d\d=\d{3}", capsys.readouterr().out)) == 4
+    for name in ("loss_curves.png", "attention.png"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
 def test_vectorization_loops_are_slowest(example, tmp_path):
     metrics = run(example, "vectorization", tmp_path)
     assert metrics["loops_over_numpy"] > 5

@@ -22,7 +22,7 @@ from tensorgrad.nn.utils import array_module
 FOLDERS = {"nn": Path(nn.__file__).resolve().parent, "optim": Path(optim.__file__).resolve().parent}
 
 # The one module that maps a device to its array module imports NumPy.
-MAY_IMPORT_NUMPY = {"nn/utils.py"}
+MAY_IMPORT_NUMPY = {"nn/utils/_shared.py"}
 
 TENSOR_PRIVATE_FIELDS = {
     "_data",
@@ -48,7 +48,7 @@ MAY_USE_PRIVATE_FIELDS = {
 
 
 def _sources() -> dict[str, ast.Module]:
-    """The syntax tree of every module, by name: ``nn/utils.py``, ``optim/sgd.py``…"""
+    """The syntax tree of every module, by name: ``nn/utils/rnn.py``, ``optim/sgd.py``…"""
     trees = {}
     for package, folder in FOLDERS.items():
         for path in folder.rglob("*.py"):

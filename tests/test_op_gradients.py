@@ -102,6 +102,13 @@ REQUIRED = {
     "group_norm",
     "conv_transpose2d",
     "unfold",
+    "einsum_matmul",
+    "einsum_trace",
+    "einsum_three",
+    "addmm",
+    "baddbmm",
+    "addbmm",
+    "scaled_dot_product_attention",
 }
 
 

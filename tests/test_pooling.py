@@ -85,3 +85,17 @@ def test_max_unpool_puts_values_back_where_max_pool_found_them(output_size):
     ours = tg.nn.MaxUnpool2d(2)(ours_values, ours_indices, output_size=output_size)
     assert repr(tg.nn.MaxUnpool2d(2)) == repr(torch.nn.MaxUnpool2d(2))
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("options", [{}, {"stride": 1, "padding": 1}])
+def test_max_pool_ties_and_nan_pick_what_torch_picks(options):
+    """The first maximum of a window wins a tie; the last NaN wins over everything."""
+    x = np.array([[[[1.0, 1.0, 0.0, 2.0], [1.0, 0.0, 2.0, np.nan], [3.0, 3.0, np.nan, 5.0]]]])
+    ours, our_indices = tg.nn.functional.max_pool2d(
+        tg.tensor(x), 2, return_indices=True, **options
+    )
+    theirs, their_indices = torch.nn.functional.max_pool2d(
+        torch.tensor(x), 2, return_indices=True, **options
+    )
+    np.testing.assert_array_equal(our_indices.numpy(), their_indices.numpy())
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -40,6 +41,38 @@ class Geometry:
     # A transposed convolution's input size, when its output padding is larger than the
     # stride (PyTorch allows that with dilation) and the formula below would give more.
     output: tuple[int, ...] | None = None
+
+    @cached_property
+    def padded(self) -> tuple[int, ...]:
+        """The padded input's spatial size."""
+        return tuple(
+            size + before + after for size, (before, after) in zip(self.spatial, self.padding)
+        )
+
+    @cached_property
+    def flat(self) -> bool:
+        """Whether the flat layout applies (stride 1 in every dim; see ``_flat_columns``)."""
+        return all(stride == 1 for stride in self.stride)
+
+    @cached_property
+    def wide(self) -> tuple[int, ...]:
+        """The flat layout's output grid: the output's first dim, the padded input's others."""
+        return self.out[:1] + self.padded[1:]
+
+    @cached_property
+    def offsets(self) -> list[int]:
+        """Per kernel position, its offset in the flattened padded input."""
+        steps = [math.prod(self.padded[d + 1 :]) for d in range(len(self.padded))]
+        return [
+            sum(k * dilation * step for k, dilation, step in zip(position, self.dilation, steps))
+            for position in _positions(self.kernel)
+        ]
+
+    @cached_property
+    def flat_size(self) -> int:
+        """Length of the flattened padded input, with room for the last kernel position's run
+        (positions past the input's end only ever meet zeros)."""
+        return max(max(self.offsets) + math.prod(self.wide), math.prod(self.padded))
 
     def describe(self) -> str:
         """``kernel 3×3, stride 1, padding 1`` (dilation and groups when not 1)."""
@@ -72,8 +105,9 @@ class Geometry:
 
 def _columns(xp, x, geometry: Geometry):
     """The im2col matrix of ``x`` (N, C, *spatial), channel-major:
-    (groups, C/groups·Πkernel, N·Πout). Its inner runs are output rows, contiguous in the
-    input for stride 1, which is what makes the one copy of im2col fast."""
+    (groups, C/groups·Πkernel, N·Πout), or N·Πwide columns in the flat layout."""
+    if geometry.flat:
+        return _flat_columns(xp, x, geometry)
     n, channels = x.shape[:2]
     dims = len(geometry.kernel)
     if any(before or after for before, after in geometry.padding):
@@ -90,24 +124,69 @@ def _columns(xp, x, geometry: Geometry):
     return windows.transpose(order).reshape(groups, -1, n * math.prod(geometry.out))
 
 
+def _spatial_axes(dims: int) -> tuple[int, ...]:
+    return tuple(range(2, 2 + dims))
+
+
+def _crop(geometry: Geometry) -> tuple[slice, ...]:
+    """The input's region inside the padded input."""
+    return tuple(
+        slice(before, before + size)
+        for size, (before, _) in zip(geometry.spatial, geometry.padding)
+    )
+
+
+def _flat_columns(xp, x, geometry: Geometry):
+    """im2col for stride 1, each kernel position's rows one contiguous slice.
+
+    With stride 1, output position y reads input position y + k·dilation: in the flattened
+    padded input that is one fixed offset per kernel position, provided the output is laid out
+    on a grid as wide as the padded input in every dim but the first (``geometry.wide``; the
+    extra positions are computed and dropped). So im2col is Πkernel contiguous copies, and
+    col2im Πkernel contiguous adds, instead of a copy and adds through transposed strided
+    views: 2-3× faster on the small maps of a CNN.
+    """
+    n, channels = x.shape[:2]
+    image = xp.zeros((channels, n, geometry.flat_size), dtype=x.dtype)
+    padded = image[..., : math.prod(geometry.padded)].reshape((channels, n) + geometry.padded)
+    padded[(slice(None), slice(None)) + _crop(geometry)] = x.transpose(
+        (1, 0) + _spatial_axes(x.ndim - 2)
+    )
+    length = math.prod(geometry.wide)
+    columns = xp.empty((channels, len(geometry.offsets), n, length), dtype=x.dtype)
+    for index, offset in enumerate(geometry.offsets):
+        columns[:, index] = image[..., offset : offset + length]
+    return columns.reshape(geometry.groups, -1, n * length)
+
+
 def _weight_matrix(weight, groups: int):
     """(C_out, C_in/groups, *kernel) → (groups, C_out/groups, C_in/groups·Πkernel)."""
     return weight.reshape(groups, weight.shape[0] // groups, -1)
 
 
-def _output_matrix(grad, geometry: Geometry):
-    """(N, C_out, *out) → (groups, C_out/groups, N·Πout), channel-major like the columns."""
+def _output_matrix(xp, grad, geometry: Geometry):
+    """(N, C_out, *out) → (groups, C_out/groups, N·Πout), channel-major like the columns
+    (N·Πwide in the flat layout, zeros off the output)."""
     n, channels = grad.shape[:2]
     dims = len(geometry.out)
+    if geometry.flat:
+        grid = xp.zeros((channels, n) + geometry.wide, dtype=grad.dtype)
+        region = tuple(slice(0, size) for size in geometry.out)
+        grid[(slice(None), slice(None)) + region] = grad.transpose((1, 0) + _spatial_axes(dims))
+        return grid.reshape(geometry.groups, channels // geometry.groups, -1)
     grad = grad.reshape((n, geometry.groups, channels // geometry.groups) + geometry.out)
     order = (1, 2, 0) + tuple(range(3, 3 + dims))
     return grad.transpose(order).reshape(geometry.groups, channels // geometry.groups, -1)
 
 
 def _from_output_matrix(product, n: int, geometry: Geometry):
-    """(groups, C_out/groups, N·Πout) → (N, C_out, *out)."""
+    """(groups, C_out/groups, N·Πout) (N·Πwide in the flat layout) → (N, C_out, *out)."""
     groups, group_channels = product.shape[:2]
     dims = len(geometry.out)
+    if geometry.flat:
+        grid = product.reshape((groups * group_channels, n) + geometry.wide)
+        region = tuple(slice(0, size) for size in geometry.out)
+        return grid[(slice(None), slice(None)) + region].transpose((1, 0) + _spatial_axes(dims))
     product = product.reshape((groups, group_channels, n) + geometry.out)
     order = (2, 0, 1) + tuple(range(3, 3 + dims))
     return product.transpose(order).reshape((n, groups * group_channels) + geometry.out)
@@ -166,13 +245,20 @@ class ConvolutionTranspose(Op):
         groups, dims = geometry.groups, len(geometry.kernel)
         group_channels = weight.shape[1]
         weights = _weight_matrix(weight, groups).transpose(0, 2, 1)  # (g, C/g·Πkernel, C_out/g)
-        columns = xp.matmul(weights, _output_matrix(grad, geometry))
+        columns = xp.matmul(weights, _output_matrix(xp, grad, geometry))
+        if geometry.flat:  # col2im as contiguous adds (see _flat_columns)
+            length = math.prod(geometry.wide)
+            columns = columns.reshape(groups, group_channels, len(geometry.offsets), n, length)
+            image = xp.zeros((groups, group_channels, n, geometry.flat_size), dtype=grad.dtype)
+            for index, offset in enumerate(geometry.offsets):
+                image[..., offset : offset + length] += columns[:, :, index]
+            image = image[..., : math.prod(geometry.padded)]
+            image = image.reshape((groups * group_channels, n) + geometry.padded)
+            image = image.transpose((1, 0) + _spatial_axes(dims))
+            return image[(slice(None), slice(None)) + _crop(geometry)]
         # (groups, C_in/groups, *kernel, N, *out): a view of the product, no copy
         columns = columns.reshape((groups, group_channels) + geometry.kernel + (n,) + geometry.out)
-        padded_shape = tuple(
-            size + before + after
-            for size, (before, after) in zip(geometry.spatial, geometry.padding)
-        )
+        padded_shape = geometry.padded
         padded = xp.zeros((n, groups, group_channels) + padded_shape, dtype=columns.dtype)
         # col2im: one strided add per kernel position (a 3×3 kernel is 9 adds, whatever the
         # image), each reading its slice of the product through a transposed view.
@@ -185,11 +271,7 @@ class ConvolutionTranspose(Op):
             source = columns[(slice(None), slice(None)) + position]  # (groups, C/g, N, *out)
             padded[(slice(None),) * 3 + target] += source.transpose(to_image)
         padded = padded.reshape((n, groups * group_channels) + padded_shape)
-        crop = tuple(
-            slice(before, before + size)
-            for size, (before, _) in zip(geometry.spatial, geometry.padding)
-        )
-        return padded[(slice(None), slice(None)) + crop]
+        return padded[(slice(None), slice(None)) + _crop(geometry)]
 
     @staticmethod
     def backward(ctx, grad):  # ȳ̄ = conv(x̄̄, w), w̄ = conv_w(x̄̄, ȳ)
@@ -217,9 +299,9 @@ class ConvolutionWeight(Op):
         ctx.save_for_backward(
             x if ctx.needs_input_grad[1] else None, grad if ctx.needs_input_grad[0] else None
         )
-        if columns is None:  # (groups, C_in/groups·Πkernel, N·Πout)
+        if columns is None:  # (groups, C_in/groups·Πkernel, N·Πout or N·Πwide)
             columns = _columns(ctx.xp, x, geometry)
-        outputs = _output_matrix(grad, geometry)  # (groups, C_out/groups, N·Πout)
+        outputs = _output_matrix(ctx.xp, grad, geometry)  # (groups, C_out/groups, N·Πout)
         product = ctx.xp.matmul(outputs, columns.transpose(0, 2, 1))
         out_channels = grad.shape[1]
         return product.reshape((out_channels, x.shape[1] // geometry.groups) + geometry.kernel)

@@ -27,7 +27,10 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, weight, *bias):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, weight)
-        y = x @ weight.T
+        if x.ndim > 2:  # one BLAS call on (N, in) rows: NumPy runs a stack as many small ones
+            y = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(*x.shape[:-1], weight.shape[0])
+        else:
+            y = x @ weight.T
         if bias:
             y += bias[0]  # y is a fresh buffer: added in place
         return y
@@ -36,10 +39,11 @@ class Linear(Op):
     def backward(ctx, grad):  # dx = grad W, dW = gradᵀ x, db = Σ grad over the batch dims
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        grad_x = grad @ weight if needs[0] else None
+        shape = grad.shape
         if grad.ndim != 2:  # fold the batch dims (a 2-D batch, the usual case, needs nothing)
             grad = grad.reshape(-1, weight.shape[0])
             x = x.reshape(-1, weight.shape[1]) if x is not None else None
+        grad_x = (grad @ weight).reshape(*shape[:-1], weight.shape[1]) if needs[0] else None
         grad_weight = grad.mT @ x if needs[1] else None
         grad_bias = sum_rows(grad) if len(needs) == 3 and needs[2] else None
         return (grad_x, grad_weight, grad_bias)[: len(needs)]  # no bias input, no bias grad

@@ -20,16 +20,20 @@ from .conditional import where
 
 
 class Index(Op):
-    """out = x[index] with advanced (integer or boolean array) indices: a copy."""
+    """out = x[index] with advanced (integer or boolean array) indices: a copy.
+
+    ``unique=True`` promises that no position is read twice (max pooling over windows that do
+    not overlap), so the backward can write the gradient instead of accumulating it.
+    """
 
     @staticmethod
-    def forward(ctx, x, index):
-        ctx.index, ctx.input_shape = _frozen(ctx, index), x.shape
+    def forward(ctx, x, index, unique=False):
+        ctx.index, ctx.input_shape, ctx.unique = _frozen(ctx, index), x.shape, unique
         return x[index]
 
     @staticmethod
     def backward(ctx, grad):  # scatter-add into zeros of the input's shape
-        return IndexAdd.apply(grad, shape=ctx.input_shape, index=ctx.index)
+        return IndexAdd.apply(grad, shape=ctx.input_shape, index=ctx.index, unique=ctx.unique)
 
 
 class BasicIndex(Index):
@@ -42,10 +46,10 @@ class IndexAdd(Op):
     """out = zeros(shape) with ``grad`` added at ``index`` (repeated positions accumulate)."""
 
     @staticmethod
-    def forward(ctx, grad, shape, index):
+    def forward(ctx, grad, shape, index, unique=False):
         ctx.index = index
         xp = ctx.xp
-        if _is_basic(index):
+        if unique or _is_basic(index):
             out = xp.zeros(shape, dtype=grad.dtype)
             out[index] = grad
             return out

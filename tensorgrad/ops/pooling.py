@@ -14,12 +14,12 @@ Each is a composite of differentiable ops, so double backward works:
 from __future__ import annotations
 
 import numpy
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .._registry import op
 from ..tensor import Tensor
 from ._util import int_tuple
 from .convolution import Convolution, Geometry
+from .indexing import Index
 
 
 def _batched(input: Tensor, dims: int, op_name: str) -> tuple[Tensor, bool]:
@@ -72,6 +72,38 @@ def _windows_geometry(op_name, input, dims, kernel_size, stride, padding, dilati
     return kernel, stride, padding, dilation, tuple(out)
 
 
+def _window_maxima(padded, kernel, stride, dilation, out):
+    """Which kernel position (in row-major order) holds each window's maximum of ``padded``
+    (N, C, *spatial): an (N, C, *out) array.
+
+    One strided view per kernel position, folded with comparisons: for the small kernels of a
+    CNN this is several times faster than ``argmax`` over a window axis of 4 or 9 elements.
+    The first maximum wins ties and the last NaN wins over everything, as in PyTorch's CPU
+    kernel.
+    """
+    has_nan = padded.dtype.kind == "f" and numpy.isnan(padded).any()
+    best = choice = None
+    for index, position in enumerate(numpy.ndindex(*kernel)):
+        view = padded[
+            (slice(None), slice(None))
+            + tuple(
+                slice(k * d, k * d + (o - 1) * s + 1, s)
+                for k, d, o, s in zip(position, dilation, out, stride)
+            )
+        ]
+        if best is None:
+            best, choice = view.copy(), numpy.zeros(view.shape, dtype=numpy.intp)
+            continue
+        better = view > best
+        if has_nan:
+            better |= view != view  # PyTorch's kernel: every NaN takes over
+            numpy.copyto(best, view, where=better)
+        else:  # maximum and the arithmetic select are several times faster than copyto
+            numpy.maximum(best, view, out=best)
+        choice += better * (index - choice)
+    return choice
+
+
 def _max_pool(
     op_name, dims, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
 ):
@@ -85,30 +117,37 @@ def _max_pool(
         max(0, (o - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
         for o, s, d, k, size, p in zip(out, stride, dilation, kernel, spatial, padding)
     ]
-    fill = -numpy.inf if data.dtype.kind == "f" else numpy.iinfo(data.dtype).min
-    padded = numpy.pad(
-        data,
-        ((0, 0), (0, 0)) + tuple((p, p + e) for p, e in zip(padding, extra)),
-        constant_values=fill,
+    padded = data
+    if any(padding) or any(extra):
+        fill = -numpy.inf if data.dtype.kind == "f" else numpy.iinfo(data.dtype).min
+        padded = numpy.pad(
+            data,
+            ((0, 0), (0, 0)) + tuple((p, p + e) for p, e in zip(padding, extra)),
+            constant_values=fill,
+        )
+    choice = _window_maxima(padded, kernel, stride, dilation, out)
+    # The flat input position of each window's maximum: its window's start plus the chosen
+    # kernel position's offset (one small table lookup).
+    steps = [int(numpy.prod(spatial[axis + 1 :])) for axis in range(dims)]
+    start = 0
+    for axis in range(dims):
+        first = (numpy.arange(out[axis]) * stride[axis] - padding[axis]) * steps[axis]
+        start = start + first.reshape(tuple(-1 if a == axis else 1 for a in range(dims)))
+    offsets = numpy.array(
+        [
+            sum(k * d * step for k, d, step in zip(position, dilation, steps))
+            for position in numpy.ndindex(*kernel)
+        ]
     )
-    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    windows = sliding_window_view(padded, spans, axis=tuple(range(2, 2 + dims)))
-    picks = tuple(slice(0, o * s, s) for o, s in zip(out, stride))
-    picks += tuple(slice(None, None, d) for d in dilation)
-    windows = windows[(slice(None), slice(None)) + picks]  # (N, C, *out, *kernel)
-    best = windows.reshape(windows.shape[: 2 + dims] + (-1,)).argmax(
-        axis=-1
-    )  # NaN wins, as in PyTorch
-    offsets = numpy.unravel_index(best, kernel)
-    positions = []
-    for axis in range(dims):  # the input coordinate of each window's maximum
-        start = numpy.arange(out[axis]) * stride[axis] - padding[axis]
-        start = start.reshape((1, 1) + tuple(-1 if a == axis else 1 for a in range(dims)))
-        positions.append(start + offsets[axis] * dilation[axis])
-    indices = numpy.ravel_multi_index(tuple(positions), spatial)
+    indices = start + offsets[choice]
     n, channels = data.shape[:2]
-    flat_indices = Tensor(indices.reshape(n, channels, -1).astype(numpy.int64))
-    values = input.flatten(2).gather(2, flat_indices).reshape((n, channels) + out)
+    batch, channel = numpy.indices((n, channels, 1), sparse=True)[:2]
+    # Windows that do not overlap never pick a position twice: the backward then writes the
+    # gradient instead of accumulating it, several times faster.
+    disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
+    where = (batch, channel, indices.reshape(n, channels, -1))
+    values = Index.apply(input.flatten(2), index=where, unique=disjoint)
+    values = values.reshape((n, channels) + out)
     if unbatched:
         values = values.squeeze(0)
     if not return_indices:

@@ -47,7 +47,16 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
 
 @op("topk")
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
-    """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``."""
+    """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``.
+
+    Shapes: ``input`` (*) → both (*) with ``dim`` of size ``k``; indices int64. NaN counts
+    as the largest value. Sorted (largest or smallest first) whatever ``sorted`` says. Equal
+    values come lowest index first: PyTorch leaves their order unspecified (its CPU kernel's
+    order among ties comes from ``std::nth_element``), so only the values are sure to match
+    there.
+    """
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes")
     axis = normalize_dim(dim, input.ndim, "topk")
     size = input.shape[axis] if input.ndim else 1
     if not 0 <= k <= size:
