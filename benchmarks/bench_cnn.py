@@ -81,7 +81,10 @@ def main() -> None:
     torch.set_num_threads(1)
     repeats, min_time = (5, 0.1) if args.quick else (15, 0.3)
     rng = np.random.default_rng(0)
-    print("| network, batch 64 | tensorgrad (µs) | PyTorch 2.13 (µs) | tensorgrad ÷ PyTorch | target |")
+    print(
+        "| network, batch 64 | tensorgrad (µs) | PyTorch 2.13 (µs) | tensorgrad ÷ PyTorch "
+        "| target |"
+    )
     print("|---|---:|---:|---:|---|")
     for name, build, side in (
         ("digits CNN (1×8×8)", digits_cnn, 8),

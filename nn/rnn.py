@@ -35,6 +35,15 @@ def _check_dtype(module: Module, input: Tensor, weight: Tensor) -> None:
         )
 
 
+def _check_state_dtype(state: Tensor, input: Tensor) -> None:
+    # Mixed precision would silently round the state at every step: PyTorch refuses it too.
+    if state.dtype != input.dtype:
+        raise RuntimeError(
+            f"the hidden state's dtype ({state.dtype}) does not match the input's "
+            f"({input.dtype}): mat1 and mat2 must have the same dtype"
+        )
+
+
 class RNNBase(Module):
     """What ``RNN``, ``LSTM`` and ``GRU`` share: parameters per layer and direction, the
     input layouts (padded, batch-first, unbatched, packed) and the state checks."""
@@ -70,8 +79,9 @@ class RNNBase(Module):
                 f"num_layers={num_layers}",
                 stacklevel=3,
             )
-        if not isinstance(hidden_size, int) or isinstance(hidden_size, bool):
-            raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
+        for name, size in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(size, int) or isinstance(size, bool):
+                raise TypeError(f"{name} should be of type int, got: {type(size).__name__}")
         if hidden_size <= 0:
             raise ValueError("hidden_size must be greater than zero")
         if num_layers <= 0:
@@ -159,6 +169,7 @@ class RNNBase(Module):
             return tensorgrad.zeros(expected, dtype=like.dtype)
         if tuple(state.shape) != expected:
             raise RuntimeError(f"Expected {name} size {expected}, got {list(state.shape)}")
+        _check_state_dtype(state, like)
         return state
 
     def _check_state_ranks(self, states, batched: bool) -> None:
@@ -388,6 +399,7 @@ class RNNCellBase(Module):
                     f"Input batch size {batch} doesn't match hidden{index} batch size "
                     f"{state.shape[0]}"
                 )
+            _check_state_dtype(state, rows)
             if state.shape[1] != self.hidden_size:
                 raise RuntimeError(
                     f"hidden{index} has inconsistent hidden_size: got {state.shape[1]}, "
@@ -453,6 +465,8 @@ class LSTMCell(RNNCellBase):
         super().__init__("LSTM", input_size, hidden_size, bias, dtype=dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None):
+        if hx is not None and len(hx) != 2:
+            raise RuntimeError(f"lstm_cell expects two hidden states, got {len(hx)}")
         return self._step(input, hx if hx is not None else (None, None))
 
 

@@ -9,9 +9,11 @@ from 7.1 to 5.4 ms). Raising the mmap threshold and the trim threshold makes mal
 reuse that memory, as PyTorch's caching allocators do on GPUs.
 
 Applied once, when tensorgrad is imported (``APPLIED`` says whether it was), on glibc only.
-Opt out with ``TENSORGRAD_KEEP_FREED_MEMORY=0``; an explicit ``MALLOC_MMAP_THRESHOLD_`` or
-``MALLOC_TRIM_THRESHOLD_`` in the environment wins.
-The cost is a resident size that stays near its peak (up to 256 MiB freed memory kept).
+Opt out with ``TENSORGRAD_KEEP_FREED_MEMORY=0`` (before the import; it changes malloc for the
+whole process); an explicit ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or a
+``glibc.malloc`` tunable in the environment wins. The cost is a resident size that stays near
+its peak: up to 256 MiB of freed memory at the top of the heap is kept, and freed memory inside
+the heap (or in other threads' arenas) is kept as glibc always keeps it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ def keep_freed_memory() -> bool:
     if os.environ.get("TENSORGRAD_KEEP_FREED_MEMORY", "1") == "0":
         return False
     if any(name in os.environ for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")):
+        return False
+    if "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", ""):
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")

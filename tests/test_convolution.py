@@ -206,3 +206,14 @@ def test_lenet_with_pytorchs_weights_trains_like_pytorch():
     np.testing.assert_allclose(loss_ours, loss_theirs, rtol=1e-6)
     for a, b in zip(grads_ours + params_ours, grads_theirs + params_theirs, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_an_empty_batch_gives_an_empty_result_and_gradient(stride):
+    weight = tg.randn(4, 3, 3, 3, requires_grad=True)
+    x = tg.randn(0, 3, 5, 5, requires_grad=True)
+    y = tg.nn.functional.conv2d(x, weight, stride=stride, padding=1)
+    assert y.shape == (0, 4, 3 if stride == 2 else 5, 3 if stride == 2 else 5)
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 5, 5) and np.all(weight.grad.numpy() == 0)
+    assert tg.nn.functional.conv_transpose2d(tg.randn(0, 4, 5, 5), weight).shape == (0, 3, 7, 7)

@@ -91,11 +91,27 @@ def test_max_unpool_puts_values_back_where_max_pool_found_them(output_size):
 def test_max_pool_ties_and_nan_pick_what_torch_picks(options):
     """The first maximum of a window wins a tie; the last NaN wins over everything."""
     x = np.array([[[[1.0, 1.0, 0.0, 2.0], [1.0, 0.0, 2.0, np.nan], [3.0, 3.0, np.nan, 5.0]]]])
-    ours, our_indices = tg.nn.functional.max_pool2d(
-        tg.tensor(x), 2, return_indices=True, **options
-    )
+    ours, our_indices = tg.nn.functional.max_pool2d(tg.tensor(x), 2, return_indices=True, **options)
     theirs, their_indices = torch.nn.functional.max_pool2d(
         torch.tensor(x), 2, return_indices=True, **options
     )
     np.testing.assert_array_equal(our_indices.numpy(), their_indices.numpy())
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize(
+    "values, dtype",
+    [([-np.inf, -np.inf, 5.0, 7.0, -np.inf], "float64"), ([-(2**63), 3, 9, 1, 2], "int64")],
+)
+def test_max_pool_padding_never_wins_a_tie_with_a_real_element(values, dtype):
+    """A real element equal to the padding's fill (-inf, the smallest int) is still chosen."""
+    x = np.array([[values]], dtype=dtype)
+    for kernel, stride in ((3, 2), (2, 2), (3, 1)):
+        ours = tg.nn.functional.max_pool1d(
+            tg.tensor(x), kernel, stride, padding=1, return_indices=True
+        )
+        theirs = torch.nn.functional.max_pool1d(
+            torch.tensor(x), kernel, stride, padding=1, return_indices=True
+        )
+        for mine, reference in zip(ours, theirs):
+            np.testing.assert_array_equal(mine.numpy(), reference.numpy())

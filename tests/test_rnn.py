@@ -198,6 +198,16 @@ def test_dropout_between_layers_only_in_training():
     np.testing.assert_allclose(layer(x)[0].numpy(force=True), evaluated.numpy(force=True))
 
 
+def test_an_lstm_output_changed_in_place_still_backpropagates():
+    """Gated cells keep their gates for backward, not their output (PyTorch allows this)."""
+    layer = tg.nn.LSTM(2, 3)
+    x = tg.randn(4, 1, 2, requires_grad=True)
+    output, _ = layer(x)
+    output.data.mul_(2)
+    output.sum().backward()
+    assert x.grad.shape == (4, 1, 2) and np.abs(x.grad.numpy()).sum() > 0
+
+
 def test_double_backward_raises_instead_of_a_wrong_answer():
     layer = tg.nn.LSTM(2, 3)
     x = tg.randn(4, 1, 2, requires_grad=True)
@@ -235,6 +245,12 @@ def _errors(lib):
         "cell batch mismatch": lambda: cell(lib.zeros(2, 4), (lib.zeros(3, 5), lib.zeros(3, 5))),
         "cell 3-D input": lambda: cell(lib.zeros(2, 4, 1)),
         "cell nonlinearity": lambda: nn.RNNCell(4, 5, nonlinearity="x")(lib.zeros(1, 4)),
+        "state dtype": lambda: nn.GRU(3, 4).double()(
+            lib.zeros(2, 1, 3, dtype=lib.float64), lib.zeros(1, 1, 4)
+        ),
+        "cell state dtype": lambda: nn.GRUCell(3, 4)(lib.zeros(1, 3), lib.zeros(1, 4).double()),
+        "float input_size": lambda: nn.LSTM(4.0, 5),
+        "one LSTMCell state": lambda: cell(lib.zeros(2, 4), (lib.zeros(2, 5),)),
     }
 
 

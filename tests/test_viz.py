@@ -543,3 +543,11 @@ def test_convolution_nodes_show_their_kernel_stride_and_padding():
     assert "ConvolutionBackward0" in dot
     assert "kernel 3×3, stride 2, padding 1" in dot
     assert "(2, 4, 3, 3)" in dot  # the output shape under it
+
+
+@pytest.mark.parametrize("pool", ["MaxPool2d", "AvgPool2d"])
+def test_pool_nodes_show_their_window(pool):
+    model = tg.nn.Sequential(tg.nn.Conv2d(1, 2, 3), getattr(tg.nn, pool)(2, stride=1, padding=1))
+    dot = to_dot(model(tg.randn(1, 1, 5, 5)).sum(), params=model)
+    assert f"{pool[:7]}Backward0" in dot
+    assert "kernel 2×2, stride 1, padding 1" in dot

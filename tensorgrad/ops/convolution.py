@@ -121,7 +121,8 @@ def _columns(xp, x, geometry: Geometry):
     windows = windows.reshape((n, groups, channels // groups) + windows.shape[2:])
     # (groups, C/groups, *kernel, N, *out)
     order = (1, 2) + tuple(range(3 + dims, 3 + 2 * dims)) + (0,) + tuple(range(3, 3 + dims))
-    return windows.transpose(order).reshape(groups, -1, n * math.prod(geometry.out))
+    rows = channels // groups * math.prod(geometry.kernel)  # explicit: N may be 0
+    return windows.transpose(order).reshape(groups, rows, n * math.prod(geometry.out))
 
 
 def _spatial_axes(dims: int) -> tuple[int, ...]:
@@ -156,7 +157,8 @@ def _flat_columns(xp, x, geometry: Geometry):
     columns = xp.empty((channels, len(geometry.offsets), n, length), dtype=x.dtype)
     for index, offset in enumerate(geometry.offsets):
         columns[:, index] = image[..., offset : offset + length]
-    return columns.reshape(geometry.groups, -1, n * length)
+    rows = channels // geometry.groups * len(geometry.offsets)  # explicit: N may be 0
+    return columns.reshape(geometry.groups, rows, n * length)
 
 
 def _weight_matrix(weight, groups: int):
@@ -173,10 +175,13 @@ def _output_matrix(xp, grad, geometry: Geometry):
         grid = xp.zeros((channels, n) + geometry.wide, dtype=grad.dtype)
         region = tuple(slice(0, size) for size in geometry.out)
         grid[(slice(None), slice(None)) + region] = grad.transpose((1, 0) + _spatial_axes(dims))
-        return grid.reshape(geometry.groups, channels // geometry.groups, -1)
+        return grid.reshape(
+            geometry.groups, channels // geometry.groups, n * math.prod(geometry.wide)
+        )
     grad = grad.reshape((n, geometry.groups, channels // geometry.groups) + geometry.out)
     order = (1, 2, 0) + tuple(range(3, 3 + dims))
-    return grad.transpose(order).reshape(geometry.groups, channels // geometry.groups, -1)
+    columns = n * math.prod(geometry.out)
+    return grad.transpose(order).reshape(geometry.groups, channels // geometry.groups, columns)
 
 
 def _from_output_matrix(product, n: int, geometry: Geometry):

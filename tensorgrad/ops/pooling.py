@@ -72,29 +72,51 @@ def _windows_geometry(op_name, input, dims, kernel_size, stride, padding, dilati
     return kernel, stride, padding, dilation, tuple(out)
 
 
-def _window_maxima(padded, kernel, stride, dilation, out):
+class MaxPool(Index):
+    """Max pooling's read of each window's maximum: an ``Index`` that knows its window, so
+    graph drawings show the kernel, stride and padding (``description``)."""
+
+    @property
+    def description(self) -> str:
+        return self.window.describe()
+
+    @staticmethod
+    def forward(ctx, x, index, unique=False, window=None):
+        ctx.window = window
+        return Index.forward(ctx, x, index, unique)
+
+
+class AvgPool(Convolution):
+    """Average pooling's window sums: a convolution of each channel with a kernel of ones,
+    named for what it is in graph drawings (which show its kernel, stride and padding)."""
+
+
+def _window_maxima(padded, kernel, stride, dilation, out, inside=None):
     """Which kernel position (in row-major order) holds each window's maximum of ``padded``
     (N, C, *spatial): an (N, C, *out) array.
 
     One strided view per kernel position, folded with comparisons: for the small kernels of a
     CNN this is several times faster than ``argmax`` over a window axis of 4 or 9 elements.
     The first maximum wins ties and the last NaN wins over everything, as in PyTorch's CPU
-    kernel.
+    kernel. ``inside`` (padded like the input, True on real elements) is given when a real
+    element may equal the padding's fill: a real element then wins a tie with the padding.
     """
     has_nan = padded.dtype.kind == "f" and numpy.isnan(padded).any()
-    best = choice = None
+    best = choice = best_inside = None
     for index, position in enumerate(numpy.ndindex(*kernel)):
-        view = padded[
-            (slice(None), slice(None))
-            + tuple(
-                slice(k * d, k * d + (o - 1) * s + 1, s)
-                for k, d, o, s in zip(position, dilation, out, stride)
-            )
-        ]
+        window = (slice(None), slice(None)) + tuple(
+            slice(k * d, k * d + (o - 1) * s + 1, s)
+            for k, d, o, s in zip(position, dilation, out, stride)
+        )
+        view = padded[window]
         if best is None:
             best, choice = view.copy(), numpy.zeros(view.shape, dtype=numpy.intp)
+            best_inside = inside[window].copy() if inside is not None else None
             continue
         better = view > best
+        if inside is not None:
+            better |= inside[window] & ~best_inside
+            best_inside |= better
         if has_nan:
             better |= view != view  # PyTorch's kernel: every NaN takes over
             numpy.copyto(best, view, where=better)
@@ -117,15 +139,14 @@ def _max_pool(
         max(0, (o - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
         for o, s, d, k, size, p in zip(out, stride, dilation, kernel, spatial, padding)
     ]
-    padded = data
+    padded, inside = data, None
     if any(padding) or any(extra):
         fill = -numpy.inf if data.dtype.kind == "f" else numpy.iinfo(data.dtype).min
-        padded = numpy.pad(
-            data,
-            ((0, 0), (0, 0)) + tuple((p, p + e) for p, e in zip(padding, extra)),
-            constant_values=fill,
-        )
-    choice = _window_maxima(padded, kernel, stride, dilation, out)
+        widths = ((0, 0), (0, 0)) + tuple((p, p + e) for p, e in zip(padding, extra))
+        padded = numpy.pad(data, widths, constant_values=fill)
+        if (data == fill).any():  # a real -inf ties with the padding: the real one must win
+            inside = numpy.pad(numpy.ones(data.shape, dtype=bool), widths)
+    choice = _window_maxima(padded, kernel, stride, dilation, out, inside)
     # The flat input position of each window's maximum: its window's start plus the chosen
     # kernel position's offset (one small table lookup).
     steps = [int(numpy.prod(spatial[axis + 1 :])) for axis in range(dims)]
@@ -141,13 +162,13 @@ def _max_pool(
     )
     indices = start + offsets[choice]
     n, channels = data.shape[:2]
-    batch, channel = numpy.indices((n, channels, 1), sparse=True)[:2]
+    batch, channel = numpy.indices((n, channels) + (1,) * dims, sparse=True)[:2]
     # Windows that do not overlap never pick a position twice: the backward then writes the
     # gradient instead of accumulating it, several times faster.
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
-    where = (batch, channel, indices.reshape(n, channels, -1))
-    values = Index.apply(input.flatten(2), index=where, unique=disjoint)
-    values = values.reshape((n, channels) + out)
+    where = (batch, channel, indices)  # (N, C, *out) reads of the flattened input
+    window = Geometry(tuple(spatial), kernel, stride, tuple((p, p) for p in padding), dilation, 1)
+    values = MaxPool.apply(input.flatten(2), index=where, unique=disjoint, window=window)
     if unbatched:
         values = values.squeeze(0)
     if not return_indices:
@@ -226,7 +247,7 @@ def _avg_pool(
     )
     geometry = Geometry(spatial, kernel, stride, pads, (1,) * dims, 1)
     ones = Tensor(numpy.ones((1, 1) + kernel, dtype=input._data.dtype))
-    sums = Convolution.apply(input.reshape((n * channels, 1) + spatial), ones, geometry=geometry)
+    sums = AvgPool.apply(input.reshape((n * channels, 1) + spatial), ones, geometry=geometry)
     sums = sums[(slice(None), 0) + tuple(slice(0, o) for o in out)].reshape((n, channels) + out)
     if divisor_override:
         result = sums / divisor_override

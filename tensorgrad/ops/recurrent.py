@@ -123,7 +123,11 @@ class Recurrence(Function):
         ctx.mode, ctx.batch_sizes, ctx.reverse, ctx.hidden = mode, batch_sizes, reverse, hidden
         ctx.has_bias = b_ih is not None
         out = Tensor(out)
-        ctx.save_for_backward(x, w_ih, w_hh, w_hr, h_prev, gates, extra, out)
+        # Only a plain RNN's backward reads its output (gated cells keep their gates): an
+        # LSTM's output may then be changed in place before backward, as in PyTorch.
+        ctx.save_for_backward(
+            x, w_ih, w_hh, w_hr, h_prev, gates, extra, out if mode.startswith("RNN") else None
+        )
         outputs = (out, Tensor(h))
         return (*outputs, Tensor(c)) if c is not None else outputs
 
@@ -131,7 +135,8 @@ class Recurrence(Function):
         if create_graph:
             raise RuntimeError(
                 f"{self.mode.lower()}: the fused recurrent layer's backward is not "
-                f"differentiable (create_graph=True); PyTorch's fused RNN kernels are not either"
+                f"differentiable (create_graph=True), like PyTorch's cuDNN kernels; for a second "
+                f"derivative, write the steps with Tensor ops"
             )
         return super()._input_grads(grad_outputs, create_graph)
 

@@ -7,6 +7,8 @@ numbers for the same seed.
 
 from __future__ import annotations
 
+import numbers
+
 from .._backend import array_module
 from .._registry import op
 from ..random import Generator, numpy_generator
@@ -64,6 +66,8 @@ def multinomial(
 
     Uses ``generator``, or the global generator (``tensorgrad.manual_seed``).
     """
+    if isinstance(num_samples, numbers.Integral) and not isinstance(num_samples, bool):
+        num_samples = int(num_samples)  # NumPy integers too, as PyTorch accepts them
     _check(input, num_samples, replacement)
     xp = array_module(input._data)
     rows, categories = (input.shape[0] if input.ndim == 2 else 1), input.shape[-1]
