@@ -11,18 +11,38 @@ if __name__ != "tensorgrad.nn":
         "(or `from tensorgrad import nn`), not as a top-level `nn`"
     )
 
-from tensorgrad.nn import functional, init, utils
+import sys as _sys
+
+from tensorgrad.nn import functional, init, parallel, utils
 from tensorgrad.nn.activation import (
+    CELU,
     ELU,
     GELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
+    Mish,
+    PReLU,
     ReLU,
+    ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
+    Softmin,
     Softplus,
+    Softshrink,
+    Softsign,
     Tanh,
+    Tanhshrink,
+    Threshold,
 )
 from tensorgrad.nn.attention import MultiheadAttention
 from tensorgrad.nn.container import ModuleDict, ModuleList, Sequential
@@ -34,17 +54,28 @@ from tensorgrad.nn.conv import (
     ConvTranspose2d,
     ConvTranspose3d,
 )
+from tensorgrad.nn.distance import CosineSimilarity, PairwiseDistance
 from tensorgrad.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from tensorgrad.nn.linear import Flatten, Identity, Linear
 from tensorgrad.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
+    KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
 )
 from tensorgrad.nn.module import Module
 from tensorgrad.nn.normalization import (
@@ -58,6 +89,7 @@ from tensorgrad.nn.normalization import (
     LayerNorm,
     LocalResponseNorm,
 )
+from tensorgrad.nn.parallel import DataParallel
 from tensorgrad.nn.parameter import Parameter
 from tensorgrad.nn.pooling import (
     AdaptiveAvgPool1d,
@@ -168,6 +200,36 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "NLLLoss",
+    "CELU",
+    "SELU",
+    "ReLU6",
+    "Hardtanh",
+    "Hardsigmoid",
+    "Hardswish",
+    "Mish",
+    "Softsign",
+    "LogSigmoid",
+    "Tanhshrink",
+    "Threshold",
+    "Hardshrink",
+    "Softshrink",
+    "PReLU",
+    "RReLU",
+    "GLU",
+    "Softmin",
+    "Softmax2d",
+    "KLDivLoss",
+    "PoissonNLLLoss",
+    "GaussianNLLLoss",
+    "MarginRankingLoss",
+    "HingeEmbeddingLoss",
+    "CosineEmbeddingLoss",
+    "MultiMarginLoss",
+    "MultiLabelSoftMarginLoss",
+    "TripletMarginLoss",
+    "SoftMarginLoss",
+    "CosineSimilarity",
+    "PairwiseDistance",
     "MultiheadAttention",
     "Transformer",
     "TransformerEncoder",
@@ -177,4 +239,18 @@ __all__ = [
     "functional",
     "init",
     "utils",
+    "parallel",
+    "DataParallel",
 ]
+
+
+def __getattr__(name: str):
+    # A PyTorch name tensorgrad.nn lacks says so, instead of a bare AttributeError.
+    if name.startswith("_"):
+        raise AttributeError(f"module 'tensorgrad.nn' has no attribute {name!r}")
+    raise AttributeError(
+        f"tensorgrad.nn has no {name!r} (PyTorch's torch.nn.{name}, if it exists, is not "
+        f"implemented yet)",
+        name=name,
+        obj=_sys.modules[__name__],  # so that tracebacks suggest a close name
+    )

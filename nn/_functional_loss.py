@@ -1,14 +1,17 @@
 """The loss functions of ``tensorgrad.nn.functional`` (PyTorch's formulas and reductions).
 
-Every loss takes ``reduction='mean' | 'sum' | 'none'`` and PyTorch's legacy ``size_average``
-and ``reduce`` flags. Weighted means follow PyTorch: ``nll_loss``/``cross_entropy`` with
-class indices divide by the summed weight of the non-ignored targets; ``mse_loss`` and
-``l1_loss`` with an elementwise ``weight`` divide by ``weight.sum()``, while ``huber_loss``
-takes the plain mean of the weighted losses.
+Regression, cross-entropy and likelihood losses; the margin and embedding losses are in
+``_functional_distance.py``. Every loss takes ``reduction='mean' | 'sum' | 'none'`` (and
+``kl_div`` also ``'batchmean'``) and, where PyTorch does, its legacy ``size_average`` and
+``reduce`` flags. Weighted means follow PyTorch: ``nll_loss``/``cross_entropy`` with class
+indices divide by the summed weight of the non-ignored targets; ``mse_loss`` and ``l1_loss``
+with an elementwise ``weight`` divide by ``weight.sum()``, while ``huber_loss`` takes the plain
+mean of the weighted losses.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import tensorgrad
@@ -25,6 +28,9 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "nll_loss",
+    "kl_div",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -133,6 +139,25 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
+def _broadcast_shape(name: str, **tensors: Tensor) -> tuple:
+    """The shape the named tensors broadcast to; PyTorch's RuntimeError, naming the loss and
+    every shape, when they do not."""
+    shapes = [tuple(t.shape) for t in tensors.values()]
+    try:
+        return tuple(array_module(next(iter(tensors.values()))).broadcast_shapes(*shapes))
+    except ValueError:
+        described = ", ".join(f"{key} of shape {shape}" for key, shape in zip(tensors, shapes))
+        raise RuntimeError(f"{name}: the shapes do not broadcast: {described}") from None
+
+
+def _broadcast_target(name: str, input: Tensor, target) -> Tensor:
+    """``target`` as a tensor (a number takes the input's dtype), checked to broadcast with
+    ``input``."""
+    target = _as_tensor(target, input)
+    _broadcast_shape(name, input=input, target=target)
+    return target
+
+
 def _check_binary(name: str, input: Tensor, target: Tensor) -> None:
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
@@ -143,6 +168,23 @@ def _check_binary(name: str, input: Tensor, target: Tensor) -> None:
         raise RuntimeError(f"{name}: input must be a floating-point tensor, got {input.dtype}")
 
 
+def _check_probabilities(input: Tensor, target: Tensor) -> None:
+    """PyTorch's check, element by element in order: the first element whose input or target
+    lies outside [0, 1] (NaN included) names which of the two is wrong."""
+    x, y = input.detach().numpy(), target.detach().numpy()  # arrays: a third of the cost
+    bad_input = ~((x >= 0) & (x <= 1))
+    bad = bad_input | ~((y >= 0) & (y <= 1))
+    if not bad.any():
+        return
+    first = int(bad.reshape(-1).argmax())
+    label, values = ("input", x) if bad_input.reshape(-1)[first] else ("target", y)
+    raise RuntimeError(
+        f"binary_cross_entropy: all elements of {label} should be between 0 and 1, got "
+        f"{values.reshape(-1)[first].item()} at flat index {first} (shape "
+        f"{tuple(input.shape)})"
+    )
+
+
 def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):
@@ -151,11 +193,7 @@ def binary_cross_entropy(
     reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
     target = _as_tensor(target, input)
     _check_binary("binary_cross_entropy", input, target)
-    if input.numel() and (input.min().item() < 0 or input.max().item() > 1):
-        raise RuntimeError(
-            "binary_cross_entropy: all elements of input should be between 0 "
-            f"and 1 (got values in [{input.min().item()}, {input.max().item()}])"
-        )
+    _check_probabilities(input, target)
     if target.dtype != input.dtype:
         raise RuntimeError(
             f"binary_cross_entropy: target dtype {target.dtype} must match input dtype "
@@ -197,6 +235,16 @@ def _flatten_classes(input: Tensor) -> Tensor:
     if input.dim() == 2:
         return input
     return input.movedim(1, -1).reshape(-1, input.shape[1])
+
+
+def _check_class_weight(name: str, input: Tensor, weight: Tensor | None) -> None:
+    classes = input.shape[0] if input.dim() == 1 else input.shape[1]
+    if weight is not None and (weight.dim() != 1 or weight.numel() != classes):
+        raise RuntimeError(
+            f"{name}: weight tensor should be defined either for all {classes} classes or no "
+            f"classes but got weight tensor of shape: {list(weight.shape)} (input of shape "
+            f"{tuple(input.shape)})"
+        )
 
 
 def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
@@ -307,6 +355,7 @@ def cross_entropy(
             f"{name}: input must be floating-point logits with a class dim, got "
             f"{input.dtype} of shape {tuple(input.shape)}"
         )
+    _check_class_weight(name, input, weight)
     logits = _flatten_classes(input)
     if tuple(target.shape) == tuple(input.shape) and target.is_floating_point():
         classes = logits.shape[1]
@@ -319,6 +368,7 @@ def cross_entropy(
             q = q * weight.reshape((-1,) + (1,) * (input.dim() - 2))
         scale = _scale(reduction, logits.shape[0])
         total = fused.softmax_cross_entropy(logits, _flatten_classes(q), scale)
+        total = _nan_if_nothing_counted(total, reduction, logits.shape[0])  # an empty batch
     else:
         q, denominator = _index_weights(name, input, target, weight, ignore_index, label_smoothing)
         scale = _scale(reduction, denominator)
@@ -345,6 +395,7 @@ def nll_loss(
             f"{name}: input must be floating-point log-probabilities with a "
             f"class dim, got {input.dtype} of shape {tuple(input.shape)}"
         )
+    _check_class_weight(name, input, weight)
     weights, denominator = _index_weights(name, input, target, weight, ignore_index, 0.0)
     # Classes with zero weight contribute 0 even where the log-probability is -inf.
     losses = -tensorgrad.where(weights != 0, _flatten_classes(input) * weights, 0.0).sum(1)
@@ -352,3 +403,111 @@ def nll_loss(
         return _finish(losses, reduction, input)
     total = losses.sum() * _scale(reduction, denominator)
     return _nan_if_nothing_counted(total, reduction, denominator)
+
+
+def kl_div(
+    input, target, size_average=None, reduce=None, reduction="mean", log_target=False
+) -> Tensor:
+    """Kullback-Leibler divergence, pointwise: target·(log target - input), where ``input``
+    holds log-probabilities and ``target`` probabilities (log-probabilities if
+    ``log_target``: then e^target·(target - input)). A target of 0 contributes 0.
+
+    input and target broadcast together. ``reduction='batchmean'`` divides the sum by the
+    batch size input.shape[0] (the KL divergence of distributions along the other dims);
+    ``'mean'`` divides by the number of elements and warns, as PyTorch does.
+    """
+    name = "kl_div"
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(name, "mean", size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.",
+            stacklevel=2,
+        )
+    elif reduction != "batchmean":
+        reduction = _reduction(name, reduction)
+    target = _as_tensor(target, input)
+    if not input.is_floating_point() or not target.is_floating_point():
+        raise RuntimeError(
+            f"kl_div: Integral inputs not supported (input {input.dtype}, target {target.dtype})"
+        )
+    _broadcast_shape(name, input=input, target=target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:  # xlogy(target, target): 0 at a target of 0, where its gradient is 0, not NaN
+        loss = target * tensorgrad.where(target == 0, 1.0, target).log() - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.dim() else total
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(
+    input,
+    target,
+    log_input=True,
+    full=False,
+    size_average=None,
+    eps=1e-8,
+    reduce=None,
+    reduction="mean",
+) -> Tensor:
+    """Negative log-likelihood of ``target`` counts under Poisson(rate).
+
+    With ``log_input`` the input is log(rate) and the loss e^input - target·input; otherwise
+    it is the rate and the loss input - target·log(input + eps). ``full`` adds Stirling's
+    approximation of log(target!), target·log target - target + ½·log(2π·target), where
+    target > 1. input and target broadcast together.
+    """
+    name = "poisson_nll_loss"
+    reduction = _reduction(name, reduction, size_average, reduce)
+    target = _broadcast_target(name, input, target)
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + tensorgrad.where(target <= 1, 0.0, stirling)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean") -> Tensor:
+    """Negative log-likelihood of ``target`` under N(input, var):
+    ½·(log max(var, eps) + (input - target)² / max(var, eps)) (+ ½·log 2π if ``full``).
+
+    input: (N, *) or (*); target broadcasts with it; var: a number, the input's shape, the
+    input's shape without its last dim, or the input's shape with one dim of size 1 (one
+    variance shared along it). Negative variances raise ValueError. As in PyTorch, var is
+    clamped at ``eps`` for the value only: its gradient passes through the clamp.
+    """
+    name = "gaussian_nll_loss"
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError(f"{name}: var has negative entry/entries (var={var})")
+        var = tensorgrad.full_like(input, var)
+    elif (var < 0).any():
+        raise ValueError(f"{name}: var has negative entry/entries")
+    input_shape, var_shape = tuple(input.shape), tuple(var.shape)
+    if var_shape != input_shape:
+        if input_shape[:-1] == var_shape:  # one variance per sample: shared by the last dim
+            var = var.unsqueeze(-1)
+        elif not (
+            input.dim() == var.dim()
+            and sum(v for i, v in zip(input_shape, var_shape) if i != v) == 1
+        ):
+            raise ValueError(
+                f"{name}: var is of incorrect size: var of shape {var_shape} for input of "
+                f"shape {input_shape} (expected the input's shape, that shape without its "
+                f"last dim, or with one dim of size 1)"
+            )
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: {reduction} is not valid")
+    _broadcast_shape(name, input=input, target=target, var=var)
+    var = var.clone()
+    with tensorgrad.no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)

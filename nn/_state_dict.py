@@ -34,6 +34,19 @@ def _batch_counters(module) -> set:
     }
 
 
+def _tensor_like(value) -> Tensor:
+    """A checkpoint value that is an array (NumPy's, or a torch.Tensor through its
+    ``.numpy()``) as a Tensor. Lists, numbers and other objects are refused, as in PyTorch:
+    a list of lists is never silently taken for a weight."""
+    if not hasattr(value, "shape") or not (
+        hasattr(value, "__array__") or hasattr(value, "__dlpack__")
+    ):
+        raise TypeError("not an array")
+    if hasattr(value, "detach"):  # a torch.Tensor, possibly one that requires grad
+        value = value.detach()
+    return tensorgrad.as_tensor(value.numpy() if hasattr(value, "numpy") else value)
+
+
 def load_state_dict_into(module, state_dict: Mapping[str, Any], strict: bool) -> _IncompatibleKeys:
     """Copy ``state_dict`` into ``module``'s parameters and buffers, checking keys and shapes.
 
@@ -65,12 +78,13 @@ def load_state_dict_into(module, state_dict: Mapping[str, Any], strict: bool) ->
             continue
         value = state_dict[key]
         if not isinstance(value, Tensor):
-            try:  # a torch.Tensor converts through its .numpy(), anything else directly
-                value = tensorgrad.as_tensor(value.numpy() if hasattr(value, "numpy") else value)
+            try:
+                value = _tensor_like(value)
             except (TypeError, ValueError) as error:
                 errors.append(
-                    f'While copying the parameter named "{key}", expected a Tensor or an '
-                    f"array from checkpoint but received {type(value).__name__} ({error})"
+                    f'While copying the parameter named "{key}", expected a Tensor or '
+                    f"Tensor-like object (an array) from checkpoint but received "
+                    f"{type(value)} ({error})"
                 )
                 continue
         if tuple(value.shape) != tuple(target.shape):

@@ -1,31 +1,81 @@
 """``tensorgrad.nn.functional``: the stateless forms of the layers, activations and losses.
 
-Composites of the core's ops unless noted; the losses live in ``_functional_loss.py``, the
-spatial functions (padding, resizing, unfold/fold, convolutions and pools) in
-``_functional_spatial.py`` and attention (``scaled_dot_product_attention``,
-``multi_head_attention_forward``) in ``_functional_attention.py``; all are re-exported here, so
-``F.cross_entropy`` and ``F.conv2d`` work as in PyTorch.
+Composites of the core's ops unless noted; the activations live in
+``_functional_activation.py``, the losses in ``_functional_loss.py``, the distances and the
+margin and embedding losses in ``_functional_distance.py``, the spatial functions (padding,
+resizing, unfold/fold, convolutions and pools) in ``_functional_spatial.py`` and attention
+(``scaled_dot_product_attention``, ``multi_head_attention_forward``) in
+``_functional_attention.py``; all are re-exported here, so ``F.cross_entropy`` and
+``F.conv2d`` work as in PyTorch.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
-
 import tensorgrad
 from tensorgrad import Tensor
+from tensorgrad.nn._functional_activation import (
+    celu,
+    celu_,
+    elu,
+    elu_,
+    gelu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    hardtanh_,
+    leaky_relu,
+    leaky_relu_,
+    log_softmax,
+    logsigmoid,
+    mish,
+    prelu,
+    relu,
+    relu6,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu,
+    selu_,
+    sigmoid,
+    silu,
+    softmax,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanh,
+    tanhshrink,
+    threshold,
+    threshold_,
+)
 from tensorgrad.nn._functional_attention import (
     multi_head_attention_forward,
     scaled_dot_product_attention,
+)
+from tensorgrad.nn._functional_distance import (
+    cosine_embedding_loss,
+    cosine_similarity,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    pairwise_distance,
+    soft_margin_loss,
+    triplet_margin_loss,
 )
 from tensorgrad.nn._functional_loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    gaussian_nll_loss,
     huber_loss,
+    kl_div,
     l1_loss,
     mse_loss,
     nll_loss,
+    poisson_nll_loss,
     smooth_l1_loss,
 )
 from tensorgrad.nn._functional_spatial import (
@@ -122,6 +172,41 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "nll_loss",
+    "kl_div",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "cosine_embedding_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+    "cosine_similarity",
+    "pairwise_distance",
+    "relu6",
+    "hardtanh",
+    "hardtanh_",
+    "hardsigmoid",
+    "hardswish",
+    "celu",
+    "celu_",
+    "selu",
+    "selu_",
+    "elu_",
+    "leaky_relu_",
+    "mish",
+    "softsign",
+    "tanhshrink",
+    "threshold",
+    "threshold_",
+    "hardshrink",
+    "softshrink",
+    "prelu",
+    "rrelu",
+    "rrelu_",
+    "glu",
+    "softmin",
     "scaled_dot_product_attention",
     "multi_head_attention_forward",
 ]
@@ -156,105 +241,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             + ", ".join(str(t.dtype) for t in tensors)
         )
     return fused.linear(*tensors)
-
-
-def _apply(function, input: Tensor, inplace: bool) -> Tensor:
-    """``function(input)``, written into ``input`` when ``inplace`` (PyTorch's in-place
-    activations). The function then sees a clone, so that what its backward saved is not the
-    memory being overwritten."""
-    if not inplace:
-        return function(input)
-    return input.copy_(function(input.clone()))
-
-
-def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(input, 0); the gradient at 0 is 0."""
-    return _apply(tensorgrad.relu, input, inplace)
-
-
-def relu_(input: Tensor) -> Tensor:
-    """In-place :func:`relu`."""
-    return relu(input, inplace=True)
-
-
-def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """input where input > 0, else negative_slope·input."""
-    return _apply(lambda x: tensorgrad.where(x > 0, x, x * negative_slope), input, inplace)
-
-
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """input where input > 0, else alpha·(e^input - 1)."""
-    # expm1 sees only the non-positive part, so a large input cannot overflow into a NaN grad.
-    return _apply(
-        lambda x: tensorgrad.where(x > 0, x, alpha * x.clamp(max=0).expm1()), input, inplace
-    )
-
-
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x·Φ(x) (``approximate='none'``, via erf) or its tanh approximation (``'tanh'``)."""
-    if approximate == "none":
-        return 0.5 * input * (1 + fused.erf(input * (1 / math.sqrt(2))))
-    if approximate == "tanh":
-        # PyTorch's kernel: its constant and order of operations (NumPy's tanh and PyTorch's
-        # can still differ in the last bit).
-        inner = _GELU_BETA * (input + 0.044715 * (input * input * input))
-        return 0.5 * input * (1 + inner.tanh())
-    raise RuntimeError(
-        f"gelu: approximate argument must be either none or tanh, got {approximate!r}"
-    )
-
-
-_GELU_BETA = 1.41421356237309504880 * 1.12837916709551257390 * 0.5  # M_SQRT2·M_2_SQRTPI/2
-
-
-def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """x·sigmoid(x) (also called swish)."""
-    return _apply(lambda x: x * x.sigmoid(), input, inplace)
-
-
-def sigmoid(input: Tensor) -> Tensor:
-    """1 / (1 + e^-input), stable for any input."""
-    return tensorgrad.sigmoid(input)
-
-
-def tanh(input: Tensor) -> Tensor:
-    """The hyperbolic tangent."""
-    return tensorgrad.tanh(input)
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + e^(beta·x)) / beta, and x itself where beta·x > threshold (PyTorch's rule)."""
-    scaled = input * beta if beta != 1 else input
-    smooth = fused.softplus(scaled)
-    if beta != 1:
-        smooth = smooth / beta
-    return tensorgrad.where(scaled > threshold, input, smooth)
-
-
-def logsigmoid(input: Tensor) -> Tensor:
-    """log(sigmoid(x)) = -softplus(-x), stable for any input."""
-    return -fused.softplus(-input)
-
-
-def _softmax_dim(input: Tensor, dim: int | None, op: str) -> int:
-    if dim is None:
-        warnings.warn(
-            f"Implicit dimension choice for {op} has been deprecated. Change the call to "
-            f"include dim=X as an argument.",
-            stacklevel=3,
-        )
-        return 0 if input.dim() in (0, 1, 3) else 1
-    return dim
-
-
-def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    """e^x / Σ e^x along ``dim`` (``tensorgrad.softmax``: stable and accurate for any logits)."""
-    return tensorgrad.softmax(input, _softmax_dim(input, dim, "softmax"), dtype)
-
-
-def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    """x - logsumexp(x) along ``dim``: the log of :func:`softmax`, without underflow."""
-    return tensorgrad.log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
@@ -419,9 +405,18 @@ def batch_norm(
     return output
 
 
-def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
-    """``input / max(‖input‖_p, eps)`` along ``dim``."""
-    return input / input.norm(p=p, dim=dim, keepdim=True).clamp(min=eps)
+def normalize(
+    input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None
+) -> Tensor:
+    """``input / max(‖input‖_p, eps)`` along ``dim``: same shape as ``input`` (floating-point),
+    each slice along ``dim`` of p-norm 1 (or 0 if it was 0). ``out`` receives the result."""
+    if not input.is_floating_point():
+        raise RuntimeError(
+            f"normalize: expected a floating-point tensor, got dtype {input.dtype} (input of "
+            f"shape {tuple(input.shape)})"
+        )
+    result = input / input.norm(p=p, dim=dim, keepdim=True).clamp(min=eps)
+    return result if out is None else out.copy_(result)
 
 
 def group_norm(
@@ -482,3 +477,14 @@ def instance_norm(
     if bias is not None:
         output = output + bias.reshape(view)
     return output
+
+
+def __getattr__(name: str):
+    # A PyTorch name tensorgrad.nn.functional lacks says so, instead of a bare AttributeError.
+    if name.startswith("_"):
+        raise AttributeError(f"module 'tensorgrad.nn.functional' has no attribute {name!r}")
+    raise AttributeError(
+        f"tensorgrad.nn.functional has no {name!r} (PyTorch's torch.nn.functional.{name}, if "
+        f"it exists, is not implemented yet)",
+        name=name,
+    )

@@ -386,6 +386,16 @@ class Module:
         """This module (tensorgrad runs on the CPU)."""
         return self
 
+    def cuda(self, device: int | tensorgrad.device | None = None) -> Module:
+        """Raises: CUDA is not available (the error of ``tensor.cuda()``, an AssertionError as
+        in PyTorch built without CUDA).
+
+        *Decision:* a module with no parameters or buffers raises too; PyTorch returns it
+        unchanged, having nothing to move.
+        """
+        tensorgrad.empty(0).cuda(device)
+        return self
+
     # ------------------------------------------------------------------ state dict
     def state_dict(
         self, destination: dict | None = None, prefix: str = "", keep_vars: bool = False

@@ -7,12 +7,19 @@ y.backward()
 x.grad          # tensor([2., 4., 6.])
 """
 
+import sys as _sys
+
 from . import (
     _allocator,  # noqa: F401 - first: tunes malloc before the arrays exist (see it)
     _tensor_methods,  # noqa: F401 - installs the methods and operators on Tensor
+    accelerator,
+    amp,
     autograd,
+    backends,
     cuda,
+    distributed,
     linalg,
+    onnx,
     random,
     testing,
     utils,
@@ -43,7 +50,7 @@ from ._creation import (
     zeros,
     zeros_like,
 )
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._dtypes import (
     bool,
     double,
@@ -66,6 +73,13 @@ from ._dtypes import (
     short,
     uint8,
 )
+from ._threads import (
+    get_num_interop_threads,
+    get_num_threads,
+    set_num_interop_threads,
+    set_num_threads,
+)
+from .amp import autocast, is_autocast_enabled
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F403
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
@@ -85,5 +99,18 @@ def numel(input: Tensor) -> int:
     return input.numel()
 
 
-# Last, because nn builds on everything above (PyTorch-style access as tensorgrad.nn).
-from . import nn, optim  # noqa: E402
+# Last, because nn builds on everything above (PyTorch-style access as tensorgrad.nn), and
+# distributions on nn.functional.
+from . import distributions, nn, optim  # noqa: E402
+
+
+def __getattr__(name: str):
+    # A PyTorch name tensorgrad lacks says so, instead of a bare AttributeError.
+    if name.startswith("_"):
+        raise AttributeError(f"module 'tensorgrad' has no attribute {name!r}")
+    raise AttributeError(
+        f"tensorgrad has no {name!r} (PyTorch's torch.{name}, if it exists, is not "
+        f"implemented yet)",
+        name=name,
+        obj=_sys.modules[__name__],  # so that tracebacks suggest a close name
+    )

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 import numbers
 
-from . import _backend
+from . import _backend, _device
+from ._device import check_device
 from ._dtypes import default_float_numpy, promote_numpy, to_numpy_dtype
-from ._registry import tensor_method
+from ._registry import tensor_method, tensor_property
 from .random import numpy_generator
 from .tensor import Tensor
 
@@ -105,6 +106,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     tensor([[1., 2.],
             [3., 4.]], requires_grad=True)
     """
+    check_device(device, "tensor")
     if isinstance(data, Tensor):
         array = data._data.copy()
     elif isinstance(data, _backend.ndarray):
@@ -127,6 +129,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like :func:`tensor`, but shares memory with a tensor or ndarray when it can."""
+    check_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, _backend.ndarray):
@@ -159,18 +162,21 @@ def _float_dtype(dtype):
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of the given size (default float type)."""
+    check_device(device, "zeros")
     shape = _size_argument(size, "zeros")
     return _finish(_xp.zeros(shape, dtype=_float_dtype(dtype)), None, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of the given size (default float type)."""
+    check_device(device, "ones")
     shape = _size_argument(size, "ones")
     return _finish(_xp.ones(shape, dtype=_float_dtype(dtype)), None, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of the given size (default float type)."""
+    check_device(device, "empty")
     shape = _size_argument(size, "empty")
     return _finish(_xp.empty(shape, dtype=_float_dtype(dtype)), None, requires_grad)
 
@@ -187,6 +193,7 @@ def _fill_dtype(fill_value, dtype):
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value)."""
+    check_device(device, "full")
     shape = _size_argument((size,), "full")
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     array = _xp.full(shape, value, dtype=_fill_dtype(value, dtype))
@@ -198,11 +205,19 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
     int64 when every argument is an int, the default float type otherwise.
     """
+    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if not all(math.isfinite(v) for v in values[:2]):
+        raise RuntimeError(f"arange: unsupported range: {values[0]} -> {values[1]}")
+    if (values[2] > 0 and values[1] < values[0]) or (values[2] < 0 and values[1] > values[0]):
+        raise RuntimeError(
+            f"arange: upper bound and lower bound inconsistent with step sign (start "
+            f"{values[0]}, end {values[1]}, step {values[2]})"
+        )
     if dtype is None:
         integral = all(isinstance(v, numbers.Integral) for v in values)
         np_dtype = _INT64 if integral else default_float_numpy()
@@ -217,6 +232,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
+    check_device(device, "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     array = _xp.linspace(float(start), float(end), int(steps)).astype(_float_dtype(dtype))
@@ -225,6 +241,7 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=Fals
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The n×m identity matrix (n×n if ``m`` is None)."""
+    check_device(device, "eye")
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     return _finish(_xp.eye(n, m, dtype=_float_dtype(dtype)), None, requires_grad)
@@ -232,6 +249,7 @@ def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=Fal
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples in [0, 1)."""
+    check_device(device, "rand")
     shape = _size_argument(size, "rand")
     np_dtype = _float_dtype(dtype)
     sample_dtype = np_dtype if np_dtype in (_xp.float32, _xp.float64) else _xp.float64
@@ -241,6 +259,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples (mean 0, variance 1)."""
+    check_device(device, "randn")
     shape = _size_argument(size, "randn")
     np_dtype = _float_dtype(dtype)
     sample_dtype = np_dtype if np_dtype in (_xp.float32, _xp.float64) else _xp.float64
@@ -249,9 +268,21 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None) -> Tensor:
-    """Normal samples with the given mean and std (numbers, or tensors that broadcast)."""
+    """Normal samples with the given mean and std (numbers, or tensors that broadcast).
+
+    With two numbers, ``size`` is required, as in PyTorch; ``std`` must be >= 0.
+    """
     mean_value = mean._data if isinstance(mean, Tensor) else mean
     std_value = std._data if isinstance(std, Tensor) else std
+    if size is None and not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        raise TypeError(
+            f"normal(): with a number mean ({mean!r}) and std ({std!r}), size= is required"
+        )
+    if isinstance(std, Tensor):
+        if not (std_value >= 0).all():  # NaN fails too
+            raise RuntimeError("normal: expects all elements of std >= 0.0")
+    elif not std_value >= 0:
+        raise RuntimeError(f"normal: expects std >= 0.0, but found std {std_value}")
     shape = None if size is None else _size_argument((size,), "normal")
     array = numpy_generator(generator).normal(mean_value, std_value, shape)
     reference = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
@@ -262,32 +293,85 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None) -> Tenso
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
-    """1 with probability ``input`` (or ``p``) per element, else 0; same shape and dtype."""
+    """1 with probability ``input`` (or ``p``) per element, else 0; same shape and dtype.
+
+    Probabilities must lie in [0, 1] (PyTorch's RuntimeError otherwise, NaN included); the
+    input must be floating point (PyTorch's NotImplementedError otherwise).
+    """
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"bernoulli: not implemented for dtype {input.dtype}")
+    if p is not None:
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli: expects p to be in [0, 1], but got p={p}")
+    elif not ((input._data >= 0) & (input._data <= 1)).all():
+        raise RuntimeError(
+            "bernoulli: expected every probability in input to be in [0, 1] (p_in >= 0 && "
+            "p_in <= 1), but some are not"
+        )
     probability = input._data if p is None else p
     draws = numpy_generator(generator).random(input.shape) < probability
     return Tensor(draws.astype(input._data.dtype))
 
 
-def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
-    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
-    if size is not None:
-        args = (*args, size)
-    if len(args) == 2:
-        low, (high, size) = 0, args
-    elif len(args) == 3:
-        low, high, size = args
-    else:
-        raise TypeError("randint: expected (high, size) or (low, high, size)")
+def randint(
+    *args,
+    low=None,
+    high=None,
+    size=None,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+):
+    """Integers uniform in [low, high) (int64 by default), PyTorch's two forms:
+    ``randint(high, size)`` and ``randint(low, high, size)``, positionally or by keyword
+    (``randint(low=1, high=5, size=(2,))``); ``size`` is a tuple or list."""
+    check_device(device, "randint")
+    keywords = {"low": low, "high": high, "size": size}
+    given = len(args) + sum(value is not None for value in keywords.values())
+    if given not in (2, 3) or (given == 2 and low is not None):
+        named = ", ".join(k for k, v in keywords.items() if v is not None) or "no"
+        raise TypeError(
+            "randint() expects (high, size) or (low, high, size), positionally or by keyword; "
+            f"got {len(args)} positional arguments and {named} keyword arguments"
+        )
+    slots = ("low", "high", "size") if given == 3 else ("high", "size")
+    for name, value in zip(slots, args):
+        if keywords[name] is not None:
+            raise TypeError(f"randint() got multiple values for argument '{name}'")
+        keywords[name] = value
+    low, high, size = keywords["low"] or 0, keywords["high"], keywords["size"]
+    for name, value in (("low", low), ("high", high)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"randint(): argument '{name}' must be int, not {type(value).__name__}")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(
+            f"randint(): argument 'size' must be tuple of ints, not {type(size).__name__}"
+        )
     if high <= low:
-        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+        raise RuntimeError(
+            f"randint: expects 'low' to be less than 'high', but got low={low} >= high={high}"
+        )
     shape = _size_argument((size,), "randint")
     np_dtype = _INT64 if dtype is None else to_numpy_dtype(dtype)
+    if np_dtype.kind in "iu":
+        limits = _xp.iinfo(np_dtype)
+        if low < limits.min or high - 1 > limits.max:
+            raise RuntimeError(
+                f"randint: [{low}, {high}) is out of bounds for dtype {np_dtype} "
+                f"([{limits.min}, {limits.max}])"
+            )
     array = numpy_generator(generator).integers(low, high, shape).astype(np_dtype)
     return _finish(array, None, requires_grad)
 
 
 def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
     """A random permutation of 0 … n-1 (int64)."""
+    check_device(device, "randperm")
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
+        raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"randperm: trying to create a tensor with negative dimension {n}")
     np_dtype = _INT64 if dtype is None else to_numpy_dtype(dtype)
     return _finish(numpy_generator(generator).permutation(n).astype(np_dtype), None, False)
 
@@ -298,42 +382,49 @@ def _like(input: Tensor, dtype):
 
 def zeros_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Zeros with ``input``'s shape and dtype."""
+    check_device(device, "zeros_like")
     shape, np_dtype = _like(input, dtype)
     return _finish(_xp.zeros(shape, dtype=np_dtype), None, requires_grad)
 
 
 def ones_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Ones with ``input``'s shape and dtype."""
+    check_device(device, "ones_like")
     shape, np_dtype = _like(input, dtype)
     return _finish(_xp.ones(shape, dtype=np_dtype), None, requires_grad)
 
 
 def empty_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """An uninitialised tensor with ``input``'s shape and dtype."""
+    check_device(device, "empty_like")
     shape, np_dtype = _like(input, dtype)
     return _finish(_xp.empty(shape, dtype=np_dtype), None, requires_grad)
 
 
 def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``fill_value`` everywhere, with ``input``'s shape and dtype."""
+    check_device(device, "full_like")
     shape, np_dtype = _like(input, dtype)
     return _finish(_xp.full(shape, fill_value, dtype=np_dtype), None, requires_grad)
 
 
-def rand_like(input: Tensor, dtype=None, generator=None, requires_grad=False) -> Tensor:
+def rand_like(input: Tensor, dtype=None, generator=None, requires_grad=False, device=None):
     """Uniform [0, 1) samples with ``input``'s shape and dtype."""
+    check_device(device, "rand_like")
     shape, np_dtype = _like(input, dtype)
     return rand(shape, generator=generator, dtype=np_dtype, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, dtype=None, generator=None, requires_grad=False) -> Tensor:
+def randn_like(input: Tensor, dtype=None, generator=None, requires_grad=False, device=None):
     """Standard normal samples with ``input``'s shape and dtype."""
+    check_device(device, "randn_like")
     shape, np_dtype = _like(input, dtype)
     return randn(shape, generator=generator, dtype=np_dtype, requires_grad=requires_grad)
 
 
-def randint_like(input: Tensor, low=0, high=None, dtype=None, generator=None) -> Tensor:
+def randint_like(input: Tensor, low=0, high=None, dtype=None, generator=None, device=None):
     """Random integers in [low, high) with ``input``'s shape and dtype."""
+    check_device(device, "randint_like")
     if high is None:
         low, high = 0, low
     shape, np_dtype = _like(input, dtype)
@@ -347,28 +438,73 @@ def _new_dtype(input: Tensor, dtype):
 @tensor_method("new_zeros")
 def new_zeros(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_zeros(size)``: zeros of ``x``'s dtype (unless given)."""
+    check_device(device, "new_zeros")
     return zeros(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
 @tensor_method("new_ones")
 def new_ones(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_ones(size)``: ones of ``x``'s dtype (unless given)."""
+    check_device(device, "new_ones")
     return ones(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
 @tensor_method("new_empty")
 def new_empty(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_empty(size)``: an uninitialised tensor of ``x``'s dtype (unless given)."""
+    check_device(device, "new_empty")
     return empty(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
 @tensor_method("new_full")
 def new_full(input: Tensor, size, fill_value, dtype=None, device=None, requires_grad=False):
     """``x.new_full(size, value)``: ``value`` everywhere, of ``x``'s dtype (unless given)."""
+    check_device(device, "new_full")
     return full(size, fill_value, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
 @tensor_method("new_tensor")
 def new_tensor(input: Tensor, data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_tensor(data)``: a copy of ``data`` with ``x``'s dtype (unless given)."""
+    check_device(device, "new_tensor")
     return tensor(data, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------- where a tensor lives
+@tensor_method("cuda")
+def cuda(input: Tensor, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+    """``x.cuda()``: raises, CUDA is not available (PyTorch's AssertionError type)."""
+    if device is None or isinstance(device, int):
+        target = _device.device("cuda", device)
+    else:
+        target = _device.device(device)
+    if target.type != "cuda":
+        raise RuntimeError(f"cuda: invalid device '{target}', must be a cuda device")
+    check_device(target, "cuda")
+    return input
+
+
+@tensor_method("get_device")
+def get_device(input: Tensor) -> int:
+    """The CUDA device index, -1 for a CPU tensor (always -1)."""
+    return -1
+
+
+@tensor_property("is_cuda", "Whether the tensor is on a CUDA device: always False.")
+def _is_cuda(input: Tensor) -> bool:
+    return False
+
+
+@tensor_property("is_mps", "Whether the tensor is on Apple's MPS device: always False.")
+def _is_mps(input: Tensor) -> bool:
+    return False
+
+
+@tensor_property("is_meta", "Whether the tensor is a meta tensor (no data): always False.")
+def _is_meta(input: Tensor) -> bool:
+    return False
+
+
+@tensor_property("is_cpu", "Whether the tensor is on the CPU: always True.")
+def _is_cpu(input: Tensor) -> bool:
+    return True

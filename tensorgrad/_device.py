@@ -1,31 +1,67 @@
 """``tensorgrad.device``: where tensors live. tensorgrad runs on the CPU, so ``"cpu"`` is the
 only device that can hold data; other names can be written down (scripts build
-``device("cuda" if cuda.is_available() else "cpu")``) but not used."""
+``device("cuda" if cuda.is_available() else "cpu")``) but using one raises.
+
+*Decision:* PyTorch built without CUDA raises ``AssertionError("Torch not compiled with CUDA
+enabled")`` (and ``RuntimeError`` for MPS); tensorgrad raised ``RuntimeError``. The error here
+is both, so ``except`` clauses written for either catch it. ``set_default_device("cuda")``
+raises at once, where PyTorch waits for the first tensor made.
+"""
 
 from __future__ import annotations
 
-__all__ = ["device", "check_device"]
+__all__ = [
+    "device",
+    "check_device",
+    "DeviceUnavailableError",
+    "set_default_device",
+    "get_default_device",
+]
 
 
 _KNOWN_TYPES = {"cpu", "cuda", "mps", "meta", "xpu"}
+_NAMES = {"cuda": "CUDA", "mps": "MPS", "xpu": "XPU", "meta": "the meta device"}
+
+
+class DeviceUnavailableError(AssertionError, RuntimeError):
+    """A device other than the CPU was asked to hold data."""
 
 
 class device:  # noqa: N801 - PyTorch's name
-    """A device: ``device("cpu")``, ``device("cuda", 0)``, ``device("cuda:0")``."""
+    """A device: ``device("cpu")``, ``device("cuda", 0)``, ``device("cuda:0")``. An index
+    alone (``device(0)``) names the current accelerator, so it raises, as in PyTorch without one.
+
+    ``with device("cpu"):`` makes it the default device inside the block, as in PyTorch.
+    """
 
     __slots__ = ("type", "index")
 
     def __init__(self, type: str | int | device, index: int | None = None):  # noqa: A002
         if isinstance(type, device):
             type, index = type.type, type.index
-        elif isinstance(type, int) and not isinstance(type, bool):  # device(0) is cuda:0
-            type, index = "cuda", type
-        name, _, number = str(type).partition(":")
+        elif isinstance(type, int) and not isinstance(type, bool):
+            # An index alone names the current accelerator (PyTorch 2.x): there is none.
+            raise RuntimeError(
+                f"device({type}): Cannot access accelerator device when none is available "
+                f"(tensorgrad runs on the CPU)"
+            )
+        elif not isinstance(type, str):
+            raise TypeError(
+                f"device: expected a device string, a device or an int, got {_type_name(type)}"
+            )
+        if index is not None and (not isinstance(index, int) or isinstance(index, bool)):
+            raise TypeError(f"device: argument 'index' must be int, not {_type_name(index)}")
+        name, _, number = type.partition(":")
         if name not in _KNOWN_TYPES:
             raise RuntimeError(f"device: expected one of {sorted(_KNOWN_TYPES)}, got {name!r}")
         if number:
-            if index is not None or not number.isdigit():
-                raise RuntimeError(f"device: invalid device string {str(type)!r}")
+            if index is not None:
+                raise RuntimeError(
+                    f"device: type (string) must not include an index because index was "
+                    f"passed explicitly: {type}"
+                )
+            if not number.isdigit():
+                raise RuntimeError(f"device: invalid device string {type!r}")
             index = int(number)
         if index is not None and index < 0:
             raise RuntimeError(f"device: index must be non-negative, got {index}")
@@ -45,14 +81,45 @@ class device:  # noqa: N801 - PyTorch's name
     def __hash__(self) -> int:
         return hash((self.type, self.index))
 
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+    def __enter__(self) -> device:
+        check_device(self, "device")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        return None
+
+
+def _type_name(value) -> str:
+    return type(value).__name__
+
 
 CPU = device("cpu")
 
 
 def check_device(value, op: str) -> None:
-    """Raise unless ``value`` (a string or a device) names the CPU."""
-    if device(value).type != "cpu":
-        raise RuntimeError(
-            f"{op}: device {str(value)!r} is not available; tensorgrad runs on the CPU "
-            f"(device='cpu')"
+    """Raise unless ``value`` (None, a string, an int or a device) names the CPU."""
+    if value is None:
+        return
+    target = value if type(value) is device else device(value)
+    if target.type != "cpu":
+        what = _NAMES.get(target.type, f"device {target.type!r}")
+        raise DeviceUnavailableError(
+            f"{op}: {what} is not available: tensorgrad runs on the CPU only (asked for "
+            f"device '{target}'; use device='cpu')"
         )
+
+
+def set_default_device(device: str | int | device | None) -> None:
+    """Set the device factories use when given none: only ``"cpu"`` (or None, the reset).
+
+    Raises at once for another device (PyTorch raises at the first tensor made).
+    """
+    check_device(device, "set_default_device")
+
+
+def get_default_device() -> device:
+    """The device factories use when given none: always ``device(type='cpu')``."""
+    return CPU

@@ -8,14 +8,27 @@ declares ``tensorgrad.clamp`` and ``tensorgrad.clip``, the Tensor methods ``clam
 what was declared, ``_tensor_methods`` installs the methods, and ``_numpy_dispatch`` reads
 the NumPy names: adding an op means editing its ops file (and the op table of the tests).
 It sits just above ``tensor.py``, so every layer above that can declare.
+
+What PyTorch's argument parser gives every native function is added here, once, to the public
+names (``tensorgrad.X``, ``Tensor.X``; the ops' own modules keep the plain functions):
+
+- NumPy's spellings ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``;
+- on ``tensorgrad.X``, ``out=``: the result is written into the given tensor (resized, with
+  PyTorch's warning, if it has the wrong shape), which is returned. As in PyTorch it refuses
+  tensors that require grad while grad mode is on.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
+import warnings
 from collections.abc import Callable
 
+from ._backend import default_module as _xp
 from ._backend import ndarray
+from ._dtypes import from_numpy_dtype
 from .tensor import Tensor
 
 __all__ = ["op", "tensor_method", "tensor_property", "functions", "methods", "numpy_names"]
@@ -23,6 +36,10 @@ __all__ = ["op", "tensor_method", "tensor_property", "functions", "methods", "nu
 functions: dict[str, Callable] = {}  # tensorgrad.X
 methods: dict[str, object] = {}  # Tensor.X (functions, and properties)
 numpy_names: dict[str, Callable] = {}  # numpy.X(tensor, …) runs this
+
+# The thread's grad mode (``autograd.grad_mode.state``), which ``out=`` consults. The registry
+# sits below autograd, so ``_tensor_methods`` hands it over when it installs the methods.
+grad_state = None
 
 
 def _claim(table: dict, name: str, value, what: str) -> None:
@@ -56,9 +73,9 @@ def op(
     def declare(function: Callable) -> Callable:
         public = names or (function.__name__,)
         for name in public:
-            _claim(functions, name, function, "function")
+            _claim(functions, name, _public(function, name, method=False), "function")
         for name in public if methods is None else methods:
-            _claim(globals()["methods"], name, function, "method")
+            _claim(globals()["methods"], name, _public(function, name, method=True), "method")
         for name in numpy:
             _claim(numpy_names, name, function, "NumPy name")
         if operator is not None:
@@ -77,7 +94,7 @@ def tensor_method(*names: str):
 
     def declare(function: Callable) -> Callable:
         for name in names or (function.__name__,):
-            _claim(methods, name, function, "method")
+            _claim(methods, name, _public(function, name, method=True), "method")
         return function
 
     return declare
@@ -109,12 +126,230 @@ def _operator(function: Callable, name: str) -> Callable:
     return method
 
 
+# PyTorch computes ``2 * t`` as ``t * 2`` (and ``2 + t`` as ``t + 2``): the same numbers, and
+# the tensor's edge first in ``grad_fn.next_functions``.
+_COMMUTATIVE = {"add", "mul", "and", "or", "xor"}
+
+
 def _reflected(function: Callable, name: str) -> Callable:
-    def method(self, other):
-        if not isinstance(other, _OPERANDS):
-            return NotImplemented
-        return function(other, self)
+    if name in _COMMUTATIVE:
+
+        def method(self, other):
+            if not isinstance(other, _OPERANDS):
+                return NotImplemented
+            return function(self, other)
+
+    else:
+
+        def method(self, other):
+            if not isinstance(other, _OPERANDS):
+                return NotImplemented
+            return function(other, self)
 
     method.__name__ = f"__r{name}__"
-    method.__doc__ = f"``other {name} self``: :func:`{function.__name__}`, operands swapped."
+    method.__doc__ = f"``other {name} self``: :func:`{function.__name__}`."
     return method
+
+
+# ----------------------------------------------------------------------------- numpy aliases, out=
+_NUMPY_ALIASES = (("axis", "dim"), ("keepdims", "keepdim"))
+# PyTorch's functions written in Python do not go through its argument parser: no NumPy aliases.
+_NO_ALIASES = {"norm", "split"}
+_NO_ALIASES_ON_METHODS = _NO_ALIASES | {"unflatten"}
+# PyTorch's functions without ``out=`` (views, functions written in Python, a few others); the
+# in-place ones (a trailing underscore) have none either. tests/test_tensor_api.py checks this
+# list against PyTorch's signatures for every declared function.
+_NO_OUT = {
+    "adaptive_avg_pool1d",
+    "adaptive_max_pool1d",
+    "allclose",
+    "avg_pool1d",
+    "broadcast_tensors",
+    "broadcast_to",
+    "cdist",
+    "celu",
+    "chunk",
+    "clone",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "cosine_similarity",
+    "count_nonzero",
+    "det",
+    "diag_embed",
+    "diagonal",
+    "dsplit",
+    "einsum",
+    "equal",
+    "flatten",
+    "flip",
+    "hsplit",
+    "index_fill",
+    "index_put",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "logdet",
+    "masked_fill",
+    "masked_scatter",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "moveaxis",
+    "movedim",
+    "narrow",
+    "pairwise_distance",
+    "permute",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "positive",
+    "prelu",
+    "relu",
+    "reshape",
+    "roll",
+    "select",
+    "selu",
+    "split",
+    "squeeze",
+    "std_mean",
+    "swapaxes",
+    "swapdims",
+    "t",
+    "tensor_split",
+    "trace",
+    "transpose",
+    "unbind",
+    "unflatten",
+    "unsqueeze",
+    "var_mean",
+    "vsplit",
+}
+_MISSING = object()
+_wrappers: dict = {}
+
+
+def _public(function: Callable, name: str, method: bool) -> Callable:
+    """``function`` as ``tensorgrad.name`` (``method=False``) or ``Tensor.name``: with the
+    NumPy aliases and ``out=`` PyTorch gives that name, or ``function`` itself if none apply.
+
+    A wrapper costs a call on every use, so names that need none get the function itself.
+    """
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return function
+    parameters = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    skip = _NO_ALIASES_ON_METHODS if method else _NO_ALIASES
+    aliases = tuple(
+        (alias, target)
+        for alias, target in _NUMPY_ALIASES
+        if target in parameters and alias not in parameters and name not in skip
+    )
+    takes_out = not (method or name in _NO_OUT or name.endswith("_") or name.startswith("__")) and (
+        "out" not in parameters
+    )
+    if not aliases and not takes_out:
+        return function
+    key = (function, aliases, takes_out)
+    if key not in _wrappers:
+        _wrappers[key] = _wrap(function, name, aliases, takes_out)
+    return _wrappers[key]
+
+
+def _wrap(function: Callable, name: str, aliases: tuple, takes_out: bool) -> Callable:
+    @functools.wraps(function)
+    def public(*args, **kwargs):
+        if kwargs:
+            for alias, target in aliases:
+                value = kwargs.pop(alias, _MISSING)
+                if value is not _MISSING:
+                    if target in kwargs:
+                        raise TypeError(
+                            f"{name}() got both {target}= and {alias}= (NumPy's name for it)"
+                        )
+                    kwargs[target] = value
+            if takes_out:
+                out = kwargs.pop("out", None)
+                if out is not None:
+                    return _write_out(name, function, args, kwargs, out)
+        return function(*args, **kwargs)
+
+    signature = inspect.signature(function)
+    extra = [inspect.Parameter(a, inspect.Parameter.KEYWORD_ONLY, default=None) for a, _ in aliases]
+    if takes_out:
+        extra.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+    listed = list(signature.parameters.values())
+    position = next(
+        (i for i, p in enumerate(listed) if p.kind is inspect.Parameter.VAR_KEYWORD), len(listed)
+    )
+    public.__signature__ = signature.replace(
+        parameters=listed[:position] + extra + listed[position:]
+    )
+    return public
+
+
+def _write_out(name: str, function: Callable, args: tuple, kwargs: dict, out):
+    """``function(*args, **kwargs)`` written into ``out`` (a tensor, or one per output)."""
+    outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    for target in outs:
+        if not isinstance(target, Tensor):
+            raise TypeError(
+                f"{name}(): argument 'out' must be a Tensor or a tuple of Tensors, not "
+                f"{type(target).__name__}"
+            )
+    result = function(*args, **kwargs)
+    results = result if isinstance(result, tuple) else (result,)
+    if len(results) != len(outs):
+        expected = "a Tensor" if len(results) == 1 else f"a tuple of {len(results)} Tensors"
+        raise TypeError(f"{name}(): out must be {expected}, got {len(outs)} tensors")
+    # As in PyTorch, only a differentiable result is refused: recorded (an input requires
+    # grad), or bound for an out that requires grad, while grad mode is on.
+    if grad_state.enabled and any(
+        value._requires_grad or (target._requires_grad and value._data.dtype.kind == "f")
+        for target, value in zip(outs, results)
+    ):
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic "
+            f"differentiation, but one of the arguments requires grad."
+        )
+    for target, value in zip(outs, results):
+        _copy_into(name, target, value._data)
+    if not isinstance(result, tuple):
+        return out
+    return type(result)(*outs) if hasattr(result, "_fields") else outs
+
+
+def _can_cast(source, target) -> bool:
+    """PyTorch's rule for writing a result into ``out``: never float into an integer or bool
+    tensor, nor a number into a bool tensor."""
+    order = {"b": 0, "u": 1, "i": 1, "f": 2}
+    if target.kind == "b":
+        return source.kind == "b"
+    return order[source.kind] <= order[target.kind]
+
+
+def _copy_into(name: str, target: Tensor, data) -> None:
+    data = _xp.asarray(data)
+    destination = target._data
+    if not _can_cast(data.dtype, destination.dtype):
+        raise RuntimeError(
+            f"{name}(): result type {from_numpy_dtype(data.dtype)} can't be cast to the desired "
+            f"output type {target.dtype}"
+        )
+    if destination.shape == data.shape:
+        _xp.copyto(destination, data, casting="unsafe")
+    else:
+        if destination.size:
+            warnings.warn(  # PyTorch's warning (it resizes only empty outs silently)
+                f"{name}(): an output with one or more elements was resized since it had shape "
+                f"{list(destination.shape)}, which does not match the required output shape "
+                f"{list(data.shape)}. PyTorch deprecates this: pass an out of the right shape, "
+                f"or an empty one",
+                UserWarning,
+                stacklevel=4,
+            )
+        target._data = data.astype(destination.dtype, copy=True)
+    target._version_counter[0] += 1

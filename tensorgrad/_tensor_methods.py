@@ -9,6 +9,7 @@ with ``backward`` and ``draw`` from the layers above the ops, so ``x.exp()`` is 
 from __future__ import annotations
 
 from . import _creation, _numpy_dispatch, _registry, ops  # noqa: F401 - they declare methods
+from .autograd import grad_mode
 from .autograd.differentiate import backward
 from .tensor import Tensor
 from .viz import draw_graph
@@ -36,6 +37,7 @@ def _draw(self, **kwargs):
 
 
 def _install() -> None:
+    _registry.grad_state = grad_mode.state  # what out= consults (the registry is below autograd)
     methods = dict(_registry.methods)
     methods["backward"] = _backward
     methods["draw"] = _draw

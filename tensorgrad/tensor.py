@@ -8,15 +8,18 @@ imports nothing above it. The maths methods (``+``, ``exp``, ``sum``, ``reshape`
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Sequence
+
 from . import _backend
 from ._backend import ndarray
-from ._device import CPU, device
+from ._device import CPU, check_device, device
 from ._dtypes import bool as _BOOL
+from ._dtypes import default_float_numpy, from_numpy_dtype
 from ._dtypes import dtype as _dtype_class
 from ._dtypes import float16 as _FLOAT16
 from ._dtypes import float32 as _FLOAT32
 from ._dtypes import float64 as _FLOAT64
-from ._dtypes import from_numpy_dtype
 from ._dtypes import int32 as _INT32
 from ._dtypes import int64 as _INT64
 from ._hooks import RemovableHandle
@@ -24,6 +27,8 @@ from ._printing import tensor_repr
 from ._shapes import normalize_dim
 
 __all__ = ["Tensor"]
+
+_NO_DATA = object()  # Tensor() with no data (None is data, and a TypeError, as in PyTorch)
 
 
 class Tensor:
@@ -33,8 +38,20 @@ class Tensor:
         grad: the accumulated gradient (a Tensor of the same shape and dtype) or None.
         grad_fn: the node (a ``Function``) that produced this tensor; None for leaves.
 
-    Create tensors with :func:`tensorgrad.tensor`, :func:`tensorgrad.zeros`, …; the
-    constructor itself is internal and takes an ndarray it does not copy.
+    Create tensors with :func:`tensorgrad.tensor`, :func:`tensorgrad.zeros`, … The
+    constructor takes PyTorch's legacy forms, in the default float dtype:
+
+    - ``Tensor(2, 3)`` or ``Tensor(size=(2, 3))``: uninitialised, of that shape;
+    - ``Tensor([1, 2])`` (any nested sequence): a copy of the data;
+    - ``Tensor()``: empty, shape ``(0,)``;
+    - ``Tensor(t)`` for a Tensor ``t``: an alias of ``t`` (same memory, dtype and graph).
+
+    ``device=`` may name the CPU. *Differences:* an ndarray or NumPy scalar is taken as it is,
+    keeping its dtype and sharing its memory (PyTorch converts it to float32; the library's own
+    ops build every result this way, as ``Tensor(array, requires_grad, grad_fn, output_nr)``).
+    A tuple is data, as in PyTorch, but tensorgrad's shapes are plain tuples, so
+    ``Tensor(x.shape)`` holds the sizes as values: write ``Tensor(*x.shape)`` or
+    ``tensorgrad.empty(x.shape)``.
     """
 
     # The fields every tensor sets live in slots; the ones few tensors set (a leaf's grad, a
@@ -57,9 +74,25 @@ class Tensor:
     # NumPy defers ndarray-with-Tensor operators to us (see __array_ufunc__).
     __array_priority__ = 1000
 
-    def __init__(self, data, requires_grad: bool = False, grad_fn=None, output_nr: int = 0):
+    # Every op builds its result as Tensor(array, requires_grad, grad_fn, output_nr): that path
+    # is one type check. `size` and `device` are ordinary parameters rather than keyword-only
+    # ones because CPython looks up a missing keyword-only default in a dict on every call
+    # (measured: ~10 ns each, on the hottest call in the library); see _construct.
+    def __init__(
+        self,
+        data=_NO_DATA,
+        requires_grad=False,
+        grad_fn=None,
+        output_nr=None,
+        size=None,
+        device=None,
+        *sizes,
+    ):
         if type(data) is not ndarray:
-            data = _backend.default_module.asarray(data)
+            if not isinstance(data, _ARRAYS) or _is_size(requires_grad):
+                _construct(self, data, (requires_grad, grad_fn, output_nr, size, device), sizes)
+                return
+            data = _backend.default_module.asarray(data)  # a NumPy scalar, an ndarray subclass
         self._data = data
         self._requires_grad = requires_grad
         self.grad_fn = grad_fn
@@ -387,3 +420,93 @@ class Tensor:
         if self._data.ndim == 0 and spec:
             return format(self._data.item(), spec)
         return repr(self) if not spec else format(repr(self), spec)
+
+
+# ----------------------------------------------------------------- the public constructor
+_ARRAYS = (ndarray, _backend.default_module.generic)
+_SLOT_NAMES = ("requires_grad", "grad_fn", "output_nr", "size", "device")
+_DEFAULTS = (False, None, None, None, None)
+
+
+def _is_size(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _construct(tensor: Tensor, data, slots: tuple, more_sizes: tuple) -> None:
+    """``Tensor(...)`` in PyTorch's forms (see the class docstring): set up ``tensor``.
+
+    ``slots`` are the parameters after ``data``: positional sizes fill them first
+    (``Tensor(2, 3)`` arrives as ``data=2, requires_grad=3``), so the leading run of ints
+    there are sizes, and a ``size``/``device`` value after that run came by keyword. The cost
+    of keeping the ops' path free: six or more sizes with ``device=`` collide with the
+    ``device`` slot (Python's TypeError; ``tensorgrad.empty(..., device=)`` has no limit).
+    """
+    count = len(slots) if more_sizes else 0  # with more sizes, every slot held one
+    while count < len(slots) and _is_size(slots[count]):
+        count += 1
+    sizes = slots[:count] + more_sizes
+    for name, value, default in zip(_SLOT_NAMES[count:3], slots[count:3], _DEFAULTS[count:3]):
+        if value is not default:
+            raise TypeError(
+                f"Tensor(): unexpected argument {name}={value!r} (PyTorch's constructor takes "
+                f"sizes or data, and device=); use tensorgrad.tensor(data, dtype=..., "
+                f"requires_grad=...) for those"
+            )
+    size = slots[3] if count <= 3 else None
+    device = slots[4] if count <= 4 else None
+    check_device(device, "Tensor")
+    array_module = _backend.default_module
+    if data is _NO_DATA or _is_size(data):
+        if data is not _NO_DATA:
+            sizes = (data, *sizes)
+        if size is not None:
+            if sizes:
+                raise TypeError("Tensor(): sizes given both positionally and as size=")
+            sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,)
+        elif data is _NO_DATA and not sizes:
+            sizes = (0,)  # Tensor(): empty
+        shape = tuple(_size(s) for s in sizes)
+        if any(s < 0 for s in shape):
+            raise RuntimeError(
+                f"Tensor(): trying to create a tensor with negative dimension "
+                f"{min(shape)}: {list(shape)}"
+            )
+        Tensor.__init__(tensor, array_module.empty(shape, dtype=default_float_numpy()))
+        return
+    if sizes or size is not None:
+        raise TypeError(
+            f"Tensor(): got {_describe(data)} and then sizes; pass either sizes (ints) or "
+            f"one data sequence"
+        )
+    if isinstance(data, Tensor):  # an alias: same memory, dtype and graph (a recorded view)
+        alias = data.view_as(data)
+        Tensor.__init__(tensor, alias._data, alias._requires_grad, alias.grad_fn)
+        tensor._version_counter = alias._version_counter
+        tensor.__dict__.update(alias.__dict__)
+        return
+    if isinstance(data, (str, bytes)) or not (
+        isinstance(data, (Sequence, range)) or hasattr(data, "__array__")
+    ):
+        hint = f"; use tensorgrad.tensor({data!r}) for a 0-d tensor" if _is_number(data) else ""
+        raise TypeError(f"Tensor(): data must be a sequence (got {_describe(data)}){hint}")
+    try:
+        array = array_module.array(data)
+    except ValueError as error:
+        raise ValueError(f"Tensor(): data is not a rectangular nested sequence: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor(): data must hold numbers, got NumPy dtype {array.dtype}")
+    Tensor.__init__(tensor, array.astype(default_float_numpy()))
+
+
+def _size(value) -> int:
+    if not _is_size(value):
+        raise TypeError(f"Tensor(): sizes must be ints, got {_describe(value)}")
+    return int(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Number)
+
+
+def _describe(value) -> str:
+    return "no data" if value is _NO_DATA else type(value).__name__

@@ -389,6 +389,68 @@ _ELEMENTWISE = [
     OpSpec("maximum", lambda lib, a, b: lib.maximum(a, b), binary(GRID, OFF_GRID)),
     OpSpec("minimum", lambda lib, a, b: lib.minimum(a, b), binary(GRID, OFF_GRID)),
     OpSpec("where", lambda lib, c, a, b: lib.where(c, a, b), where_case()),
+    # More pointwise functions: inputs off poles, domain edges, branch cuts and jumps.
+    OpSpec("tan", lambda lib, x: lib.tan(x), unary(tst.reals(-1.2, 1.2))),
+    OpSpec("exp2", lambda lib, x: lib.exp2(x), unary()),
+    OpSpec("log2", lambda lib, x: lib.log2(x), unary(tst.positive())),
+    OpSpec("log10", lambda lib, x: lib.log10(x), unary(tst.positive())),
+    OpSpec("asin", lambda lib, x: lib.asin(x), unary(tst.reals(-0.9, 0.9))),
+    OpSpec("acos", lambda lib, x: lib.acos(x), unary(tst.reals(-0.9, 0.9))),
+    OpSpec("atan", lambda lib, x: lib.atan(x), unary()),
+    OpSpec("atan2", lambda lib, y, x: lib.atan2(y, x), binary(KINK)),  # y off the cut at 0
+    OpSpec("sinh", lambda lib, x: lib.sinh(x), unary()),
+    OpSpec("cosh", lambda lib, x: lib.cosh(x), unary()),
+    OpSpec("asinh", lambda lib, x: lib.asinh(x), unary()),
+    OpSpec("acosh", lambda lib, x: lib.acosh(x), unary(tst.positive(1.2, 4))),
+    OpSpec("atanh", lambda lib, x: lib.atanh(x), unary(tst.reals(-0.9, 0.9))),
+    OpSpec("erf", lambda lib, x: lib.erf(x), unary()),
+    OpSpec("erfc", lambda lib, x: lib.erfc(x), unary()),
+    OpSpec("erfinv", lambda lib, x: lib.erfinv(x), unary(tst.reals(-0.9, 0.9))),
+    OpSpec("floor", lambda lib, x: lib.floor(x), unary(OFF_GRID)),
+    OpSpec("ceil", lambda lib, x: lib.ceil(x), unary(OFF_GRID)),
+    OpSpec("round", lambda lib, x: lib.round(x), unary(OFF_GRID)),
+    OpSpec(
+        "round_decimals",
+        lambda lib, x: lib.round(x, decimals=1),
+        unary(tst.grid(0.1, offset=0.025, low=-3, high=3)),  # x·10 never near a half
+    ),
+    OpSpec("trunc", lambda lib, x: lib.trunc(x), unary(OFF_GRID)),
+    OpSpec("frac", lambda lib, x: lib.frac(x), unary(OFF_GRID)),
+    OpSpec("reciprocal", lambda lib, x: lib.reciprocal(x), unary(KINK)),
+    OpSpec("square", lambda lib, x: lib.square(x), unary()),
+    OpSpec("hypot", lambda lib, a, b: lib.hypot(a, b), binary(KINK)),
+    OpSpec(
+        "lerp",
+        lambda lib, a, b, weight: lib.lerp(a, b, weight),
+        st.tuples(
+            binary().map(lambda case: case[0]),
+            st.fixed_dictionaries(
+                {"weight": st.sampled_from([0.0, 0.3, 0.5, 0.8, 1.0, -0.7, 1.5])}
+            ),
+        ),
+    ),
+    OpSpec(
+        "lerp_tensor_weight",
+        lambda lib, a, b, weight: lib.lerp(a, b, weight),
+        binary(None, tst.reals(-1, 2), count=3),
+    ),
+    OpSpec(
+        "addcmul",
+        lambda lib, x, a, b, **p: lib.addcmul(x, a, b, **p),
+        st.tuples(
+            binary(count=3).map(lambda case: case[0]),
+            st.fixed_dictionaries({"value": st.sampled_from([1, 0.5, -2])}),
+        ),
+    ),
+    OpSpec(
+        "addcdiv",
+        lambda lib, x, a, b, **p: lib.addcdiv(x, a, b, **p),
+        st.tuples(
+            binary(None, tst.away_from([0.0], 0.5), count=3).map(lambda case: case[0]),
+            st.fixed_dictionaries({"value": st.sampled_from([1, 0.5, -2])}),
+        ),
+    ),
+    OpSpec("nan_to_num", lambda lib, x: lib.nan_to_num(x), unary()),
 ]
 
 _REDUCTIONS = [
@@ -835,3 +897,453 @@ _ATTENTION = [
 ]
 
 OPS = _ELEMENTWISE + _REDUCTIONS + _SHAPES + _INDEXING + _PRODUCTS + _CONVOLUTIONS + _ATTENTION
+
+
+# ----------------------------------------------------------------------------- linear algebra
+# Inputs are drawn well-conditioned (diagonally dominant, or built from orthogonal factors with
+# distinct eigen/singular values), and the calls return functions of eigen- and singular
+# vectors that do not depend on their signs (v * v), which LAPACK may choose differently.
+_UNIT = tst.reals(-1, 1)
+
+
+def _matrix_leaf(draw, shape: tuple):
+    return draw(tst.tensors(shape, elements=_UNIT, requires_grad=True, contiguous=None))
+
+
+def _matrix_batch(draw) -> tuple:
+    return tuple(draw(st.lists(st.integers(1, 3), max_size=1)))
+
+
+@st.composite
+def invertible_case(draw, flip_sign: bool = True):
+    """Square matrices, entries in [-1, 1] plus (n + 1)·I, a row negated for a negative det."""
+    size = draw(st.integers(1, 4))
+    a = _matrix_leaf(draw, _matrix_batch(draw) + (size, size))
+    a._data[...] += (size + 1) * np.eye(size)
+    if flip_sign and draw(st.booleans()):
+        a._data[..., 0, :] *= -1
+    return (a,), {}
+
+
+@st.composite
+def solve_case(draw):
+    """A invertible; B a vector, a batch of vectors or matrices broadcasting with A's batch."""
+    (a,), _ = draw(invertible_case())
+    size, left = a.shape[-1], draw(st.booleans())
+    kind = draw(st.sampled_from(["vector", "vectors", "matrix"]) if left else st.just("matrix"))
+    if kind == "vector":
+        shape = (size,)
+    elif kind == "vectors":
+        shape = a.shape[:-1]
+    else:
+        columns = draw(st.integers(1, 3))
+        shape = _broadcasting_to(draw, a.shape[:-2])
+        shape += (size, columns) if left else (columns, size)
+        if shape == a.shape[:-1]:  # would be a batch of vectors, which left=False refuses
+            shape = (1,) + shape
+    b = draw(tst.tensors(shape, elements=tst.reals(-2, 2), requires_grad=True, contiguous=None))
+    return (a, b), {"left": left}
+
+
+@st.composite
+def general_matrix_case(draw, **params):
+    """Any (batch of) m × n matrices with entries in [-1, 1]; ``params`` map names to
+    strategies."""
+    rows, columns = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    a = _matrix_leaf(draw, _matrix_batch(draw) + (rows, columns))
+    return (a,), {name: draw(strategy) for name, strategy in params.items()}
+
+
+@st.composite
+def square_case(draw, **params):
+    """Any (batch of) square matrices with entries in [-1, 1]; ``params`` as above."""
+    size = draw(st.integers(1, 4))
+    a = _matrix_leaf(draw, _matrix_batch(draw) + (size, size))
+    return (a,), {name: draw(strategy) for name, strategy in params.items()}
+
+
+@st.composite
+def full_rank_case(draw):
+    """m × n matrices whose leading min(m, n) block is diagonally dominant (full rank)."""
+    (a,), _ = draw(general_matrix_case())
+    rows, columns = a.shape[-2:]
+    for i in range(min(rows, columns)):
+        a._data[..., i, i] += min(rows, columns) + 1
+    mode = draw(st.sampled_from(["reduced", "complete"] if rows <= columns else ["reduced"]))
+    return (a,), {"mode": mode}
+
+
+def _orthonormal(draw, rows: int, columns: int) -> np.ndarray:
+    """rows × columns with orthonormal columns (the Q of a well-conditioned matrix)."""
+    values = draw(hnp.arrays(np.float64, (rows, rows), elements=_UNIT))
+    return np.linalg.qr(values + (rows + 1) * np.eye(rows))[0][:, :columns]
+
+
+def _distinct(draw, count: int, low: int, high: int) -> np.ndarray:
+    """``count`` values at least 0.5 apart in [low/2, high/2]."""
+    halves = draw(st.lists(st.integers(low, high), min_size=count, max_size=count, unique=True))
+    return np.array(halves, dtype=np.float64) / 2
+
+
+@st.composite
+def symmetric_case(draw):
+    """Symmetric matrices Q diag(λ) Qᵀ with eigenvalues at least 0.5 apart."""
+    size, batch = draw(st.integers(1, 4)), _matrix_batch(draw)
+    matrices = []
+    for _ in range(math.prod(batch)):
+        q = _orthonormal(draw, size, size)
+        matrices.append(q @ np.diag(_distinct(draw, size, -8, 8)) @ q.T)
+    data = np.array(matrices).reshape(batch + (size, size))
+    return (from_numpy(data).requires_grad_(),), {"UPLO": draw(st.sampled_from(["L", "U"]))}
+
+
+@st.composite
+def singular_values_case(draw, **params):
+    """m × n matrices U diag(s) Vᵀ with singular values at least 0.5 apart, the least 0.5."""
+    rows, columns, batch = draw(st.integers(1, 4)), draw(st.integers(1, 4)), _matrix_batch(draw)
+    size = min(rows, columns)
+    matrices = [
+        _orthonormal(draw, rows, size)
+        @ np.diag(_distinct(draw, size, 1, 8))
+        @ _orthonormal(draw, columns, size).T
+        for _ in range(math.prod(batch))
+    ]
+    data = np.array(matrices).reshape(batch + (rows, columns))
+    drawn = {name: draw(strategy) for name, strategy in params.items()}
+    return (from_numpy(data).requires_grad_(),), drawn
+
+
+def _eigh(lib, a, UPLO):
+    # `* 0.5`, not `/ 2`: division's backward zeroes its gradient where its upstream is exactly
+    # 0, and differentiates that as a constant, so second derivatives through `/ 2` vanish there
+    values, vectors = lib.linalg.eigh((a + a.mT) * 0.5, UPLO=UPLO)
+    return values, vectors * vectors
+
+
+def _svd(lib, a, full_matrices):
+    u, s, vh = lib.linalg.svd(a, full_matrices=full_matrices)
+    size = s.shape[-1]
+    return u[..., :, :size] ** 2, s, vh[..., :size, :] ** 2
+
+
+def _positive_definite(lib, a):
+    return a @ a.mT + a.shape[-1] * lib.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _qr(lib, a, mode):
+    q, r = lib.linalg.qr(a, mode=mode)
+    return q * q, r * r
+
+
+_LINALG = [
+    OpSpec("linalg_inv", lambda lib, a: lib.linalg.inv(a), invertible_case()),
+    OpSpec("inverse", lambda lib, a: lib.inverse(a), invertible_case()),
+    OpSpec("linalg_det", lambda lib, a: lib.linalg.det(a), invertible_case()),
+    OpSpec("linalg_slogdet", lambda lib, a: lib.linalg.slogdet(a), invertible_case()),
+    OpSpec("logdet", lambda lib, a: lib.logdet(a), invertible_case(flip_sign=False)),
+    OpSpec("linalg_solve", lambda lib, a, b, left: lib.linalg.solve(a, b, left=left), solve_case()),
+    OpSpec(
+        "linalg_cholesky",
+        lambda lib, a, upper: lib.linalg.cholesky(_positive_definite(lib, a), upper=upper),
+        square_case(upper=st.booleans()),
+    ),
+    OpSpec("linalg_qr", _qr, full_rank_case()),
+    OpSpec("linalg_eigh", _eigh, symmetric_case()),
+    OpSpec(
+        "linalg_eigvalsh",
+        lambda lib, a, UPLO: lib.linalg.eigvalsh((a + a.mT) * 0.5, UPLO=UPLO),
+        symmetric_case(),
+    ),
+    OpSpec("linalg_svd", _svd, singular_values_case(full_matrices=st.booleans())),
+    OpSpec("linalg_svdvals", lambda lib, a: lib.linalg.svdvals(a), singular_values_case()),
+    OpSpec(
+        "linalg_matrix_norm_svd",
+        lambda lib, a, ord: lib.linalg.matrix_norm(a, ord),
+        singular_values_case(ord=st.sampled_from(["nuc", 2, -2])),
+    ),
+]
+OPS += _LINALG
+
+
+# ----------------------------------------------------------------------------- scans, scatters
+# Scatters that write (scatter, index_copy) get distinct positions per line: with repeats the
+# written value is unspecified in PyTorch. amax/amin and cummax/cummin draw distinct values
+# (ties split the gradient); the src of scatter_reduce lies off the input's grid, so the input
+# never ties with it either.
+ZERO_OR_AWAY = st.one_of(st.just(0.0), tst.away_from([0.0], 0.1, -1.5, 1.5))  # exact zeros
+SRC_GRID = tst.grid(0.125, offset=0.0625, low=-8, high=8)  # never equal to a DISTINCT value
+
+
+def _scan_case(elements=None, unique=False):
+    return reduction(elements, none=False, tuple_dims=False, keepdim=False, unique=unique)
+
+
+def _index_of_shape(draw, shape: tuple, axis: int, size: int, distinct: bool, negative=False):
+    """An int64 index of ``shape`` with values for a dim of ``size``; ``distinct`` keeps the
+    values along ``axis`` of each line different."""
+    if distinct:
+        full = list(shape)
+        full[axis] = size
+        keys = draw(hnp.arrays(np.float64, tuple(full), elements=st.floats(0, 1), unique=True))
+        order = np.argsort(keys, axis=axis)
+        return _index(np.take(order, range(shape[axis]), axis=axis))
+    low = -size if negative else 0
+    return draw(tst.tensors(shape, dtype=np.int64, elements=st.integers(low, size - 1)))
+
+
+@st.composite
+def diff_case(draw):
+    x = draw(_leaf(min_dims=1))
+    dim = _dim(draw, x.ndim)
+    tensors, names = [x], []
+    for name in ("prepend", "append"):
+        if draw(st.booleans()):
+            shape = list(x.shape)
+            shape[dim] = draw(st.integers(1, 2))
+            tensors.append(draw(tst.tensors(tuple(shape), requires_grad=True)))
+            names.append(name)
+    return tuple(tensors), {"n": draw(st.integers(0, 2)), "dim": dim, "names": tuple(names)}
+
+
+def _diff(lib, x, *extra, n, dim, names):
+    return lib.diff(x, n, dim, **dict(zip(names, extra, strict=True)))
+
+
+@st.composite
+def scatter_case(draw, distinct=False, value=False, reduce=None):
+    """input, index (and src) for a scatter along a random dim. (A src larger than the index is
+    tested in test_scatter_scan.py: PyTorch's backward fails on it.)"""
+    extreme = reduce in ("amax", "amin")
+    elements = ZERO_OR_AWAY if reduce == "prod" else (DISTINCT if extreme else None)
+    x = draw(_leaf(elements, min_dims=1, unique=extreme))
+    dim = _dim(draw, x.ndim)
+    axis = dim % x.ndim
+    shape = [draw(st.integers(1, side)) for side in x.shape]
+    shape[axis] = draw(st.integers(1, x.shape[axis] if distinct else 4))
+    index = _index_of_shape(draw, tuple(shape), axis, x.shape[axis], distinct)
+    params = {"dim": dim}
+    if reduce is not None:
+        params.update(reduce=reduce, include_self=draw(st.booleans()))
+    if value:
+        return (x, index), {**params, "value": draw(st.sampled_from([-1.5, 2.0]))}
+    src_elements = SRC_GRID if extreme else elements
+    src = draw(tst.tensors(tuple(shape), elements=src_elements, unique=extreme, requires_grad=True))
+    return (x, index, src), params
+
+
+@st.composite
+def index_along_case(draw, distinct=False, source=True):
+    """input, a 1-D index along a random dim (and a source with len(index) slices there)."""
+    x = draw(_leaf(min_dims=1))
+    dim = _dim(draw, x.ndim)
+    axis, size = dim % x.ndim, x.shape[dim]
+    length = draw(st.integers(1, size if distinct else 4))
+    number = not source and draw(st.booleans())
+    # index_fill: negative indices only with a number (PyTorch's backward for a tensor value
+    # fails on them; test_scatter_scan.py checks ours)
+    index = _index_of_shape(draw, (length,), 0, size, distinct, negative=number)
+    if number:
+        return (x, index), {"dim": dim, "value": draw(st.sampled_from([-1.5, 2.0]))}
+    if not source:  # a 0-d tensor value that requires grad
+        return (x, index, draw(_leaf(max_dims=0))), {"dim": dim}
+    shape = x.shape[:axis] + (length,) + x.shape[axis + 1 :]
+    params = {"dim": dim}
+    if not distinct:
+        params["alpha"] = draw(st.sampled_from([1, 2.5, -1]))
+    return (x, index, draw(tst.tensors(shape, requires_grad=True))), params
+
+
+@st.composite
+def take_case(draw):
+    x = draw(_leaf())
+    count = x._data.size
+    shape = draw(tst.shapes(min_dims=0, max_dims=2, max_side=4))
+    return (
+        x,
+        draw(tst.tensors(shape, dtype=np.int64, elements=st.integers(-count, count - 1))),
+    ), {}
+
+
+@st.composite
+def take_along_dim_case(draw):
+    """Indices broadcasting with the input in every dim but ``dim`` (or flat, dim=None)."""
+    x = draw(_leaf(min_dims=1))
+    if draw(st.booleans()):
+        count = x._data.size
+        shape = draw(tst.shapes(min_dims=1, max_dims=2, max_side=4))
+        return (x, draw(tst.tensors(shape, dtype=np.int64, elements=st.integers(0, count - 1)))), {}
+    dim = _dim(draw, x.ndim)
+    size = x.shape[dim]
+    shape = [draw(st.sampled_from([1, side])) for side in x.shape]
+    shape[dim] = draw(st.integers(1, 4))
+    index = draw(tst.tensors(tuple(shape), dtype=np.int64, elements=st.integers(-size, size - 1)))
+    return (x, index), {"dim": dim}
+
+
+@st.composite
+def masked_scatter_case(draw):
+    x = draw(_leaf())
+    mask = draw(tst.tensors(_broadcasting_to(draw, x.shape), dtype=bool))
+    count = int(np.broadcast_to(mask._data, x.shape).sum())
+    extra = draw(st.integers(0, 2))
+    shape = draw(st.sampled_from([(count + extra,), (1, count + extra)]))
+    return (x, mask, draw(tst.tensors(shape, requires_grad=True))), {}
+
+
+@st.composite
+def roll_case(draw):
+    x = draw(_leaf())
+    if x.ndim == 0 or draw(st.booleans()):
+        return (x,), {"shifts": draw(st.integers(-5, 5)), "dims": None}
+    dims = draw(st.lists(st.integers(-x.ndim, x.ndim - 1), min_size=1, max_size=3))
+    shifts = draw(st.lists(st.integers(-5, 5), min_size=len(dims), max_size=len(dims)))
+    return (x,), {"shifts": tuple(shifts), "dims": tuple(dims)}
+
+
+@st.composite
+def diagonal_case(draw, embed=False):
+    """offset and two distinct dims (of the output's dims for diag_embed)."""
+    x = draw(_leaf(min_dims=1 if embed else 2))
+    ndim = x.ndim + embed
+    dim1, dim2 = draw(st.permutations(range(ndim)))[:2]
+    return (x,), {
+        "offset": draw(st.integers(-3, 3)),
+        "dim1": dim1 - ndim * draw(st.booleans()),
+        "dim2": dim2,
+    }
+
+
+@st.composite
+def tensordot_case(draw):
+    """Free dims for each side and 0-2 contracted ones, as an int or as two lists of dims."""
+    sides = [draw(st.integers(1, 3)) for _ in range(draw(st.integers(0, 2)))]
+    free_a, free_b = (draw(st.lists(st.integers(1, 3), max_size=2)) for _ in range(2))
+    if draw(st.booleans()):
+        a, b = (
+            draw(_leaf_of_shape(tuple(free_a + sides))),
+            draw(_leaf_of_shape(tuple(sides + free_b))),
+        )
+        return (a, b), {"dims": len(sides)}
+    order_a = draw(st.permutations(range(len(free_a) + len(sides))))
+    order_b = draw(st.permutations(range(len(free_b) + len(sides))))
+    shape_a = [0] * len(order_a)
+    for position, size in zip(order_a, free_a + sides, strict=True):
+        shape_a[position] = size
+    shape_b = [0] * len(order_b)
+    for position, size in zip(order_b, sides + free_b, strict=True):
+        shape_b[position] = size
+    contracted_a = list(order_a[len(free_a) :])
+    contracted_b = list(order_b[: len(sides)])
+    a, b = draw(_leaf_of_shape(tuple(shape_a))), draw(_leaf_of_shape(tuple(shape_b)))
+    return (a, b), {"dims": (contracted_a, contracted_b)}
+
+
+@st.composite
+def cross_case(draw):
+    """Two tensors of the same number of dims, size 3 at ``dim``, the others broadcasting."""
+    shape = list(draw(tst.shapes(min_dims=0, max_dims=2, max_side=3)))
+    dim = draw(st.integers(0, len(shape)))
+    shape.insert(dim, 3)
+    other = [3 if d == dim else draw(st.sampled_from([1, side])) for d, side in enumerate(shape)]
+    tensors = (draw(_leaf_of_shape(tuple(shape))), draw(_leaf_of_shape(tuple(other))))
+    if draw(st.booleans()):
+        tensors = tensors[::-1]
+    return tensors, {"dim": dim - len(shape) * draw(st.booleans())}
+
+
+@st.composite
+def cdist_case(draw):
+    """Rows on two grids that never meet: no coordinate difference is 0 (a kink for p = 1)."""
+    batch = tuple(draw(st.lists(st.integers(1, 2), max_size=1)))
+    columns = draw(st.integers(1, 3))
+    x1 = draw(
+        tst.tensors(batch + (draw(st.integers(1, 3)), columns), elements=GRID, requires_grad=True)
+    )
+    x2 = draw(
+        tst.tensors((draw(st.integers(1, 3)), columns), elements=OFF_GRID, requires_grad=True)
+    )
+    return (x1, x2), {"p": draw(st.sampled_from([2.0, 1.0, 3.0, 1.5]))}
+
+
+@st.composite
+def kron_case(draw):
+    a = draw(_leaf(max_dims=2))
+    return (a, draw(_leaf(max_dims=2))), {}
+
+
+_SCANS_AND_SCATTERS = [
+    OpSpec("cumprod", lambda lib, x, **p: lib.cumprod(x, **p), _scan_case(ZERO_OR_AWAY)),
+    OpSpec("cummax", lambda lib, x, **p: lib.cummax(x, **p), _scan_case(DISTINCT, unique=True)),
+    OpSpec("cummin", lambda lib, x, **p: lib.cummin(x, **p), _scan_case(DISTINCT, unique=True)),
+    OpSpec("logcumsumexp", lambda lib, x, **p: lib.logcumsumexp(x, **p), _scan_case()),
+    OpSpec("diff", _diff, diff_case()),
+    OpSpec(
+        "scatter",
+        lambda lib, x, index, src, dim: lib.scatter(x, dim, index, src),
+        scatter_case(distinct=True),
+    ),
+    OpSpec(
+        "scatter_value",
+        lambda lib, x, index, dim, value: lib.scatter(x, dim, index, value),
+        scatter_case(value=True),
+    ),
+    OpSpec(
+        "scatter_add",
+        lambda lib, x, index, src, dim: lib.scatter_add(x, dim, index, src),
+        scatter_case(),
+    ),
+    *(
+        OpSpec(
+            f"scatter_reduce_{reduce}",
+            lambda lib, x, index, src, dim, reduce, include_self: lib.scatter_reduce(
+                x, dim, index, src, reduce, include_self=include_self
+            ),
+            scatter_case(reduce=reduce),
+        )
+        for reduce in ("sum", "prod", "mean", "amax", "amin")
+    ),
+    OpSpec(
+        "index_add",
+        lambda lib, x, index, source, dim, alpha: lib.index_add(x, dim, index, source, alpha=alpha),
+        index_along_case(),
+    ),
+    OpSpec(
+        "index_copy",
+        lambda lib, x, index, source, dim: lib.index_copy(x, dim, index, source),
+        index_along_case(distinct=True),
+    ),
+    OpSpec(
+        "index_fill",
+        lambda lib, x, index, *value, dim, **p: lib.index_fill(x, dim, index, *value, **p),
+        index_along_case(source=False),
+    ),
+    OpSpec("take", lambda lib, x, index: lib.take(x, index), take_case()),
+    OpSpec(
+        "take_along_dim",
+        lambda lib, x, index, **p: lib.take_along_dim(x, index, **p),
+        take_along_dim_case(),
+    ),
+    OpSpec(
+        "masked_scatter",
+        lambda lib, x, mask, source: lib.masked_scatter(x, mask, source),
+        masked_scatter_case(),
+    ),
+]
+
+_STRUCTURE = [
+    OpSpec("roll", lambda lib, x, **p: lib.roll(x, **p), roll_case()),
+    OpSpec(
+        "diag",
+        lambda lib, x, diagonal: lib.diag(x, diagonal),
+        unary(min_dims=1, max_dims=2, diagonal=st.integers(-3, 3)),
+    ),
+    OpSpec("diagonal", lambda lib, x, **p: lib.diagonal(x, **p), diagonal_case()),
+    OpSpec("diag_embed", lambda lib, x, **p: lib.diag_embed(x, **p), diagonal_case(embed=True)),
+    OpSpec("trace", lambda lib, x: lib.trace(x), unary(min_dims=2, max_dims=2)),
+    OpSpec("kron", lambda lib, a, b: lib.kron(a, b), kron_case()),
+    OpSpec("tensordot", lambda lib, a, b, dims: lib.tensordot(a, b, dims), tensordot_case()),
+    OpSpec("cross", lambda lib, a, b, dim: lib.cross(a, b, dim=dim), cross_case()),
+    OpSpec("linalg_cross", lambda lib, a, b, dim: lib.linalg.cross(a, b, dim=dim), cross_case()),
+    OpSpec("cdist", lambda lib, x1, x2, p: lib.cdist(x1, x2, p), cdist_case()),
+]
+OPS += _SCANS_AND_SCATTERS + _STRUCTURE

@@ -258,8 +258,14 @@ def test_registry_refuses_a_name_declared_twice():
 # ----------------------------------------------------------------------------- public namespace
 PUBLIC = {
     # PyTorch's modules, and tensorgrad's documented extras (viz, testing)
+    "accelerator",
+    "amp",
+    "backends",
+    "distributed",
+    "onnx",
     "autograd",
     "cuda",
+    "distributions",
     "linalg",
     "nn",
     "ops",
@@ -323,6 +329,15 @@ PUBLIC = {
     "randperm",
     "zeros",
     "zeros_like",
+    # devices, threads, mixed precision (the boilerplate scripts run before training)
+    "get_default_device",
+    "set_default_device",
+    "get_num_threads",
+    "set_num_threads",
+    "get_num_interop_threads",
+    "set_num_interop_threads",
+    "autocast",
+    "is_autocast_enabled",
     # grad modes, saving
     "enable_grad",
     "inference_mode",

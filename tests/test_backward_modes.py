@@ -106,3 +106,18 @@ def test_hooks_see_tensors_in_an_ordinary_backward():
     y.sum().backward()
     assert kinds == [tg.Tensor, tg.Tensor]
     np.testing.assert_allclose(x.grad.numpy(), [20.0, 20.0, 20.0])
+
+
+def test_second_derivative_survives_a_zero_first_derivative():
+    """The NaN-hygiene zeroing of singular ops must not cut the graph where the first-order
+    gradient happens to be exactly 0: d²/dx² (x / 2)² is 0.5 at x = 0 too."""
+    torch = pytest.importorskip("torch")
+    from tensorgrad.autograd.functional import hessian
+
+    points = [0.0, 1.0, -2.0]
+    ours = hessian(lambda x: ((x / 2) ** 2 + (x + 1).log() * x).sum(), tg.tensor(points).double())
+    theirs = torch.autograd.functional.hessian(
+        lambda x: ((x / 2) ** 2 + (x + 1).log() * x).sum(),
+        torch.tensor(points, dtype=torch.float64),
+    )
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-12, equal_nan=True)

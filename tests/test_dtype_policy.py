@@ -26,6 +26,32 @@ UNARY.update(
         for name in ["softmax", "log_softmax", "logsumexp", "cumsum"]
     }
 )
+MORE_POINTWISE = [
+    "tan", "exp2", "asin", "arcsin", "acos", "arccos", "atan", "arctan", "sinh", "cosh", "asinh",
+    "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "erfc", "erfinv", "fix", "frac", "sgn",
+    "signbit", "nan_to_num",
+]  # fmt: skip
+UNARY.update({name: (lambda lib, x, name=name: getattr(lib, name)(x)) for name in MORE_POINTWISE})
+UNARY.update(
+    {
+        "round_decimals": lambda lib, x: lib.round(x, decimals=1),
+        "clamp_int_bounds": lambda lib, x: lib.clamp(x, 0, 1),
+        "clamp_float_bounds": lambda lib, x: lib.clamp(x, 0.5, 2.5),
+        "clamp_bool_bounds": lambda lib, x: lib.clamp(x, False, True),
+        "clamp_tensor_bounds": lambda lib, x: lib.clamp(x, x, x),
+        "atan2": lambda lib, x: lib.atan2(x, x),
+        "hypot": lambda lib, x: lib.hypot(x, x),
+        "lerp": lambda lib, x: lib.lerp(x, x, 0.5),
+        "addcmul": lambda lib, x: lib.addcmul(x, x, x, value=2),
+        "addcdiv": lambda lib, x: lib.addcdiv(x, x, x),
+        "floor_divide": lambda lib, x: lib.floor_divide(x, x),
+        "remainder": lambda lib, x: lib.remainder(x, x),
+        "fmod": lambda lib, x: lib.fmod(x, x),
+        "div_floor": lambda lib, x: lib.div(x, x, rounding_mode="floor"),
+        "div_trunc": lambda lib, x: lib.div(x, x, rounding_mode="trunc"),
+        "softplus": lambda lib, x: lib.nn.functional.softplus(x),
+    }
+)
 DTYPES = ["int64", "int32", "uint8", "bool", "float32", "float64"]
 
 

@@ -189,3 +189,53 @@ def test_cross_entropy_and_nll_loss_build_targets_with_the_inputs_array_module(m
     assert losses() == reference
     assert backend.calls["zeros"] == backend.calls["arange"] == 3  # one q matrix per call
     assert backend.calls["where"] == 2  # the ignore_index masks of the two slower paths
+
+
+# ---------------------------------------------------------------- issue 12's names
+ISSUE_12_FUNCTIONS = [
+    "celu", "relu6", "hardswish", "hardsigmoid", "hardtanh", "softsign", "mish", "selu",
+    "prelu", "glu", "logsigmoid", "softmin", "tanhshrink", "threshold", "hardshrink",
+    "softshrink", "rrelu", "kl_div", "poisson_nll_loss", "gaussian_nll_loss",
+    "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
+    "multi_margin_loss", "multilabel_soft_margin_loss", "triplet_margin_loss",
+    "soft_margin_loss", "cosine_similarity", "normalize", "pairwise_distance",
+]  # fmt: skip
+ISSUE_12_MODULES = [
+    "CELU", "ReLU6", "Hardswish", "Hardsigmoid", "Hardtanh", "Softsign", "Mish", "SELU",
+    "PReLU", "GLU", "LogSigmoid", "Softmin", "Tanhshrink", "Threshold", "Hardshrink",
+    "Softshrink", "RReLU", "Softmax2d", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+    "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "MultiMarginLoss",
+    "MultiLabelSoftMarginLoss", "TripletMarginLoss", "SoftMarginLoss", "CosineSimilarity",
+    "PairwiseDistance",
+]  # fmt: skip
+
+
+def _parameters(function) -> list:
+    import inspect
+
+    try:
+        signature = inspect.signature(function)
+    except ValueError:  # a PyTorch builtin without a Python signature
+        return None
+    kinds = [p.kind for p in signature.parameters.values()]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:  # PyTorch's Softsign(*args, **kwargs)
+        return None
+    return [(p.name, p.kind, p.default) for p in signature.parameters.values()]
+
+
+@pytest.mark.parametrize("name", ISSUE_12_FUNCTIONS)
+def test_new_functions_are_exported_documented_and_take_torchs_arguments(name):
+    torch = pytest.importorskip("torch")
+    assert name in F.__all__ and getattr(F, name).__doc__
+    theirs = _parameters(getattr(torch.nn.functional, name))
+    if theirs is not None:
+        assert _parameters(getattr(F, name)) == theirs
+
+
+@pytest.mark.parametrize("name", ISSUE_12_MODULES)
+def test_new_modules_are_exported_documented_and_take_torchs_arguments(name):
+    torch = pytest.importorskip("torch")
+    assert name in nn.__all__ and getattr(nn, name).__doc__
+    theirs = _parameters(getattr(torch.nn, name).__init__)
+    if theirs is not None:
+        assert _parameters(getattr(nn, name).__init__) == theirs

@@ -7,7 +7,12 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
-from tensorgrad.optim.optimizer import Optimizer, check_non_negative, new_step_counter
+from tensorgrad.optim.optimizer import (
+    Optimizer,
+    check_hyperparameters,
+    check_kernel_options,
+    new_state,
+)
 
 __all__ = ["Adagrad"]
 
@@ -22,6 +27,8 @@ class Adagrad(Optimizer):
         p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
 
     State per parameter (created at construction, as in PyTorch): ``step`` and ``sum``.
+
+    ``foreach`` and ``fused`` choose PyTorch's kernel: accepted, kept in the groups, ignored.
     """
 
     def __init__(
@@ -32,23 +39,32 @@ class Adagrad(Optimizer):
         weight_decay: float = 0,
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        check_non_negative("learning rate", lr)
-        check_non_negative("lr_decay value", lr_decay)
-        check_non_negative("weight_decay value", weight_decay)
-        check_non_negative("initial_accumulator_value value", initial_accumulator_value)
-        check_non_negative("epsilon value", eps)
+        check_hyperparameters(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
             "eps": eps,
             "weight_decay": weight_decay,
             "initial_accumulator_value": initial_accumulator_value,
+            "foreach": foreach,
             "maximize": maximize,
+            "differentiable": differentiable,
+            "fused": fused,
         }
         super().__init__(params, defaults)
+        check_kernel_options("Adagrad", foreach=foreach, fused=fused, differentiable=differentiable)
         for group in self.param_groups:
             for param in group["params"]:
                 self._init_state(param, self.state[param], group)
@@ -56,20 +72,12 @@ class Adagrad(Optimizer):
     def _init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         # Called at construction (PyTorch's layout), and on first use for a parameter added
         # later by add_param_group.
-        state["step"] = new_step_counter()
+        new_state(state, param)
         state["sum"] = tensorgrad.full_like(param, group["initial_accumulator_value"])
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-        weight_decay, maximize = group["weight_decay"], group["maximize"]
-        for xp, param, grad, state in self._params_with_grad(group):
-            counter = state["step"].numpy()
-            counter += 1
-            step = float(counter)
-            if maximize:
-                grad = -grad
-            if weight_decay != 0:
-                grad = grad + weight_decay * param
+        for xp, param, grad, step, state in self._grads_to_apply(group):
             clr = lr / (1 + (step - 1) * lr_decay)
 
             total = state["sum"].numpy()

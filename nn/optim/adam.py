@@ -7,7 +7,14 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
-from tensorgrad.optim.optimizer import Optimizer, check_non_negative, lerp_, new_step_counter
+from tensorgrad.optim.optimizer import (
+    Optimizer,
+    average_square_,
+    check_hyperparameters,
+    check_kernel_options,
+    lerp_,
+    new_state,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -25,6 +32,9 @@ class Adam(Optimizer):
 
     State per parameter: ``step`` (a 0-d float Tensor), ``exp_avg``, ``exp_avg_sq`` and,
     with ``amsgrad``, ``max_exp_avg_sq``.
+
+    ``foreach``, ``capturable`` and ``fused`` choose PyTorch's kernel: accepted, kept in the
+    groups, ignored. ``betas`` are two floats (or two 1-element Tensors, read as floats).
     """
 
     def __init__(
@@ -36,55 +46,46 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        check_non_negative("learning rate", lr)
-        check_non_negative("epsilon value", eps)
-        for index, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
-        check_non_negative("weight_decay value", weight_decay)
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
+        both_tensors = all(isinstance(beta, Tensor) for beta in betas)
+        if not (all(isinstance(beta, float) for beta in betas) or both_tensors):
+            raise ValueError("betas must be either both floats or both Tensors")
         defaults = {
             "lr": lr,
-            "betas": tuple(betas),
+            "betas": tuple(float(beta) for beta in betas) if both_tensors else tuple(betas),
             "eps": eps,
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
             "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
             "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
+        name = type(self).__name__
+        check_kernel_options(name, foreach=foreach, fused=fused, differentiable=differentiable)
 
     def _init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
-        state["step"] = new_step_counter()
-        state["exp_avg"] = tensorgrad.zeros_like(param)
-        state["exp_avg_sq"] = tensorgrad.zeros_like(param)
+        new_state(state, param, "exp_avg", "exp_avg_sq")
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = tensorgrad.zeros_like(param)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, weight_decay, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
-        eps, amsgrad, maximize = group["eps"], group["amsgrad"], group["maximize"]
-        decoupled = group["decoupled_weight_decay"]
-        for xp, param, grad, state in self._params_with_grad(group):
-            if maximize:
-                grad = -grad
-            counter = state["step"].numpy()
-            counter += 1
-            step = float(counter)
-            if weight_decay != 0:
-                if decoupled:
-                    param *= 1 - lr * weight_decay
-                else:
-                    grad = grad + weight_decay * param
-
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        amsgrad = group["amsgrad"]
+        for xp, param, grad, step, state in self._grads_to_apply(group):
             exp_avg, exp_avg_sq = state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()
             lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            square = (1 - beta2) * grad
-            square *= grad
-            exp_avg_sq += square
+            average_square_(exp_avg_sq, grad, beta2)
 
             step_size = lr / (1 - beta1**step)
             bias_correction2_sqrt = (1 - beta2**step) ** 0.5
@@ -116,6 +117,10 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -124,6 +129,10 @@ class AdamW(Adam):
             eps,
             weight_decay,
             amsgrad,
+            foreach=foreach,
             maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=True,
         )

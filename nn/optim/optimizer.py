@@ -4,9 +4,14 @@ A subclass writes ``_update_group(group)``: it reads the group's hyperparameters
 loops over :meth:`Optimizer._params_with_grad`, which gives each parameter that has a gradient
 as arrays to update in place, with their array module (``xp``: NumPy on the CPU) for the
 maths, and bumps the parameter's version counter, so a backward that saved the old value
-raises instead of silently using the new one. A subclass with state made up front (Adam's
-moments) also writes ``_init_state(param, state, group)``. Nothing here records a graph or
-allocates a Tensor per parameter per step.
+raises instead of silently using the new one. The built-in optimizers loop over
+:meth:`Optimizer._grads_to_apply` instead, which first does what their updates share:
+``maximize``, the ``step`` count and ``weight_decay``. A subclass with state made up front
+(Adam's moments) also writes ``_init_state(param, state, group)``. Nothing here records a
+graph or allocates a Tensor per parameter per step.
+
+The module's helpers (``check_hyperparameters``, ``new_state``…) are the checks and state
+layouts that PyTorch's optimizers share, written once.
 """
 
 from __future__ import annotations
@@ -41,10 +46,81 @@ def check_non_negative(name: str, value: float) -> None:
         raise ValueError(f"Invalid {name}: {value}")
 
 
+# PyTorch's name for a hyperparameter in its "Invalid <name>: <value>" errors, where it is not
+# "<argument> value".
+_ERROR_NAMES = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_hyperparameters(**values) -> None:
+    """PyTorch's checks of an optimizer's arguments, in the order given (the first bad one raises).
+
+    Each must be non-negative (``check_non_negative`` with PyTorch's name: ``lr`` is "learning
+    rate", ``eps`` "epsilon value", any other ``x`` "x value"), but ``betas``, each of which
+    must be in [0, 1) (``check_betas``).
+    """
+    for name, value in values.items():
+        if name == "betas":
+            check_betas(value)
+        else:
+            check_non_negative(_ERROR_NAMES.get(name, f"{name} value"), value)
+
+
+def new_scalar_state(value: float) -> Tensor:
+    """A 0-d float state: float64 under a float64 default dtype, else float32 (PyTorch's).
+
+    The dtype is more than layout: NAdam's ``mu_product`` and ASGD's ``eta`` and ``mu`` are
+    rounded to it at every step, as in PyTorch, so the updates agree to the last bit.
+    """
+    dtype = tensorgrad.float64 if tensorgrad.get_default_dtype() == tensorgrad.float64 else None
+    return tensorgrad.tensor(value, dtype=dtype or tensorgrad.float32)
+
+
 def new_step_counter() -> Tensor:
     """A 0-d step counter; float like PyTorch's, so state dicts have the same layout."""
-    dtype = tensorgrad.float64 if tensorgrad.get_default_dtype() == tensorgrad.float64 else None
-    return tensorgrad.tensor(0.0, dtype=dtype or tensorgrad.float32)
+    return new_scalar_state(0.0)
+
+
+def new_state(state: dict[str, Any], param: Tensor, *zeros: str, **scalars: float) -> None:
+    """Fill a parameter's empty state: a ``step`` counter, then a 0-d ``new_scalar_state`` for
+    each of ``scalars`` (its start value), then zeros shaped like ``param`` for each of ``zeros``.
+
+    The keys go in that order, PyTorch's, so state dicts list them as PyTorch's do.
+    """
+    state["step"] = new_step_counter()
+    for name, value in scalars.items():
+        state[name] = new_scalar_state(value)
+    for name in zeros:
+        state[name] = tensorgrad.zeros_like(param)
+
+
+def check_kernel_options(
+    optimizer: str, *, foreach=None, fused=None, differentiable: bool = False
+) -> None:
+    """PyTorch's checks of the options that choose how an update runs, then tensorgrad's own.
+
+    ``foreach``, ``fused`` and ``capturable`` pick one of PyTorch's kernels for the same
+    update (tensorgrad has one), so they are accepted, kept in the groups like PyTorch's and
+    otherwise ignored. ``differentiable=True`` is refused: it asks for a step recorded in the
+    graph, and tensorgrad's step updates the arrays in place, outside any graph.
+    """
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if differentiable:
+        raise NotImplementedError(
+            f"{optimizer}: differentiable=True is not supported: tensorgrad's optimizer steps "
+            f"update the parameters in place and are never recorded in the autograd graph"
+        )
+
+
+def check_betas(betas) -> tuple[float, float]:
+    """PyTorch's check that each beta is in [0, 1); returns them as a tuple."""
+    for index, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+    return tuple(betas)
 
 
 def lerp_(start, end, weight: float) -> None:
@@ -61,6 +137,18 @@ def lerp_(start, end, weight: float) -> None:
         difference *= 1.0 - weight
         start[...] = end
         start -= difference
+
+
+def average_square_(average, value, decay: float) -> None:
+    """average = decay * average + (1 - decay) * value * value, in place.
+
+    Rounded as PyTorch's ``average.mul_(decay).addcmul_(value, value, value=1 - decay)``: the
+    running average of squares of Adam's ``exp_avg_sq``, RMSprop's and Adadelta's.
+    """
+    average *= decay
+    square = (1 - decay) * value
+    square *= value
+    average += square
 
 
 class Optimizer:
@@ -83,6 +171,9 @@ class Optimizer:
     # which then skips the array module's look-up (~3 % of its step).
     _init_state: Callable[[Tensor, dict[str, Any], dict[str, Any]], None] | None = None
     _uses_array_module = True
+    # Whether each state Tensor (but 0-d ones) has its parameter's shape, which
+    # load_state_dict then checks; LBFGS keeps flat vectors over all its parameters.
+    _state_shaped_like_params = True
 
     def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -194,7 +285,9 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         """Update, in place, every parameter of ``group`` that has a gradient.
 
-        Subclasses implement it as a loop over :meth:`_params_with_grad`.
+        Subclasses implement it as a loop over :meth:`_params_with_grad`, or over
+        :meth:`_grads_to_apply` where the group has PyTorch's ``maximize`` (and ``step`` and
+        ``weight_decay``) handling.
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
@@ -223,6 +316,35 @@ class Optimizer:
             param._version_counter[0] += 1
             xp = array_module(param) if uses_array_module else None
             yield xp, param._data, grad._data, state
+
+    def _grads_to_apply(self, group: dict[str, Any]) -> Iterator[tuple[Any, Any, Any, Any, dict]]:
+        """``(xp, param, grad, step, state)``: :meth:`_params_with_grad` with the first steps
+        that the built-in updates share done, as PyTorch does them.
+
+        ``grad`` is negated if the group's ``maximize``; the state's ``step`` counter is
+        counted and ``step`` is its new value as a float (None for a state without one: SGD's);
+        then the group's ``weight_decay`` (if it has one and it is not 0) is applied: added to
+        ``grad`` as ``weight_decay * param`` or, with ``decoupled_weight_decay``, taken off
+        the parameter as ``param *= 1 - lr * weight_decay``. A changed ``grad`` is a new
+        array: the gradient itself is never written to.
+        """
+        maximize, weight_decay = group["maximize"], group.get("weight_decay", 0)
+        decoupled = group.get("decoupled_weight_decay", False)
+        for xp, param, grad, state in self._params_with_grad(group):
+            if maximize:
+                grad = -grad
+            step = None
+            counter = state.get("step")
+            if counter is not None:
+                counter = counter.numpy()
+                counter += 1
+                step = float(counter)
+            if weight_decay != 0:
+                if decoupled:
+                    param *= 1 - group["lr"] * weight_decay
+                else:
+                    grad = grad + weight_decay * param
+            yield xp, param, grad, step, state
 
     # ----------------------------------------------------------------- state dicts
     def state_dict(self) -> dict[str, Any]:
@@ -281,7 +403,7 @@ class Optimizer:
                 state[index] = value
                 continue
             state[param] = {
-                key: _copy_state_value(name, index, key, item, param) for key, item in value.items()
+                key: _copy_state_value(self, index, key, item, param) for key, item in value.items()
             }
         for group, saved in zip(groups, saved_groups, strict=True):
             saved["params"] = group["params"]
@@ -291,16 +413,23 @@ class Optimizer:
         self.param_groups = saved_groups
 
 
-def _copy_state_value(optimizer: str, index, key: str, value, param: Tensor):
-    """A private copy of one saved state entry, checked against its parameter."""
+def _copy_state_value(optimizer: Optimizer, index, key: str, value, param: Tensor):
+    """A private copy of one saved state entry, checked against its parameter.
+
+    Tensors are cast to the parameter's dtype (``step`` keeps its own), also inside lists
+    (LBFGS's history), as PyTorch does. A state shaped like its parameter must have its shape;
+    0-d states (NAdam's ``mu_product``) and LBFGS's flat vectors are not shaped like one.
+    """
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy_state_value(optimizer, index, key, v, param) for v in value)
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     if key == "step":
         return value.detach().clone()
-    if value.shape != param.shape:
+    if optimizer._state_shaped_like_params and value.ndim > 0 and value.shape != param.shape:
         raise ValueError(
-            f"{optimizer}.load_state_dict: state {key!r} of parameter {index} has shape "
-            f"{value.shape} but the parameter has shape {param.shape}"
+            f"{type(optimizer).__name__}.load_state_dict: state {key!r} of parameter {index} "
+            f"has shape {value.shape} but the parameter has shape {param.shape}"
         )
     copied = value.detach().clone()
     return copied.to(param.dtype) if param.is_floating_point() else copied

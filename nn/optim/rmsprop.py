@@ -7,7 +7,14 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
-from tensorgrad.optim.optimizer import Optimizer, check_non_negative, lerp_, new_step_counter
+from tensorgrad.optim.optimizer import (
+    Optimizer,
+    average_square_,
+    check_hyperparameters,
+    check_kernel_options,
+    lerp_,
+    new_state,
+)
 
 __all__ = ["RMSprop"]
 
@@ -25,6 +32,9 @@ class RMSprop(Optimizer):
 
     State per parameter: ``step``, ``square_avg``, ``momentum_buffer`` (momentum > 0) and
     ``grad_avg`` (centered).
+
+    ``capturable`` and ``foreach`` choose PyTorch's kernel: accepted, kept in the groups,
+    ignored.
     """
 
     def __init__(
@@ -36,14 +46,14 @@ class RMSprop(Optimizer):
         weight_decay: float = 0,
         momentum: float = 0,
         centered: bool = False,
-        *,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
-        check_non_negative("learning rate", lr)
-        check_non_negative("epsilon value", eps)
-        check_non_negative("momentum value", momentum)
-        check_non_negative("weight_decay value", weight_decay)
-        check_non_negative("alpha value", alpha)
+        check_hyperparameters(
+            lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha
+        )
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -51,13 +61,16 @@ class RMSprop(Optimizer):
             "eps": eps,
             "centered": centered,
             "weight_decay": weight_decay,
+            "capturable": capturable,
+            "foreach": foreach,
             "maximize": maximize,
+            "differentiable": differentiable,
         }
         super().__init__(params, defaults)
+        check_kernel_options("RMSprop", differentiable=differentiable)
 
     def _init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
-        state["step"] = new_step_counter()
-        state["square_avg"] = tensorgrad.zeros_like(param)
+        new_state(state, param, "square_avg")
         if group["momentum"] > 0:
             state["momentum_buffer"] = tensorgrad.zeros_like(param)
         if group["centered"]:
@@ -65,21 +78,10 @@ class RMSprop(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
-        weight_decay, centered = group["weight_decay"], group["centered"]
-        maximize = group["maximize"]
-        for xp, param, grad, state in self._params_with_grad(group):
-            if maximize:
-                grad = -grad
-            counter = state["step"].numpy()
-            counter += 1
-            if weight_decay != 0:
-                grad = grad + weight_decay * param
-
+        centered = group["centered"]
+        for xp, param, grad, _, state in self._grads_to_apply(group):
             square_avg = state["square_avg"].numpy()
-            square_avg *= alpha
-            square = (1 - alpha) * grad
-            square *= grad
-            square_avg += square
+            average_square_(square_avg, grad, alpha)
             if centered:
                 grad_avg = state["grad_avg"].numpy()
                 lerp_(grad_avg, grad, 1 - alpha)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import tensorgrad
-from tensorgrad.optim.optimizer import Optimizer, check_non_negative
+from tensorgrad.optim.optimizer import Optimizer, check_hyperparameters, check_kernel_options
 
 __all__ = ["SGD"]
 
@@ -22,6 +22,8 @@ class SGD(Optimizer):
         p = p - lr * g
 
     State per parameter: ``momentum_buffer`` (only when ``momentum != 0``).
+
+    ``foreach`` and ``fused`` choose PyTorch's kernel: accepted, kept in the groups, ignored.
     """
 
     _uses_array_module = False  # its update is array operators only
@@ -36,10 +38,11 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        check_non_negative("learning rate", lr)
-        check_non_negative("momentum value", momentum)
-        check_non_negative("weight_decay value", weight_decay)
+        check_hyperparameters(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError(
                 f"Nesterov momentum requires a momentum and zero dampening "
@@ -52,17 +55,17 @@ class SGD(Optimizer):
             "weight_decay": weight_decay,
             "nesterov": nesterov,
             "maximize": maximize,
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
         }
         super().__init__(params, defaults)
+        check_kernel_options("SGD", foreach=foreach, fused=fused, differentiable=differentiable)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, weight_decay, momentum = group["lr"], group["weight_decay"], group["momentum"]
-        dampening, nesterov, maximize = group["dampening"], group["nesterov"], group["maximize"]
-        for _, param, grad, state in self._params_with_grad(group):
-            if maximize:
-                grad = -grad
-            if weight_decay != 0:
-                grad = grad + weight_decay * param
+        lr, momentum = group["lr"], group["momentum"]
+        dampening, nesterov = group["dampening"], group["nesterov"]
+        for _, param, grad, _, state in self._grads_to_apply(group):
             if momentum != 0:
                 buffer = state.get("momentum_buffer")
                 if buffer is None:  # the first buffer is a copy of the gradient (PyTorch's)

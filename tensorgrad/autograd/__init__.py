@@ -21,8 +21,10 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import gradcheck, gradgradcheck
+from .variable import Variable
 
 __all__ = [
+    "Variable",
     "Function",
     "FunctionCtx",
     "backward",

@@ -5,6 +5,7 @@ gradients and run one :class:`~tensorgrad.autograd.engine.BackwardPass`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 from .._backend import array_module, as_array
@@ -72,10 +73,33 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if retain_graph is None:
         retain_graph = create_graph
     targets = _as_tuple(inputs)
+    if inputs is not None and not targets:
+        # An empty list would otherwise mean "every leaf": PyTorch refuses it.
+        raise RuntimeError("backward: the `inputs` argument to `backward()` cannot be empty")
     for t in targets:
         if not t._requires_grad:
             raise RuntimeError("backward: every tensor in inputs= must require grad")
+    if create_graph:
+        _warn_about_the_reference_cycle()
     BackwardPass(targets, True, create_graph, retain_graph).run(outputs, gradients)
+
+
+_warned = [False]  # PyTorch warns once per process (TORCH_WARN_ONCE)
+
+
+def _warn_about_the_reference_cycle() -> None:
+    if _warned[0]:
+        return
+    _warned[0] = True
+    warnings.warn(
+        "Using backward() with create_graph=True will create a reference cycle between the "
+        "parameter and its gradient which can cause a memory leak. We recommend using "
+        "autograd.grad when creating the graph to avoid this. If you have to use this "
+        "function, make sure to reset the .grad fields of your parameters to None after use "
+        "to break the cycle and avoid the leak.",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def grad(
@@ -106,7 +130,7 @@ def grad(
     output_tuple = _as_tuple(outputs)
     input_tuple = _as_tuple(inputs)
     if not input_tuple:
-        raise RuntimeError("grad: inputs must not be empty")
+        raise RuntimeError("grad: the `inputs` argument to `grad()` cannot be empty")
     for index, t in enumerate(input_tuple):
         if not isinstance(t, Tensor):
             raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")

@@ -143,9 +143,16 @@ class Function:
 
     @property
     def next_functions(self) -> tuple:
-        """``((node_or_AccumulateGrad_or_None, output_nr), …)`` per input, like PyTorch."""
+        """``((node_or_AccumulateGrad_or_None, output_nr), …)`` per input, in PyTorch's order.
+
+        As in PyTorch, a built-in op lists only the inputs that could carry a gradient: a
+        ``where``'s condition or a ``gather``'s index (bool and integer tensors) has no entry.
+        """
         edges = []
-        for edge, output_nr in zip(self._next, self._next_nr):
+        skip_integers = self._array_backward
+        for index, (edge, output_nr) in enumerate(zip(self._next, self._next_nr)):
+            if skip_integers and edge is None and self._input_meta[index][1].kind not in "fc":
+                continue
             if isinstance(edge, Tensor):
                 edges.append((AccumulateGrad(edge), 0))
             else:

@@ -142,8 +142,13 @@ def zero_where_no_gradient(xp, grad, value):
     """``value`` where ``grad`` is nonzero, an exact 0 where ``grad`` is exactly 0.
 
     Used by the backward of ops with singularities: ``0 * inf`` would be NaN, and a discarded
-    branch of ``where`` must contribute nothing, not NaN.
+    branch of ``where`` must contribute nothing, not NaN. Under ``create_graph`` (Tensors) only
+    the non-finite values are replaced, so that where ``value`` is finite its dependence on
+    ``grad`` survives: the second derivative of ``(x / 2) ** 2`` at 0 is 0.5, not 0 (since
+    ``value`` is ``grad`` times a factor, a finite value at ``grad == 0`` is 0 anyway).
     """
+    if isinstance(grad, Tensor):
+        return xp.where((grad == 0) & ~value.isfinite(), 0, value)
     return xp.where(grad == 0, 0, value)
 
 

@@ -11,6 +11,7 @@ import numbers
 
 from .._backend import default_module as array_api
 from .._backend import ndarray
+from .._dtypes import default_float_numpy, result_numpy_dtype
 from .._registry import op
 from ..autograd import anomaly
 from ..autograd.grad_mode import state as grad_state
@@ -24,7 +25,9 @@ from ._util import (
     require_kind,
     zero_where_no_gradient,
 )
+from .conversion import cast
 from .rounding import floor_divide, integer_power, truncated_divide
+from .unary import Sign
 
 
 class Add(Op):
@@ -173,9 +176,9 @@ class Abs(Op):
         return ctx.xp.abs(a)
 
     @staticmethod
-    def backward(ctx, grad):  # d/da = sign(a), 0 at 0
+    def backward(ctx, grad):  # d/da = sign(a), 0 at 0 and at NaN (PyTorch's sgn)
         (a,) = ctx.saved_tensors
-        return grad * ctx.xp.sign(a)
+        return grad * Sign.apply(a)
 
 
 class Maximum(Op):
@@ -253,8 +256,11 @@ def _elementwise(op_class, name: str, *, true_division: bool = False, refuse_boo
                 if refuse_bool and "b" in (a_data.dtype.kind, b_data.dtype.kind):
                     raise RuntimeError(f"{name}: {refuse_bool}")
                 if true_division:
-                    a, b = as_floating(a), as_floating(b)
-                a, b = promote(name, a, b)
+                    # Promote first, then to float: int64 / a float64 0-d tensor is float64,
+                    # and int8 / an int64 0-d 300 must not wrap 300 to int8 on the way.
+                    a, b = _as_float_pair(a, b)
+                else:
+                    a, b = promote(name, a, b)
         elif isinstance(a, _OPERANDS) and isinstance(b, _OPERANDS):
             if true_division:  # integers divide as floats: a scalar must not wrap to their type
                 a = as_floating(a) if isinstance(a, Tensor) else a
@@ -278,6 +284,17 @@ def _elementwise(op_class, name: str, *, true_division: bool = False, refuse_boo
     apply.__name__ = f"__{name}__"
     apply.__doc__ = f"``{name}`` of two operands (see :func:`{name}`)."
     return apply
+
+
+def _as_float_pair(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """Two tensors in their promoted dtype, or the default float dtype if that is not float."""
+    target = result_numpy_dtype((a, b))
+    if target.kind != "f":
+        target = default_float_numpy()
+    return (
+        a if a._data.dtype == target else cast(a, target),
+        b if b._data.dtype == target else cast(b, target),
+    )
 
 
 def _applied(result, name: str, other):

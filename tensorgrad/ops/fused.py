@@ -12,7 +12,8 @@ import math
 from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
-from ._util import as_floating, sum_columns, sum_rows
+from ._util import as_floating, require_kind, sum_columns, sum_rows
+from .special import erf_array
 from .unary import Sigmoid
 
 __all__ = ["linear", "erf", "softplus", "softmax_cross_entropy", "binary_cross_entropy"]
@@ -49,22 +50,13 @@ class Linear(Op):
         return (grad_x, grad_weight, grad_bias)[: len(needs)]  # no bias input, no bias grad
 
 
-def _erf_array(xp, x):
-    """erf elementwise: SciPy's vectorised erf when installed, else ``math.erf`` per element."""
-    try:
-        from scipy.special import erf
-    except ImportError:
-        return xp.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
-    return erf(x)
-
-
 class Erf(Op):
     """y = erf x = 2/√π ∫₀ˣ e^(-t²) dt (for the exact GELU)."""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _erf_array(ctx.xp, x).astype(x.dtype, copy=False)
+        return erf_array(ctx.xp, x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):  # dy/dx = 2/√π e^(-x²)
@@ -167,12 +159,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 @op("erf")
 def erf(input: Tensor) -> Tensor:
-    """The error function, elementwise (SciPy's when installed)."""
+    """The error function, elementwise (SciPy's when installed); integers compute in the
+    default float dtype."""
     return Erf.apply(as_floating(input))
 
 
 def softplus(input: Tensor) -> Tensor:
-    """``log(1 + exp(input))`` without overflow; its gradient is ``sigmoid(input)``."""
+    """``log(1 + exp(input))`` without overflow; its gradient is ``sigmoid(input)``.
+
+    Floating-point tensors only: an integer result would be truncated, so integers are refused
+    with PyTorch's NotImplementedError.
+    """
+    require_kind(input, "softplus", "f", NotImplementedError)
     return Softplus.apply(input)
 
 

@@ -11,7 +11,7 @@ import math
 
 from .._backend import array_module, default_module, ndarray
 from .._registry import op, tensor_method
-from .._shapes import normalize_dim
+from .._shapes import broadcast_shape, normalize_dim
 from ..tensor import Tensor
 from ._op import Op
 from ._util import promote
@@ -197,55 +197,159 @@ def index_put(input: Tensor, index, values) -> Tensor:
         ) from None
 
 
+def index_array_of(index, op: str, dtypes: tuple = ("int32", "int64"), error=RuntimeError):
+    """The integer array of an index argument (a Tensor, array or list), of one of ``dtypes``
+    (else ``error``, PyTorch's exception type for ``op``)."""
+    array = index._data if isinstance(index, Tensor) else default_module.asarray(index)
+    if array.dtype.name not in dtypes:
+        if array.size == 0 and array.dtype.kind == "f":  # an empty list: no index at all
+            return array.astype("int64")
+        raise error(
+            f"{op}: expected an index tensor of dtype {' or '.join(dtypes)}, got {array.dtype}"
+        )
+    return array
+
+
+def check_index_bounds(index, size: int, dim: int, op: str, error=RuntimeError, negative=False):
+    """Raise ``error`` naming the first index outside ``[0, size)`` (``[-size, size)`` with
+    ``negative``) for dimension ``dim``."""
+    if index.size == 0:
+        return
+    low = -size if negative else 0
+    if index.min() < low or index.max() >= size:
+        bad = index[(index < low) | (index >= size)].ravel()[0]
+        raise error(f"{op}: index {int(bad)} is out of bounds for dimension {dim} with size {size}")
+
+
+def along_dim(xp, index, axis: int) -> tuple:
+    """The advanced index reading ``x[i][j][index[i][j][k]]`` (for ``axis`` 2) at every position
+    of ``index``: where ``gather`` reads and the scatters write."""
+    positions = list(xp.indices(index.shape, sparse=True))
+    positions[axis] = index
+    return tuple(positions)
+
+
+def check_index_shape(op: str, index_shape, input_shape, axis: int, src_shape=None) -> None:
+    """PyTorch's gather/scatter rule: ``index`` has the input's number of dims (a 0-d tensor
+    counting as 1-D) and is no larger than the input in any dim but ``axis`` (nor than ``src``
+    in any dim)."""
+    for name, shape in (("input", input_shape), ("src", src_shape)):
+        if shape is not None and max(len(index_shape), 1) != max(len(shape), 1):
+            raise RuntimeError(
+                f"{op}: index has {len(index_shape)} dims but {name} has {len(shape)} (shapes "
+                f"{index_shape} and {shape}); they must have the same number of dims"
+            )
+    if src_shape is not None and not src_shape:
+        src_shape = (1,)
+    for d, (size, limit) in enumerate(zip(index_shape, input_shape)):
+        if (d != axis and size > limit) or (src_shape is not None and size > src_shape[d]):
+            against = f"input shape {input_shape} apart from dim {axis}"
+            if src_shape is not None:
+                against += f" and than src shape {src_shape}"
+            raise RuntimeError(
+                f"{op}: index shape {index_shape} must be no larger than {against} (dim {d})"
+            )
+
+
 @op("gather")
-def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """``out[i][j][k] = input[index[i][j][k]][j][k]`` for dim 0 (and likewise for other dims).
 
-    ``index`` has the same number of dims as ``input`` and is no larger in any dim but ``dim``.
+    ``index`` (int64 or int32) has the same number of dims as ``input`` and is no larger in
+    any dim but ``dim``; the output has ``index``'s shape. Every index must be in
+    ``[0, input.shape[dim])`` (PyTorch's RuntimeError otherwise: negative indices do not count
+    from the end). The gradient adds into the input at the gathered positions (``sparse_grad``
+    is accepted; the gradient is always dense).
     """
+    index_array = index_array_of(index, "gather")
     axis = normalize_dim(dim, input.ndim, "gather")
-    index_array = index._data if isinstance(index, Tensor) else index
-    if index_array.dtype.kind not in "iu":
-        raise RuntimeError(f"gather: index must be an integer tensor, got {index_array.dtype}")
-    if index_array.ndim != input.ndim:
-        raise RuntimeError(
-            f"gather: index has {index_array.ndim} dims but input has {input.ndim} "
-            f"(shapes {index_array.shape} and {input.shape})"
-        )
-    for d, (size, limit) in enumerate(zip(index_array.shape, input.shape)):
-        if d != axis and size > limit:
-            raise RuntimeError(
-                f"gather: index shape {index_array.shape} is larger than input shape "
-                f"{input.shape} in dim {d}"
-            )
-    if index_array.size and (
-        index_array.min() < -input.shape[axis] or index_array.max() >= input.shape[axis]
-    ):
-        raise IndexError(f"gather: index out of range for dim {axis} of size {input.shape[axis]}")
-    xp = array_module(input._data)
-    positions = list(xp.indices(index_array.shape, sparse=True))
-    positions[axis] = index_array
-    return Index.apply(input, index=tuple(positions))
+    check_index_shape("gather", index_array.shape, input.shape, axis)
+    shape = index_array.shape
+    if input.ndim == 0 or index_array.ndim == 0:  # PyTorch treats a 0-d tensor as 1-D here
+        input, index_array = input.reshape(-1), index_array.reshape(-1)
+    check_index_bounds(index_array, input.shape[axis], axis, "gather")
+    out = Index.apply(input, index=along_dim(array_module(input._data), index_array, axis))
+    return out if out.shape == shape else out.reshape(shape)
 
 
 @op("take_along_dim")
-def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:
-    """Select values along ``dim`` at ``indices`` (same dims as input), like NumPy's
-    ``take_along_axis``."""
-    return gather(input, dim, indices)
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """Values of ``input`` at ``indices`` (int64) along ``dim``, like NumPy's ``take_along_axis``.
+
+    ``input`` and ``indices`` have the same number of dims and broadcast in all but ``dim``;
+    indices in ``[-size, size)`` (negative ones count from the end). With ``dim=None`` both
+    are flattened and indices must be in ``[0, numel)``, as in PyTorch.
+    *Decision:* PyTorch wraps an index outside ``[-size, size)`` around silently (modulo the
+    size) when ``dim`` is given; tensorgrad raises its RuntimeError instead.
+    """
+    index_array = index_array_of(indices, "take_along_dim", ("int64",))
+    if dim is None:
+        return gather(input.reshape(-1), 0, Tensor(index_array.reshape(-1)))
+    if input.ndim == 0:
+        raise IndexError(f"take_along_dim: dimension specified as {dim} but tensor has no dims")
+    axis = normalize_dim(dim, input.ndim, "take_along_dim")
+    if index_array.ndim != input.ndim:
+        raise RuntimeError(
+            f"take_along_dim: input and indices should have the same number of dims, got "
+            f"shapes {input.shape} and {index_array.shape}"
+        )
+    others = [(a, b) for d, (a, b) in enumerate(zip(input.shape, index_array.shape)) if d != axis]
+    sizes = broadcast_shape(*zip(*others)) if others else ()
+    if sizes is None:
+        raise RuntimeError(
+            f"take_along_dim: input of shape {input.shape} and indices of shape "
+            f"{index_array.shape} do not broadcast in the dims other than {axis}"
+        )
+    sizes = list(sizes)
+    input = input.expand(tuple(sizes[:axis] + [input.shape[axis]] + sizes[axis:]))
+    size = input.shape[axis]
+    check_index_bounds(index_array, size, axis, "take_along_dim", negative=True)
+    xp = array_module(input._data)
+    index_array = xp.broadcast_to(
+        index_array % max(size, 1), tuple(sizes[:axis] + [index_array.shape[axis]] + sizes[axis:])
+    )
+    return Index.apply(input, index=along_dim(xp, index_array, axis))
+
+
+@op("take")
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """``input`` as 1-D, read at ``index`` (int64, any shape; negative counts from the end):
+    the output has ``index``'s shape."""
+    index_array = index_array_of(index, "take", ("int64",))
+    count = input._data.size
+    if count == 0 and index_array.size:
+        raise IndexError("take: tried to take from an empty tensor")
+    check_index_bounds(index_array, count, 0, "take", IndexError, negative=True)
+    flat = index_array % max(count, 1)
+    return Index.apply(input.reshape(-1), index=(flat,))
 
 
 @op("index_select")
 def index_select(input: Tensor, dim: int, index) -> Tensor:
-    """The slices of ``input`` at positions ``index`` (1-D integer) along ``dim``."""
+    """The slices of ``input`` at positions ``index`` (a 0-d or 1-D int64/int32 tensor) along
+    ``dim``; every index must be in ``[0, input.shape[dim])``.
+
+    PyTorch raises an IndexError for an index out of range, except along dim 1 of a tensor of
+    two or more dims, where its CPU kernel raises a RuntimeError: both are matched.
+    """
     axis = normalize_dim(dim, input.ndim, "index_select")
-    index_tensor = index if isinstance(index, Tensor) else Tensor(index)
-    if index_tensor.ndim > 1 or index_tensor._data.dtype.kind not in "iu":
+    index_array = index._data if isinstance(index, Tensor) else default_module.asarray(index)
+    if index_array.ndim > 1:
         raise IndexError(
-            f"index_select: index must be a 1-D integer tensor, got shape {index_tensor.shape} "
-            f"and dtype {index_tensor.dtype}"
+            f"index_select: index must be a vector (0-d or 1-D), got shape {index_array.shape}"
         )
-    return getitem(input, (slice(None),) * axis + (index_tensor.reshape(-1),))
+    index_array = index_array_of(index_array, "index_select").reshape(-1)
+    if input.ndim == 0:
+        if index_array.size != 1:
+            raise RuntimeError(
+                f"index_select: the index into a 0-d tensor can have only 1 value, got "
+                f"{index_array.size}"
+            )
+        check_index_bounds(index_array, 1, 0, "index_select", IndexError)
+        return Index.apply(input.reshape(1), index=(index_array,)).reshape(())
+    error = RuntimeError if axis == 1 else IndexError
+    check_index_bounds(index_array, input.shape[axis], axis, "index_select", error)
+    return Index.apply(input, index=(slice(None),) * axis + (index_array,))
 
 
 @op("masked_fill")

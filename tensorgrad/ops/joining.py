@@ -104,6 +104,8 @@ def vstack(tensors) -> Tensor:
 @op("narrow")
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """Elements ``start`` … ``start + length - 1`` along ``dim`` (a view)."""
+    if input.ndim == 0:
+        raise RuntimeError("narrow: cannot be applied to a 0-dim tensor")
     axis = normalize_dim(dim, input.ndim, "narrow")
     size = input.shape[axis]
     if start < 0:
@@ -117,9 +119,15 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     return input[index]
 
 
+def _require_dims(input: Tensor, op: str) -> None:
+    if input.ndim == 0:
+        raise RuntimeError(f"{op}: expects at least a 1-dimensional tensor, got shape ()")
+
+
 @op("split")
 def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Pieces of size ``split_size`` (the last may be smaller) or of the given sizes."""
+    _require_dims(input, "split")
     axis = normalize_dim(dim, input.ndim, "split")
     length = input.shape[axis]
     if isinstance(split_size_or_sections, int):
@@ -145,6 +153,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` pieces of size ceil(n / chunks) (possibly fewer pieces)."""
     if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
+    _require_dims(input, "chunk")
     axis = normalize_dim(dim, input.ndim, "chunk")
     size = -(-input.shape[axis] // chunks) or 1
     return split(input, size, axis)
@@ -153,5 +162,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 @op("unbind")
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """The slices along ``dim``, with that dim removed."""
+    if input.ndim == 0:
+        raise IndexError(f"unbind: dimension specified as {dim} but tensor has no dimensions")
     axis = normalize_dim(dim, input.ndim, "unbind")
     return tuple(input[(slice(None),) * axis + (i,)] for i in range(input.shape[axis]))

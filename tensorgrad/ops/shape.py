@@ -8,6 +8,8 @@ share its version counter, so an in-place change through either is seen by backw
 from __future__ import annotations
 
 import math
+import numbers
+import operator
 
 from .._registry import op, tensor_method, tensor_property
 from .._shapes import broadcast_error, broadcast_shape, normalize_dim, normalize_dims, sum_to_axes
@@ -111,19 +113,49 @@ class Clone(Op):
         return grad
 
 
-def _shape_argument(shape) -> tuple:
-    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` like PyTorch."""
+def _shape_argument(shape, op: str = "reshape") -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` like PyTorch; sizes must be ints
+    (or integer scalars), not floats: PyTorch's TypeError."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     if all(type(s) is int for s in shape):
         return tuple(shape)
-    return tuple(int(s) for s in shape)
+    try:
+        return tuple(operator.index(s) for s in shape)
+    except TypeError:
+        bad = next(s for s in shape if not isinstance(s, numbers.Integral))
+        raise TypeError(
+            f"{op}(): argument 'size' must be tuple of ints, but found element of type "
+            f"{type(bad).__name__}"
+        ) from None
+
+
+def _dims_argument(args: tuple, dims, op: str) -> tuple:
+    """A method's dims as PyTorch takes them: ``f(0, 1)``, ``f((0, 1))`` or ``f(dims=(0, 1))``."""
+    if dims is not None:
+        if args:
+            raise TypeError(f"{op}() got dims both positionally and as dims=")
+        if not isinstance(dims, (tuple, list)):
+            raise TypeError(
+                f"{op}(): argument 'dims' must be tuple of ints, not {type(dims).__name__}"
+            )
+        args = (dims,)
+    if not args:
+        raise TypeError(f"{op}() missing 1 required positional argument: 'dims'")
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    if all(type(d) is int for d in args):
+        return args
+    for d in args:
+        if not isinstance(d, numbers.Integral) or isinstance(d, bool):
+            raise TypeError(f"{op}(): dims must be ints, got {type(d).__name__}")
+    return tuple(int(d) for d in args)
 
 
 @op("reshape", numpy=("reshape",))
 def reshape(input: Tensor, *shape) -> Tensor:
     """The same elements in a new shape (one dim may be -1)."""
-    shape = _shape_argument(shape)
+    shape = _shape_argument(shape, "reshape")
     if shape == input.shape:
         return Reshape.apply(input, shape=shape)
     if -1 not in shape and math.prod(shape) == input._data.size:
@@ -184,9 +216,10 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 
 
 @op("permute")
-def permute(input: Tensor, *dims) -> Tensor:
-    """Reorder the dims: ``x.permute(2, 0, 1)``."""
-    dims = _shape_argument(dims)
+def permute(input: Tensor, *args, dims=None) -> Tensor:
+    """Reorder the dims: ``x.permute(2, 0, 1)``, ``x.permute((2, 0, 1))``,
+    ``tensorgrad.permute(x, (2, 0, 1))``."""
+    dims = _dims_argument(args, dims, "permute")
     if len(dims) != input.ndim:
         raise RuntimeError(
             f"permute: number of dims in {list(dims)} does not match the tensor's {input.ndim}"
@@ -197,7 +230,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     return Permute.apply(input, dims=normalized)
 
 
-@op("transpose", "swapaxes")
+@op("transpose")
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims."""
     order = list(range(input.ndim))
@@ -209,13 +242,46 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return Permute.apply(input, dims=tuple(order))
 
 
-@op("movedim")
-def movedim(input: Tensor, source: int, destination: int) -> Tensor:
-    """Move dim ``source`` to position ``destination``."""
-    order = list(range(input.ndim))
-    src = normalize_dim(source, input.ndim, "movedim")
-    dst = normalize_dim(destination, input.ndim, "movedim")
-    order.insert(dst, order.pop(src))
+@op("swapaxes")
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """Swap two dims (NumPy's name for :func:`transpose`)."""
+    return transpose(input, axis0, axis1)
+
+
+@op("swapdims")
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims (another name for :func:`transpose`)."""
+    return transpose(input, dim0, dim1)
+
+
+@op("movedim", "moveaxis")
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """Move dim ``source`` to position ``destination``; or several: ``source`` and
+    ``destination`` as sequences of the same length (the other dims keep their order)."""
+    several = isinstance(source, (tuple, list))
+    if several != isinstance(destination, (tuple, list)):
+        raise TypeError(
+            f"movedim(): source and destination must both be ints or both be sequences of "
+            f"ints, got {type(source).__name__} and {type(destination).__name__}"
+        )
+    sources = tuple(source) if several else (source,)
+    destinations = tuple(destination) if several else (destination,)
+    if len(sources) != len(destinations):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(sources)} dims) "
+            f"should contain the same number of dims as destination ({list(destinations)} dims)"
+        )
+    rank = input.ndim
+    sources = tuple(normalize_dim(d, rank, "movedim") for d in sources)
+    destinations = tuple(normalize_dim(d, rank, "movedim") for d in destinations)
+    for name, dims in (("source", sources), ("destination", destinations)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(dims)})")
+    if rank == 0:
+        return reshape(input, ())
+    order = [d for d in range(rank) if d not in sources]
+    for target, moved in sorted(zip(destinations, sources)):
+        order.insert(target, moved)
     return Permute.apply(input, dims=tuple(order))
 
 
@@ -263,7 +329,9 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
 @tensor_method("expand")
 def expand(input: Tensor, *sizes) -> Tensor:
     """Broadcast to ``sizes`` without copying; -1 keeps a dim's size."""
-    sizes = _shape_argument(sizes)
+    if not sizes:
+        raise TypeError("expand() missing 1 required positional argument: 'size'")
+    sizes = _shape_argument(sizes, "expand")
     if sizes == input._data.shape:
         return input
     if -1 not in sizes:
@@ -289,6 +357,11 @@ def expand(input: Tensor, *sizes) -> Tensor:
                 f"expand: the expanded size ({size}) must match the existing size ({current}) "
                 f"at non-singleton dim {i - lead}; target {list(sizes)}, shape {input.shape}"
             )
+        if size < 0:
+            raise RuntimeError(
+                f"expand: invalid size {size} at dim {i} (sizes are non-negative, or -1 to keep "
+                f"an existing dim); target {list(sizes)}, shape {input.shape}"
+            )
         target.append(size)
     target = tuple(target)
     if target == input.shape:
@@ -312,7 +385,7 @@ def expand_as(input: Tensor, other: Tensor) -> Tensor:
 def repeat(input: Tensor, *repeats) -> Tensor:
     """Tile the tensor ``repeats[i]`` times along dim i (a copy; more repeats than dims adds
     leading dims)."""
-    repeats = _shape_argument(repeats)
+    repeats = _shape_argument(repeats, "repeat")
     if any(r < 0 for r in repeats):
         raise RuntimeError(f"repeat: repeats must be non-negative, got {list(repeats)}")
     if len(repeats) < input.ndim:
@@ -324,9 +397,17 @@ def repeat(input: Tensor, *repeats) -> Tensor:
 
 
 @op("flip")
-def flip(input: Tensor, dims) -> Tensor:
-    """Reverse the order of elements along ``dims``."""
-    return Flip.apply(input, dims=normalize_dims(dims, input.ndim, "flip"))
+def flip(input: Tensor, *args, dims=None) -> Tensor:
+    """Reverse the order of elements along ``dims``: ``x.flip(0, 1)``, ``x.flip((0, 1))``,
+    ``tensorgrad.flip(x, (0, 1))``."""
+    dims = _dims_argument(args, dims, "flip")
+    axes = tuple(normalize_dim(d, input.ndim, "flip") for d in dims)
+    if len(set(axes)) != len(axes):
+        repeated = next(d for d in axes if axes.count(d) > 1)
+        raise RuntimeError(f"flip: dim {repeated} appears multiple times in the list of dims")
+    if input.ndim == 0 or not axes:
+        return Clone.apply(input)
+    return Flip.apply(input, dims=tuple(sorted(axes)))
 
 
 @op("broadcast_tensors", methods=())

@@ -1,4 +1,6 @@
-"""Elementwise functions of one tensor: exp, log, trigonometry, activations, clamp, casts.
+"""Elementwise functions of one tensor: exp and log, roots, sin/cos/tanh, sigmoid, relu,
+clamp and sign (the rest of trigonometry is in ``trigonometry.py``, rounding in
+``rounding.py``, other bases, erfc/erfinv and nan_to_num in ``special.py``).
 
 Functions with a singularity (log, sqrt, rsqrt, log1p) silence NumPy's warnings, as PyTorch
 does, and give an exact zero gradient where the upstream gradient is exactly zero.
@@ -6,12 +8,20 @@ does, and give an exact zero gradient where the upstream gradient is exactly zer
 
 from __future__ import annotations
 
-from .._dtypes import to_numpy_dtype
+from .._backend import array_module
+from .._dtypes import result_numpy_dtype, to_numpy_dtype
 from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
-from ._util import as_floating, is_scalar, promote, require_kind, zero_where_no_gradient
-from .conditional import where
+from ._util import (
+    apply_elementwise,
+    as_floating,
+    as_tensor_operand,
+    is_scalar,
+    promote,
+    require_kind,
+    zero_where_no_gradient,
+)
 from .conversion import cast
 
 
@@ -172,18 +182,19 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
-    """y = max(x, 0); the gradient at 0 is 0, as in PyTorch."""
+    """y = max(x, 0); the gradient is 0 at 0 and passes at NaN, as in PyTorch."""
 
     @staticmethod
     def forward(ctx, x):
         y = ctx.xp.maximum(x, 0)
         if ctx.needs_input_grad[0]:
+            # PyTorch's threshold_backward zeroes where y <= 0, so a NaN passes the gradient.
             # Saved in x's dtype: multiplying by a bool mask would promote at every step.
-            ctx.save_for_backward((y > 0).astype(x.dtype))
+            ctx.save_for_backward((~(y <= 0)).astype(x.dtype))
         return y
 
     @staticmethod
-    def backward(ctx, grad):  # dy/dx = 1 where y > 0
+    def backward(ctx, grad):  # dy/dx = 1 where y > 0 (or NaN)
         (positive,) = ctx.saved_tensors
         return grad * positive
 
@@ -209,46 +220,56 @@ class Clamp(Op):
         return grad * inside
 
 
+class ClampBounds(Op):
+    """y = min(max(x, low), high) for tensor bounds (either may be absent), broadcasting; a NaN
+    in x or a bound gives NaN. PyTorch's gradient: to x where low <= x <= high, to low where
+    x < low < high, to high where x > high or high < low (then y is high everywhere); a NaN
+    output passes it nowhere."""
+
+    @staticmethod
+    def forward(ctx, x, *bounds, has_low, has_high):
+        xp = ctx.xp
+        low = bounds[0] if has_low else None
+        high = bounds[-1] if has_high else None
+        y = x
+        if has_low:
+            y = xp.maximum(y, low)
+        if has_high:
+            y = xp.minimum(y, high)
+        needs = ctx.needs_input_grad
+        if any(needs):
+            if has_low and has_high:
+                masks = [(x >= low) & (x <= high), (x < low) & (low < high)]
+                masks.append((x > high) | (high < low))
+            elif has_low:
+                masks = [x >= low, x < low]
+            else:
+                masks = [x <= high, x > high]
+            # Saved in y's dtype: multiplying by a bool mask would promote.
+            ctx.save_for_backward(
+                *(m.astype(y.dtype) if need else None for m, need in zip(masks, needs))
+            )
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(None if mask is None else grad * mask for mask in ctx.saved_tensors)
+
+
 class Sign(Op):
-    """y = sign(x): -1, 0 or 1; its gradient is zero everywhere."""
+    """y = sign(x): -1, 0 or 1, and 0 at NaN (PyTorch's (0 < x) - (x < 0)); its gradient is
+    zero everywhere."""
 
     @staticmethod
     def forward(ctx, x):
-        return ctx.xp.sign(x)
+        y = ctx.xp.sign(x)
+        if x.dtype.kind == "f":
+            y = ctx.xp.where(y != y, 0, y)  # NumPy's sign(NaN) is NaN
+        return y
 
     @staticmethod
     def backward(ctx, grad):
         return grad * 0
-
-
-class _RoundingOp(Op):
-    """Piecewise-constant functions: the gradient is zero everywhere (as in PyTorch)."""
-
-    function_name = ""
-
-    @classmethod
-    def forward(cls, ctx, x):
-        return getattr(ctx.xp, cls.function_name)(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad * 0
-
-
-class Floor(_RoundingOp):
-    function_name = "floor"
-
-
-class Ceil(_RoundingOp):
-    function_name = "ceil"
-
-
-class Round(_RoundingOp):
-    function_name = "round"
-
-
-class Trunc(_RoundingOp):
-    function_name = "trunc"
 
 
 @op("exp", numpy=("exp",))
@@ -261,18 +282,6 @@ def exp(input: Tensor) -> Tensor:
 def log(input: Tensor) -> Tensor:
     """Natural logarithm; -inf at 0 and NaN below, without warnings."""
     return Log.apply(as_floating(input))
-
-
-@op("log2", numpy=("log2",))
-def log2(input: Tensor) -> Tensor:
-    """Base-2 logarithm."""
-    return log(input) * (1 / 0.6931471805599453)
-
-
-@op("log10", numpy=("log10",))
-def log10(input: Tensor) -> Tensor:
-    """Base-10 logarithm."""
-    return log(input) * (1 / 2.302585092994046)
 
 
 @op("log1p", numpy=("log1p",))
@@ -346,63 +355,87 @@ def square(input: Tensor) -> Tensor:
 
 @op("clamp", "clip", numpy=("clip",))
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
-    """Limit every element to ``[min, max]`` (either may be None; scalars or tensors).
+    """Limit every element to ``[min, max]``: both numbers or both tensors (either may be None);
+    ``clip`` is its alias.
 
-    The gradient passes to ``input`` where ``min <= input <= max``, boundaries included, and
-    to a tensor bound where it is the one selected.
+    Number bounds keep the input's dtype unless they are of a higher category (an integer
+    tensor clamped to 0.5 becomes float; a bool tensor clamped to 0 becomes int64) and must
+    fit an integer dtype (-1 wraps for unsigned ones). Tensor bounds broadcast with the input
+    and promote with it. As in PyTorch, a bool result is refused with bool number bounds and
+    with two tensor bounds (NotImplementedError). If ``min > max`` the result is ``max``; a
+    NaN anywhere gives NaN. The gradient passes to ``input`` where ``min <= input <= max``,
+    boundaries included, and to a tensor bound where it is the one selected.
     """
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    if (min is None or is_scalar(min)) and (max is None or is_scalar(max)):
-        if input._data.dtype.kind != "f" and any(
-            isinstance(b, float) for b in (min, max) if b is not None
-        ):
-            input = as_floating(input)
-        return Clamp.apply(input, low=min, high=max)
-    result = input
-    if min is not None:
-        result, low = promote("clamp", result, min)
-        result = where(result < low, low, result)
-    if max is not None:
-        result, high = promote("clamp", result, max)
-        result = where(result > high, high, result)
-    return result
+    bounds = [b for b in (min, max) if b is not None]
+    if input._data.dtype.kind == "f" and all(type(b) in (float, int) for b in bounds):
+        return Clamp.apply(input, low=min, high=max)  # the common case, at once
+    scalars = [is_scalar(b) for b in bounds]
+    if all(scalars):
+        return _clamp_to_numbers(input, min, max)
+    if any(scalars):
+        kinds = ", ".join(type(b).__name__ for b in bounds)
+        raise TypeError(
+            f"clamp: min and max must both be numbers or both be tensors, got ({kinds})"
+        )
+    operands = promote("clamp", input, *(as_tensor_operand(b, "clamp") for b in bounds))
+    if len(bounds) == 2 and operands[0]._data.dtype.kind == "b":  # one bound is accepted
+        raise NotImplementedError("clamp: not implemented for bool tensors with both bounds")
+    return apply_elementwise(
+        ClampBounds, "clamp", *operands, has_low=min is not None, has_high=max is not None
+    )
+
+
+def _clamp_to_numbers(input: Tensor, low, high) -> Tensor:
+    """``clamp`` with number bounds: one node, the bounds in the result's dtype."""
+    target = result_numpy_dtype([input, *(b for b in (low, high) if b is not None)])
+    if target.kind == "b":
+        raise NotImplementedError(
+            f"clamp: not implemented for a bool tensor with bool bounds (min={low!r}, "
+            f"max={high!r}); convert the tensor with .int() or .float()"
+        )
+    if target != input._data.dtype:
+        input = cast(input, target)
+    if target.kind in "iu":
+        low, high = (_integer_bound(b, target, input) for b in (low, high))
+    return Clamp.apply(input, low=low, high=high)
+
+
+def _integer_bound(value, target, like: Tensor):
+    """An integer bound in ``target``, checked as PyTorch checks it: in range, or for an
+    unsigned dtype negative down to -max, which wraps (-1 is 255 for uint8)."""
+    if value is None:
+        return None
+    xp = array_module(like._data)
+    info = xp.iinfo(target)
+    lowest = -int(info.max) if target.kind == "u" else int(info.min)
+    if not lowest <= int(value) <= int(info.max):
+        raise RuntimeError(
+            f"clamp: value {value!r} cannot be converted to type {like.dtype} without overflow"
+        )
+    return xp.asarray(int(value)).astype(target)[()]
 
 
 @op("sign", numpy=("sign",))
 def sign(input: Tensor) -> Tensor:
-    """-1, 0 or 1 per element (zero gradient); a bool tensor is its own sign."""
+    """-1, 0 or 1 per element, 0 at NaN, as in PyTorch (zero gradient); a bool tensor is its
+    own sign."""
     if input._data.dtype.kind == "b":
         return input.clone()
     return Sign.apply(input)
 
 
-@op("floor", numpy=("floor",))
-def floor(input: Tensor) -> Tensor:
-    """Round down (zero gradient)."""
-    require_kind(input, "floor", "fiu", NotImplementedError)
-    return Floor.apply(input)
+@op("sgn")
+def sgn(input: Tensor) -> Tensor:
+    """PyTorch's sign that extends to complex numbers; for real tensors it is :func:`sign`."""
+    return sign(input)
 
 
-@op("ceil", numpy=("ceil",))
-def ceil(input: Tensor) -> Tensor:
-    """Round up (zero gradient)."""
-    require_kind(input, "ceil", "fiu", NotImplementedError)
-    return Ceil.apply(input)
-
-
-@op("round")
-def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
-    """Round half to even, like PyTorch (zero gradient)."""
-    require_kind(input, "round", "fiu", NotImplementedError)
-    if decimals:
-        scale = 10.0**decimals
-        return Round.apply(input * scale) / scale
-    return Round.apply(input)
-
-
-@op("trunc")
-def trunc(input: Tensor) -> Tensor:
-    """Round toward zero (zero gradient)."""
-    require_kind(input, "trunc", "fiu", NotImplementedError)
-    return Trunc.apply(input)
+@op("signbit", numpy=("signbit",))
+def signbit(input: Tensor) -> Tensor:
+    """True where the sign bit is set (negative numbers, -0.0 and -NaN); a bool tensor."""
+    data = input._data
+    if data.dtype.kind == "f":
+        return Tensor(array_module(data).signbit(data))
+    return Tensor(data < 0)  # NumPy's signbit has no integer loop; bool is never negative

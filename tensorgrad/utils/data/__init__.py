@@ -1,20 +1,46 @@
-"""Datasets and batching with PyTorch's API: ``Dataset``, ``TensorDataset``, ``Subset``,
-``random_split``, ``DataLoader``, the samplers and ``default_collate``."""
+"""Datasets and batching with PyTorch's API (``torch.utils.data``): datasets, samplers,
+``DataLoader``, ``default_collate`` and ``default_convert``."""
 
-from .collate import default_collate
-from .dataloader import DataLoader
-from .dataset import Dataset, Subset, TensorDataset, random_split
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .collate import default_collate, default_convert
+from .dataloader import DataLoader, get_worker_info
+from .dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
+from .distributed import DistributedSampler
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 
 __all__ = [
-    "Dataset",
-    "TensorDataset",
-    "Subset",
-    "random_split",
+    "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
     "DataLoader",
-    "default_collate",
+    "Dataset",
+    "DistributedSampler",
+    "IterableDataset",
+    "RandomSampler",
     "Sampler",
     "SequentialSampler",
-    "RandomSampler",
-    "BatchSampler",
+    "StackDataset",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
+    "WeightedRandomSampler",
+    "default_collate",
+    "default_convert",
+    "get_worker_info",
+    "random_split",
 ]

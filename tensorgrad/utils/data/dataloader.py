@@ -1,25 +1,81 @@
 """``DataLoader``: iterate over a dataset in (optionally shuffled) batches.
 
-Batches are built in the calling process (``num_workers`` is accepted and ignored). Each epoch
-(each ``iter(loader)``) visits every sample once; with ``shuffle=True`` the order is a fresh
-permutation drawn from ``generator`` (or the global generator), so a seeded generator replays
-the same sequence of epochs.
+Every argument of PyTorch's DataLoader is accepted, with its checks and errors; batches are
+always built in the calling process. Each epoch (each ``iter(loader)``) visits every sample
+once; with ``shuffle=True`` the order is a fresh permutation drawn from ``generator`` (or the
+global generator), so a seeded generator replays the same sequence of epochs.
+
+*Decision — workers.* ``num_workers > 0`` warns and then behaves as one worker running in the
+calling process: ``get_worker_info()`` describes that worker (``id=0, num_workers=1``) while
+the dataset is read, so an ``IterableDataset`` that shards itself by worker yields each sample
+once, and ``worker_init_fn(0)`` is called once, when the first epoch starts. PyTorch calls it
+in every fresh worker process (each epoch unless ``persistent_workers``); here it would run
+again in the main process, where the usual ``seed_worker`` recipe would reseed NumPy and
+``random`` to the same state every epoch. The worker's ``seed`` is drawn per epoch as
+PyTorch's base seed is, but the calling process's generators are not reseeded with it.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from ...random import Generator
-from .collate import default_collate
-from .dataset import Subset, TensorDataset
+from ...random import Generator, numpy_generator
+from .collate import default_collate, default_convert
+from .dataset import IterableDataset, Subset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "WorkerInfo", "get_worker_info"]
+
+T_co = TypeVar("T_co", covariant=True)
+_FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
+_current = threading.local()
+
+
+class WorkerInfo:
+    """The worker a dataset is being read by: ``id``, ``num_workers``, ``seed``, ``dataset``."""
+
+    __slots__ = ("id", "num_workers", "seed", "dataset")
+
+    def __init__(self, id: int, num_workers: int, seed: int, dataset) -> None:  # noqa: A002
+        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
+
+    def __repr__(self) -> str:
+        return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed})"
+
+
+def get_worker_info() -> WorkerInfo | None:
+    """The worker reading the dataset right now, or None in the main process.
+
+    A DataLoader with ``num_workers > 0`` reads its dataset as one worker (see the module's
+    note), so inside ``Dataset.__iter__``/``__getitem__`` and ``worker_init_fn`` this returns
+    ``WorkerInfo(id=0, num_workers=1, …)``; elsewhere it returns None.
+    """
+    return getattr(_current, "worker", None)
+
+
+class _InfiniteConstantSampler(Sampler):
+    """None, forever: the sampler of an IterableDataset (PyTorch's)."""
+
+    def __iter__(self) -> Iterator[None]:
+        while True:
+            yield None
+
+
+@contextmanager
+def _as_worker(worker: WorkerInfo | None):
+    previous = getattr(_current, "worker", None)
+    _current.worker = worker
+    try:
+        yield
+    finally:
+        _current.worker = previous
 
 
 def _tensor_dataset_rows(dataset) -> tuple[TensorDataset | None, Any]:
@@ -32,27 +88,73 @@ def _tensor_dataset_rows(dataset) -> tuple[TensorDataset | None, Any]:
     return (dataset, mapping) if type(dataset) is TensorDataset else (None, None)
 
 
-class DataLoader:
-    """Batches of samples from a map-style dataset (anything with ``__len__``/``__getitem__``).
+def _check_worker_options(loader: DataLoader, prefetch_factor, persistent_workers, context):
+    workers = loader.num_workers
+    if workers < 0:
+        raise ValueError(
+            f"DataLoader: num_workers option should be non-negative (got {workers}); use "
+            f"num_workers=0 to disable multiprocessing"
+        )
+    if loader.timeout < 0:
+        raise ValueError(f"DataLoader: timeout option should be non-negative, got {loader.timeout}")
+    if workers == 0 and prefetch_factor is not None:
+        raise ValueError(
+            "DataLoader: prefetch_factor option could only be specified in multiprocessing; "
+            "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None"
+        )
+    if prefetch_factor is not None and prefetch_factor < 0:
+        raise ValueError("DataLoader: prefetch_factor option should be non-negative")
+    if persistent_workers and workers == 0:
+        raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+    if context is None:
+        return
+    if workers == 0:
+        raise ValueError(
+            f"DataLoader: multiprocessing_context can only be used with multi-process loading "
+            f"(num_workers > 0), but got num_workers={workers}"
+        )
+    if isinstance(context, str):
+        methods = multiprocessing.get_all_start_methods()
+        if context not in methods:
+            raise ValueError(
+                f"DataLoader: multiprocessing_context option should specify a valid start "
+                f"method in {methods!r}, but got multiprocessing_context={context!r}"
+            )
+    elif not isinstance(context, multiprocessing.context.BaseContext):
+        raise TypeError(
+            f"DataLoader: multiprocessing_context option should be a valid context object or a "
+            f"string specifying the start method, but got multiprocessing_context={context!r}"
+        )
+
+
+class DataLoader(Generic[T_co]):
+    """Batches of samples from a dataset, with PyTorch's arguments and their checks.
 
     Args:
-        dataset: the samples.
-        batch_size: samples per batch.
-        shuffle: visit the samples in a new random order each epoch.
+        dataset: a map-style dataset (``__getitem__``/``__len__``) or an ``IterableDataset``.
+        batch_size: samples per batch; None turns batching off (each sample is yielded
+            through ``default_convert``).
+        shuffle: a new random order each epoch (map-style only; with an ``IterableDataset``
+            anything but None/False is a ValueError, as in PyTorch).
         sampler: the index order (mutually exclusive with ``shuffle``).
         batch_sampler: yields lists of indices (mutually exclusive with ``batch_size``,
             ``shuffle``, ``sampler`` and ``drop_last``).
-        num_workers: accepted for compatibility; batches are always made in the calling
-            process (a warning says so when it is not 0). PyTorch's worker and memory options
-            (``pin_memory``, ``persistent_workers``, ``worker_init_fn``, ``prefetch_factor``,
-            ``timeout``, ``multiprocessing_context``, ``in_order``…) are accepted and ignored.
-        collate_fn: merges a list of samples into a batch (default: :func:`default_collate`).
+        num_workers: see the module's note: accepted, batches built in the calling process.
+        collate_fn: merges a list of samples into a batch (default: ``default_collate``, or
+            ``default_convert`` when ``batch_size`` is None).
+        pin_memory, pin_memory_device, timeout, prefetch_factor, persistent_workers,
+            multiprocessing_context, in_order: checked as PyTorch checks them; no effect.
         drop_last: skip the last batch if it is smaller than ``batch_size``.
-        generator: the random numbers for ``shuffle``.
+        worker_init_fn: called once with 0 when the first epoch starts (``num_workers > 0``).
+        generator: the random numbers for ``shuffle`` and the per-epoch worker seed.
 
-    A ``TensorDataset`` (or a ``Subset`` of one) with the default collation is batched by
-    indexing its tensors once per batch, which gives the same batch as stacking the samples.
+    ``len(loader)`` is PyTorch's: the batch sampler's length, or for an ``IterableDataset``
+    ``len(dataset) / batch_size`` rounded as ``drop_last`` says. A ``TensorDataset`` (or a
+    ``Subset`` of one) with the default collation is batched by indexing its tensors once per
+    batch, which gives the same batch as stacking the samples.
     """
+
+    _initialized = False
 
     def __init__(
         self,
@@ -75,23 +177,28 @@ class DataLoader:
         pin_memory_device: str = "",
         in_order: bool = True,
     ) -> None:
-        # PyTorch's positional order; the worker and memory options have nothing to do here.
-        if num_workers < 0:
-            raise ValueError(f"DataLoader: num_workers must be >= 0, got {num_workers}")
-        if timeout < 0:
-            raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout}")
-        if num_workers == 0 and (prefetch_factor is not None or persistent_workers):
-            raise ValueError(
-                "DataLoader: prefetch_factor and persistent_workers need num_workers > 0"
-            )
+        self.num_workers, self.timeout = num_workers, timeout
+        _check_worker_options(self, prefetch_factor, persistent_workers, multiprocessing_context)
         if num_workers:
             warnings.warn(
                 f"DataLoader: num_workers={num_workers} is accepted for PyTorch compatibility, "
-                f"but tensorgrad builds batches in the calling process",
+                f"but tensorgrad builds batches in the calling process (as one worker)",
                 stacklevel=2,
             )
-            if worker_init_fn is not None:
-                worker_init_fn(0)  # the calling process plays the one worker
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            options = (  # shuffle=False is allowed: it was the default once (PyTorch's reason)
+                ("shuffle", shuffle, shuffle not in (None, False)),
+                ("sampler", sampler, sampler is not None),
+                ("batch_sampler", batch_sampler, batch_sampler is not None),
+            )
+            for name, value, given in options:
+                if given:
+                    raise ValueError(
+                        f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                        f"but got {name}={value!r}"
+                    )
+        shuffle = bool(shuffle)
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -101,13 +208,18 @@ class DataLoader:
                     "shuffle, sampler, and drop_last"
                 )
             batch_size, drop_last = None, False
-        elif batch_size is None:
-            raise ValueError("DataLoader: batch_size=None (no automatic batching) is not supported")
-        if sampler is None and shuffle:
+        elif batch_size is None and drop_last:
+            raise ValueError(
+                "DataLoader: batch_size=None option disables auto-batching and is mutually "
+                "exclusive with drop_last"
+            )
+        if self._iterable:
+            sampler = _InfiniteConstantSampler()
+        elif sampler is None and shuffle:
             sampler = RandomSampler(dataset, generator=generator)
         elif sampler is None:
             sampler = SequentialSampler(dataset)
-        if batch_sampler is None:
+        if batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
 
         self.dataset = dataset
@@ -115,18 +227,62 @@ class DataLoader:
         self.drop_last = drop_last
         self.sampler = sampler
         self.batch_sampler = batch_sampler
-        self.num_workers = 0
         self.generator = generator
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        self.prefetch_factor = 2 if num_workers and prefetch_factor is None else prefetch_factor
+        self.pin_memory, self.pin_memory_device = pin_memory, pin_memory_device
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.persistent_workers, self.in_order = persistent_workers, in_order
+        if collate_fn is None:
+            batching = batch_size is not None or batch_sampler is not None
+            collate_fn = default_collate if batching else default_convert
+        self.collate_fn = collate_fn
+        self._worker_started = False
+        self._length_reported: int | None = None
+        self._initialized = True
+
+    def __setattr__(self, name: str, value) -> None:
+        if self._initialized and name in _FROZEN:
+            raise ValueError(
+                f"{name} attribute should not be set after {type(self).__name__} is initialized"
+            )
+        super().__setattr__(name, value)
 
     def __len__(self) -> int:
-        """The number of batches per epoch."""
-        return len(self.batch_sampler)
+        """The number of batches per epoch (for an IterableDataset, from ``len(dataset)``)."""
+        if not self._iterable:
+            return len(self.sampler if self.batch_sampler is None else self.batch_sampler)
+        length = len(self.dataset)
+        if self.batch_size is not None:
+            length = length // self.batch_size if self.drop_last else -(-length // self.batch_size)
+        self._length_reported = length
+        return length
 
     def __iter__(self) -> Iterator:
+        """One epoch of batches."""
+        # Drawn every epoch, workers or not, as PyTorch draws its base seed: the number of
+        # workers then changes nothing about the batches.
+        seed = int(numpy_generator(self.generator).integers(0, 2**63 - 1))
+        worker = None
+        if self.num_workers:
+            worker = WorkerInfo(id=0, num_workers=1, seed=seed, dataset=self.dataset)
+            if not self._worker_started and self.worker_init_fn is not None:
+                with _as_worker(worker):
+                    self.worker_init_fn(0)
+            self._worker_started = True
+        batches = self._stream(worker) if self._iterable else self._indexed(worker)
+        return self._counted(batches) if self._iterable else batches
+
+    def _indexed(self, worker: WorkerInfo | None) -> Iterator:
         tensors, mapping = None, None
         if self.collate_fn is default_collate:
             tensors, mapping = _tensor_dataset_rows(self.dataset)
+        if self.batch_sampler is None:  # no batching: one converted sample per index
+            for index in self.sampler:
+                with _as_worker(worker):
+                    sample = self.dataset[index]
+                yield self.collate_fn(sample)
+            return
         for indices in self.batch_sampler:
             if tensors is not None:
                 rows = np.asarray(indices, dtype=np.int64)
@@ -134,5 +290,34 @@ class DataLoader:
                 yield [tensor[rows] for tensor in tensors.tensors]
                 continue
             getitems = getattr(self.dataset, "__getitems__", None)
-            samples = getitems(indices) if getitems else [self.dataset[i] for i in indices]
+            with _as_worker(worker):
+                samples = getitems(indices) if getitems else [self.dataset[i] for i in indices]
             yield self.collate_fn(samples)
+
+    def _stream(self, worker: WorkerInfo | None) -> Iterator:
+        with _as_worker(worker):
+            samples = iter(self.dataset)
+        while True:
+            batch = []
+            with _as_worker(worker):
+                for sample in samples:
+                    batch.append(sample)
+                    if self.batch_size is None or len(batch) == self.batch_size:
+                        break
+            if not batch or (self.drop_last and len(batch) < self.batch_size):
+                return
+            yield self.collate_fn(batch[0] if self.batch_size is None else batch)
+            if self.batch_size is not None and len(batch) < self.batch_size:
+                return
+
+    def _counted(self, batches: Iterator) -> Iterator:
+        """``batches``, warning once if more come than ``len(loader)`` said (PyTorch's check)."""
+        for count, batch in enumerate(batches, 1):
+            reported = self._length_reported
+            if reported is not None and count == reported + 1:
+                warnings.warn(
+                    f"Length of IterableDataset {self.dataset} was reported to be {reported} "
+                    f"batches (when accessing len(dataloader)), but more have been fetched",
+                    stacklevel=2,
+                )
+            yield batch
