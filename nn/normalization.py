@@ -23,14 +23,16 @@ __all__ = [
 ]
 
 
-def _register_affine(module: Module, shape: tuple, affine: bool, bias: bool, dtype) -> None:
+def _register_affine(
+    module: Module, shape: tuple, affine: bool, bias: bool, dtype, device=None
+) -> None:
     """The learned scale ``weight`` (ones) and shift ``bias`` (zeros) of ``shape``, or None."""
     if affine:
-        module.weight = Parameter(tensorgrad.ones(shape, dtype=dtype))
+        module.weight = Parameter(tensorgrad.ones(shape, dtype=dtype, device=device))
     else:
         module.register_parameter("weight", None)
     if affine and bias:
-        module.bias = Parameter(tensorgrad.zeros(shape, dtype=dtype))
+        module.bias = Parameter(tensorgrad.zeros(shape, dtype=dtype, device=device))
     else:
         module.register_parameter("bias", None)
 
@@ -64,7 +66,9 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        _register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype)
+        _register_affine(
+            self, self.normalized_shape, elementwise_affine, bias, dtype, device=device
+        )
 
     def reset_parameters(self) -> None:
         """Scale back to ones, shift back to zeros."""
@@ -111,10 +115,14 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        _register_affine(self, (num_features,), affine, bias, dtype)
+        _register_affine(self, (num_features,), affine, bias, dtype, device=device)
         if track_running_stats:
-            self.register_buffer("running_mean", tensorgrad.zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", tensorgrad.ones(num_features, dtype=dtype))
+            self.register_buffer(
+                "running_mean", tensorgrad.zeros(num_features, dtype=dtype, device=device)
+            )
+            self.register_buffer(
+                "running_var", tensorgrad.ones(num_features, dtype=dtype, device=device)
+            )
             self.register_buffer("num_batches_tracked", tensorgrad.tensor(0))
         else:
             self.register_buffer("running_mean", None)
@@ -217,7 +225,7 @@ class GroupNorm(Module):
             eps,
             affine,
         )
-        _register_affine(self, (num_channels,), affine, bias, dtype)
+        _register_affine(self, (num_channels,), affine, bias, dtype, device=device)
 
     def reset_parameters(self) -> None:
         """Scale back to ones, shift back to zeros."""

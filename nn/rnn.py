@@ -120,7 +120,9 @@ class RNNBase(Module):
                 if proj_size:
                     shapes[f"weight_hr_l{layer}{suffix}"] = (proj_size, hidden_size)
                 for name, shape in shapes.items():
-                    self.register_parameter(name, Parameter(tensorgrad.empty(shape, dtype=dtype)))
+                    self.register_parameter(
+                        name, Parameter(tensorgrad.empty(shape, dtype=dtype, device=device))
+                    )
                 self._flat_weights_names.extend(shapes)
                 self._all_weights.append(list(shapes))
         self.reset_parameters()
@@ -355,11 +357,15 @@ class RNNCellBase(Module):
         self.hidden_size = hidden_size
         self.bias = bias
         gate_size = _GATES[mode] * hidden_size
-        self.weight_ih = Parameter(tensorgrad.empty(gate_size, input_size, dtype=dtype))
-        self.weight_hh = Parameter(tensorgrad.empty(gate_size, hidden_size, dtype=dtype))
+        self.weight_ih = Parameter(
+            tensorgrad.empty(gate_size, input_size, dtype=dtype, device=device)
+        )
+        self.weight_hh = Parameter(
+            tensorgrad.empty(gate_size, hidden_size, dtype=dtype, device=device)
+        )
         if bias:
-            self.bias_ih = Parameter(tensorgrad.empty(gate_size, dtype=dtype))
-            self.bias_hh = Parameter(tensorgrad.empty(gate_size, dtype=dtype))
+            self.bias_ih = Parameter(tensorgrad.empty(gate_size, dtype=dtype, device=device))
+            self.bias_hh = Parameter(tensorgrad.empty(gate_size, dtype=dtype, device=device))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -447,7 +453,7 @@ class RNNCell(RNNCellBase):
         dtype=None,
     ) -> None:
         self.nonlinearity = nonlinearity
-        super().__init__("RNN_TANH", input_size, hidden_size, bias, dtype=dtype)
+        super().__init__("RNN_TANH", input_size, hidden_size, bias, dtype=dtype, device=device)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         if self.nonlinearity not in ("tanh", "relu"):
@@ -462,7 +468,7 @@ class LSTMCell(RNNCellBase):
     def __init__(
         self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
     ) -> None:
-        super().__init__("LSTM", input_size, hidden_size, bias, dtype=dtype)
+        super().__init__("LSTM", input_size, hidden_size, bias, dtype=dtype, device=device)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None):
         if hx is not None and len(hx) != 2:
@@ -476,7 +482,7 @@ class GRUCell(RNNCellBase):
     def __init__(
         self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
     ) -> None:
-        super().__init__("GRU", input_size, hidden_size, bias, dtype=dtype)
+        super().__init__("GRU", input_size, hidden_size, bias, dtype=dtype, device=device)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         return self._step(input, (hx,))[0]

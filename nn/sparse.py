@@ -50,7 +50,7 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            weight = tensorgrad.empty(num_embeddings, embedding_dim, dtype=dtype)
+            weight = tensorgrad.empty(num_embeddings, embedding_dim, dtype=dtype, device=device)
             self.weight = Parameter(weight, requires_grad=not _freeze)
             self.reset_parameters()
         else:

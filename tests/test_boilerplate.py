@@ -108,8 +108,25 @@ def test_cuda_module_answers_as_pytorch_without_cuda(torch):
         lambda m, device: m.nn.Linear(2, 2).cuda(),
         lambda m, device: m.nn.Linear(2, 2).to("cuda"),
         lambda m, device: m.zeros(1, device="xpu"),
+        lambda m, device: m.nn.Linear(2, 2, device="cuda"),
+        lambda m, device: m.nn.LayerNorm(2, device="cuda"),
+        lambda m, device: m.nn.LSTM(2, 3, device="cuda"),
+        lambda m, device: m.nn.TransformerEncoderLayer(8, 2, 16, device=device("cuda")),
     ],
-    ids=["x.cuda", "x.to", "x.to-device", "zeros", "tensor", "module.cuda", "module.to", "xpu"],
+    ids=[
+        "x.cuda",
+        "x.to",
+        "x.to-device",
+        "zeros",
+        "tensor",
+        "module.cuda",
+        "module.to",
+        "xpu",
+        "Linear",
+        "LayerNorm",
+        "LSTM",
+        "TransformerEncoderLayer",
+    ],
 )
 def test_using_a_gpu_raises_pytorchs_assertion_error(torch, make):
     error = raised(lambda: make(tg, tg.device))
@@ -688,3 +705,11 @@ def test_distributed_sampler_needs_a_rank_without_a_process_group(torch):
         lambda: DistributedSampler(range(4), num_replicas=2, rank=2),
         lambda: TorchSampler(range(4), num_replicas=2, rank=2),
     )
+
+
+def test_an_integer_device_index_is_a_gpu_the_cpu_build_refuses(torch):
+    """``x.to(0)`` means CUDA device 0, not a dtype."""
+    error = raised(lambda: tg.ones(2).to(0))
+    reference = raised(lambda: torch.ones(2).to(0))
+    assert type(error) is type(reference) is RuntimeError
+    assert "none is available" in str(error)

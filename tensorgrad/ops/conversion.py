@@ -47,8 +47,8 @@ def parse_to_arguments(args: tuple, kwargs: dict):
     for arg in args:
         if isinstance(arg, Tensor):
             target = arg._data.dtype
-        elif isinstance(arg, (str, device)):
-            check_device(arg, "to")
+        elif isinstance(arg, (str, device)) or (isinstance(arg, int) and not isinstance(arg, bool)):
+            check_device(arg, "to")  # an int is a device index (CUDA's), as in PyTorch
         elif arg is not None:
             target = arg
     return None if target is None else as_dtype(target)
