@@ -52,6 +52,7 @@ from ._creation import (
 )
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (
+    bfloat16,
     bool,
     double,
     dtype,

@@ -11,6 +11,7 @@ import numpy
 
 __all__ = [
     "dtype",
+    "bfloat16",
     "float16",
     "float32",
     "float64",
@@ -74,6 +75,35 @@ int16 = short = dtype("int16", numpy.dtype(numpy.int16))
 int32 = int = dtype("int32", numpy.dtype(numpy.int32))
 int64 = long = dtype("int64", numpy.dtype(numpy.int64))
 bool = dtype("bool", numpy.dtype(numpy.bool_))  # noqa: A001 - PyTorch's name
+
+
+class _UnsupportedDtype(dtype):
+    """A PyTorch dtype NumPy has no type for: it exists, so that scripts naming it (nanoGPT's
+    ``{'bfloat16': torch.bfloat16, ...}`` table) run, and any tensor of it is a clear error."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, itemsize: _builtin_int) -> None:
+        self.name = name
+        self.is_floating_point = True
+        self.is_signed = True
+        self.itemsize = itemsize
+
+    @property
+    def numpy_dtype(self):
+        raise TypeError(
+            f"tensorgrad.{self.name} is not supported: NumPy has no {self.name} type "
+            f"(use float32 or float64)"
+        )
+
+    def __eq__(self, other) -> _builtin_bool:
+        return self is other
+
+    def __hash__(self) -> _builtin_int:
+        return hash(self.name)
+
+
+bfloat16 = _UnsupportedDtype("bfloat16", 2)
 
 _BY_NUMPY = {
     d.numpy_dtype: d for d in (float16, float32, float64, uint8, int8, int16, int32, int64, bool)

@@ -286,6 +286,7 @@ PUBLIC = {
     "bool",
     "double",
     "float",
+    "bfloat16",
     "float16",
     "float32",
     "float64",

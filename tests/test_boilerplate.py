@@ -713,3 +713,22 @@ def test_an_integer_device_index_is_a_gpu_the_cpu_build_refuses(torch):
     reference = raised(lambda: torch.ones(2).to(0))
     assert type(error) is type(reference) is RuntimeError
     assert "none is available" in str(error)
+
+
+def test_nanogpt_dtype_and_precision_setup_runs(torch):
+    """nanoGPT names bfloat16 in a table and builds its autocast context and scaler from it;
+    a bfloat16 tensor itself is a clear TypeError (NumPy has no bfloat16)."""
+    for lib in (tg, torch):
+        dtype = (
+            "bfloat16" if lib.cuda.is_available() and lib.cuda.is_bf16_supported() else "float16"
+        )
+        table = {"float32": lib.float32, "bfloat16": lib.bfloat16, "float16": lib.float16}
+        assert table[dtype] is lib.float16
+        with lib.amp.autocast(device_type="cpu", dtype=lib.bfloat16):
+            assert (lib.ones(2) @ lib.ones(2)).item() == 2.0
+    assert tg.bfloat16.is_floating_point and tg.bfloat16.itemsize == 2
+    assert tg.bfloat16 != tg.float16 and repr(tg.bfloat16) == "tensorgrad.bfloat16"
+    with pytest.raises(TypeError, match="bfloat16 is not supported"):
+        tg.zeros(2, dtype=tg.bfloat16)
+    with pytest.raises(TypeError, match="bfloat16 is not supported"):
+        tg.nn.Linear(2, 2).to(tg.bfloat16)

@@ -1,6 +1,7 @@
 """Stable formulations, NaN hygiene behind ``where``, and anomaly mode."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -162,3 +163,12 @@ def test_set_detect_anomaly():
     finally:
         tg.autograd.set_detect_anomaly(False)
     assert not tg.autograd.is_anomaly_enabled()
+
+
+def test_a_sum_that_makes_nan_is_as_quiet_as_pytorch():
+    """inf - inf inside a sum gives NaN without a NumPy RuntimeWarning (PyTorch prints none)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("always", category=RuntimeWarning, module="numpy")
+        total = tg.tensor([float("inf"), -float("inf")]).sum()
+    assert np.isnan(total.item())
+    assert [str(w.message) for w in caught] == []

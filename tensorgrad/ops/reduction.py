@@ -41,6 +41,10 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
         ctx.dims, ctx.keepdim, ctx.input_shape = dims, keepdim, x.shape
+        if dtype is None and x.dtype.kind == "f":
+            # The ufunc itself, not x.sum(): inf - inf then warns from this module, which the
+            # ops' warning filter silences (x.sum() warns from NumPy's own _methods module).
+            return ctx.xp.add.reduce(x, axis=dims, keepdims=keepdim)
         return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
