@@ -54,6 +54,8 @@ class dtype:  # noqa: N801 - PyTorch's name
     def __eq__(self, other) -> _builtin_bool:
         if isinstance(other, dtype):
             return self is other
+        if other is None:  # numpy.dtype(None) is float64, but no dtype equals None
+            return False
         try:
             return self.numpy_dtype == numpy.dtype(other)
         except TypeError:

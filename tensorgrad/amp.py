@@ -26,7 +26,7 @@ from typing import Any
 from . import _dtypes
 from ._creation import full
 from ._device import device
-from ._dtypes import float16
+from ._dtypes import bfloat16, float16
 from .autograd.grad_mode import no_grad
 from .tensor import Tensor
 
@@ -355,7 +355,7 @@ class autocast:  # noqa: N801 - PyTorch's name
                 stacklevel=_caller_level(type(self), autocast),
             )
             self._enabled = False
-        elif self._enabled and device_type == "cpu" and dtype is not None and dtype != float16:
+        elif self._enabled and device_type == "cpu" and dtype not in (None, float16, bfloat16):
             warnings.warn(
                 "In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
                 "CPU Autocast only supports dtypes of bfloat16, float16 currently.",
@@ -384,5 +384,5 @@ class autocast:  # noqa: N801 - PyTorch's name
 
 
 def _default_fast_dtype(device_type: str):
-    # PyTorch's defaults: bfloat16 on the CPU (tensorgrad has none, so None), float16 on GPUs.
-    return None if device_type == "cpu" else float16
+    # PyTorch's defaults: bfloat16 on the CPU, float16 on GPUs (neither is cast to here).
+    return bfloat16 if device_type == "cpu" else float16

@@ -116,3 +116,9 @@ def test_default_dtype_can_be_changed_and_restored():
     assert tg.tensor([1.0]).dtype == tg.float32
     with pytest.raises(TypeError):
         tg.set_default_dtype(tg.int64)
+
+
+def test_no_dtype_equals_none():
+    """``numpy.dtype(None)`` is float64; ``tensorgrad.float64 == None`` must still be False."""
+    assert all(d != None for d in (tg.float64, tg.float32, tg.int64, tg.bfloat16))  # noqa: E711
+    assert tg.float64 not in (None, tg.float16)
