@@ -19,6 +19,7 @@ def close(a, b, **kwargs):
 
 
 # ---------------------------------------------------------------- gradients and the engine
+@pytest.mark.filterwarnings("ignore:Using backward.. with create_graph=True:UserWarning")
 def test_create_graph_gradients_do_not_alias_each_other():
     x, w = tg.ones(2, requires_grad=True), tg.ones(2, requires_grad=True)
     (x + w).sum().backward(create_graph=True)
