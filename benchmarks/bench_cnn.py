@@ -58,20 +58,6 @@ def lenet5(lib):
     )
 
 
-def training_step(lib, model, images, labels):
-    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x, y = lib.tensor(images), lib.tensor(labels)
-
-    def step():
-        optimizer.zero_grad()
-        loss = lib.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
@@ -98,8 +84,8 @@ def main() -> None:
         images = rng.standard_normal((64, 1, side, side)).astype(np.float32)
         labels = rng.integers(0, 10, 64)
         steps = {
-            "tensorgrad": training_step(tg, ours, images, labels),
-            "torch": training_step(torch, theirs, images, labels),
+            "tensorgrad": timing.sgd_step(tg, ours, images, labels, momentum=0.9),
+            "torch": timing.sgd_step(torch, theirs, images, labels, momentum=0.9),
         }
         first = {key: step().item() for key, step in steps.items()}
         assert abs(first["tensorgrad"] - first["torch"]) < 1e-4, first

@@ -44,20 +44,6 @@ def sequence_classifier(lib, layer: str, **options):
     return Classifier()
 
 
-def training_step(lib, model, sequences, labels):
-    optimizer = lib.optim.SGD(model.parameters(), lr=0.01)
-    x, y = lib.tensor(sequences), lib.tensor(labels)
-
-    def step():
-        optimizer.zero_grad()
-        loss = lib.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
-
-
 CASES = (
     ("LSTM(64, 128)", "LSTM", {}, 2.0),
     ("GRU(64, 128)", "GRU", {}, None),
@@ -92,8 +78,8 @@ def main() -> None:
             {k: tg.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()}
         )
         steps = {
-            "tensorgrad": training_step(tg, ours, sequences, labels),
-            "torch": training_step(torch, theirs, sequences, labels),
+            "tensorgrad": timing.sgd_step(tg, ours, sequences, labels),
+            "torch": timing.sgd_step(torch, theirs, sequences, labels),
         }
         first = {key: step().item() for key, step in steps.items()}
         assert abs(first["tensorgrad"] - first["torch"]) < 1e-4, first

@@ -43,20 +43,6 @@ def classifier(lib):
     return Classifier()
 
 
-def training_step(lib, model, tokens, labels):
-    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x, y = lib.tensor(tokens), lib.tensor(labels)
-
-    def step():
-        optimizer.zero_grad()
-        loss = lib.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
@@ -73,8 +59,8 @@ def main() -> None:
     tokens = rng.standard_normal((BATCH, LENGTH, D_MODEL)).astype(np.float32)
     labels = rng.integers(0, CLASSES, BATCH)
     steps = {
-        "tensorgrad": training_step(tg, ours, tokens, labels),
-        "torch": training_step(torch, theirs, tokens, labels),
+        "tensorgrad": timing.sgd_step(tg, ours, tokens, labels, momentum=0.9),
+        "torch": timing.sgd_step(torch, theirs, tokens, labels, momentum=0.9),
     }
     first = {key: step().item() for key, step in steps.items()}
     assert abs(first["tensorgrad"] - first["torch"]) < 1e-4, first

@@ -15,7 +15,7 @@ from collections.abc import Callable
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
 
-__all__ = ["compare", "format_us"]
+__all__ = ["compare", "format_us", "sgd_step"]
 
 
 def _calls_per_run(function: Callable[[], object], min_time: float) -> int:
@@ -59,3 +59,19 @@ def format_us(seconds: float) -> str:
     if microseconds < 1000:
         return f"{microseconds:.1f}"
     return f"{microseconds:.0f}"
+
+
+def sgd_step(lib, model, inputs, labels, momentum: float = 0.0) -> Callable[[], object]:
+    """One training step of ``model`` on fixed data, written once for both libraries
+    (``lib`` is tensorgrad or torch): cross-entropy, backward, SGD (lr 0.01); returns the loss."""
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=momentum)
+    x, y = lib.tensor(inputs), lib.tensor(labels)
+
+    def step():
+        optimizer.zero_grad()
+        loss = lib.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
