@@ -10,14 +10,23 @@ import sys
 from pathlib import Path
 
 
-def parser(description: str, *, epochs: int, lr: float, out: str) -> argparse.ArgumentParser:
-    """The flags every example takes: --epochs --lr --seed --out --fast."""
+def parser(
+    description: str, *, epochs: int, lr: float, out: str, compiles: bool = False
+) -> argparse.ArgumentParser:
+    """The flags every example takes: --epochs --lr --seed --out --fast (and --compile for the
+    examples whose training step can be compiled: ``compiles=True``)."""
     result = argparse.ArgumentParser(description=description)
     result.add_argument("--epochs", type=int, default=epochs, help="training epochs/steps")
     result.add_argument("--lr", type=float, default=lr, help="learning rate")
     result.add_argument("--seed", type=int, default=0, help="random seed")
     result.add_argument("--out", type=Path, default=Path(out), help="output folder")
     result.add_argument("--fast", action="store_true", help="a few-second run (for tests)")
+    if compiles:
+        result.add_argument(
+            "--compile",
+            action="store_true",
+            help="record the training step once and replay it (tensorgrad.compile)",
+        )
     return result
 
 

@@ -58,7 +58,9 @@ def tutorial_network() -> nn.Sequential:
     return model
 
 
-def train_tutorial(data, iterations: int, lr: float, seed: int) -> tuple[nn.Module, dict]:
+def train_tutorial(
+    data, iterations: int, lr: float, seed: int, compiled: bool = False
+) -> tuple[nn.Module, dict]:
     """Full-batch gradient descent on ½‖one-hot − output‖² averaged over the samples."""
     x_train, y_train, x_test, y_test = data
     tg.manual_seed(seed)
@@ -66,12 +68,18 @@ def train_tutorial(data, iterations: int, lr: float, seed: int) -> tuple[nn.Modu
     optimizer = tg.optim.SGD(model.parameters(), lr=lr)
     targets = nn.functional.one_hot(y_train, 10).float()
     history = {"loss": [], "accuracy_at": [], "accuracy": []}
-    for iteration in progress(range(iterations), "tutorial"):
-        model.train()
+
+    def step():
         optimizer.zero_grad()
         loss = 0.5 * ((targets - model(x_train)) ** 2).sum(dim=1).mean()
         loss.backward()
         optimizer.step()
+        return loss
+
+    step = tg.compile(step) if compiled else step
+    for iteration in progress(range(iterations), "tutorial"):
+        model.train()
+        loss = step()
         history["loss"].append(loss.item())
         if (iteration + 1) % EVALUATE_EVERY == 0 or iteration + 1 == iterations:
             history["accuracy_at"].append(iteration + 1)
@@ -92,7 +100,9 @@ def modern_network(dropout: float = 0.2) -> nn.Sequential:
     )
 
 
-def train_modern(data, epochs: int, lr: float, seed: int) -> tuple[nn.Module, dict]:
+def train_modern(
+    data, epochs: int, lr: float, seed: int, compiled: bool = False
+) -> tuple[nn.Module, dict]:
     """Adam on shuffled mini-batches of 32, cosine-annealed learning rate, cross-entropy."""
     x_train, y_train, x_test, y_test = data
     tg.manual_seed(seed)
@@ -107,14 +117,20 @@ def train_modern(data, epochs: int, lr: float, seed: int) -> tuple[nn.Module, di
     )
     loss_fn = nn.CrossEntropyLoss()
     history = {"loss": [], "accuracy": []}
+
+    def step(inputs, labels):
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = tg.compile(step) if compiled else step  # the last, smaller batch records its own
     for _ in progress(range(epochs), "modern"):
         model.train()
         total = 0.0
         for inputs, labels in loader:
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs), labels)
-            loss.backward()
-            optimizer.step()
+            loss = step(inputs, labels)
             total += loss.item() * len(labels)
         scheduler.step()
         history["loss"].append(total / len(y_train))
@@ -170,7 +186,9 @@ def plot_confusion(model: nn.Module, inputs: tg.Tensor, labels: tg.Tensor, path:
 
 
 def main(argv=None) -> dict:
-    arguments = parser(__doc__.splitlines()[0], epochs=60, lr=1e-3, out="runs/digits")
+    arguments = parser(
+        __doc__.splitlines()[0], epochs=60, lr=1e-3, out="runs/digits", compiles=True
+    )
     arguments.add_argument("--tutorial-iterations", type=int, default=TUTORIAL_ITERATIONS)
     arguments.add_argument("--tutorial-lr", type=float, default=TUTORIAL_LR)
     args = arguments.parse_args(argv)
@@ -181,10 +199,10 @@ def main(argv=None) -> dict:
 
     with one_blas_thread():  # small matrices: a second BLAS thread only costs (see _common)
         start = time.perf_counter()
-        _, tutorial = train_tutorial(data, iterations, args.tutorial_lr, args.seed)
+        _, tutorial = train_tutorial(data, iterations, args.tutorial_lr, args.seed, args.compile)
         tutorial_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        model, modern = train_modern(data, epochs, args.lr, args.seed)
+        model, modern = train_modern(data, epochs, args.lr, args.seed, args.compile)
         modern_seconds = time.perf_counter() - start
 
     weights = folder / "digits_mlp.safetensors"
@@ -207,6 +225,7 @@ def main(argv=None) -> dict:
         "modern_final_loss": modern["loss"][-1],
         "modern_test_accuracy": modern_accuracy,
         "modern_seconds": modern_seconds,
+        "compiled": args.compile,
         "reloaded_test_accuracy": reloaded_accuracy,
         "test_samples": len(data[3]),
     }

@@ -87,7 +87,9 @@ def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray) -> float:
         return float((model(tg.tensor(images)).argmax(1).numpy() == labels).mean())
 
 
-def train(model: nn.Module, data, epochs: int, lr: float, seed: int, name: str) -> dict:
+def train(
+    model: nn.Module, data, epochs: int, lr: float, seed: int, name: str, compiled: bool = False
+) -> dict:
     """Adam with a one-cycle learning rate (warm up, then cosine down), shifted batches of 64."""
     train_x, train_y, test_x, test_y = data
     rng = np.random.default_rng(seed)
@@ -100,6 +102,15 @@ def train(model: nn.Module, data, epochs: int, lr: float, seed: int, name: str) 
     optimizer = tg.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-4)
     total_steps, step = epochs * len(loader), 0
     history = {"loss": [], "accuracy": []}
+
+    def train_step(images, labels):
+        loss = nn.functional.cross_entropy(model(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    train_step = tg.compile(train_step) if compiled else train_step
     for _ in progress(range(epochs), name):
         model.train()
         running = 0.0
@@ -110,11 +121,7 @@ def train(model: nn.Module, data, epochs: int, lr: float, seed: int, name: str) 
                 group["lr"] = lr * (
                     warm if fraction < 0.2 else 0.5 * (1 + np.cos(np.pi * (fraction - 0.2) / 0.8))
                 )
-            shifted = tg.tensor(shift_randomly(images.numpy(), rng))
-            loss = nn.functional.cross_entropy(model(shifted), labels)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            loss = train_step(tg.tensor(shift_randomly(images.numpy(), rng)), labels)
             running += loss.item() * len(labels)
             step += 1
         history["loss"].append(running / len(train_y))
@@ -172,7 +179,9 @@ def plot_misclassified(model: nn.Module, images: np.ndarray, labels: np.ndarray,
 
 
 def main(argv=None) -> dict:
-    arguments = parser(__doc__.splitlines()[0], epochs=30, lr=3e-3, out="runs/digits_cnn")
+    arguments = parser(
+        __doc__.splitlines()[0], epochs=30, lr=3e-3, out="runs/digits_cnn", compiles=True
+    )
     args = arguments.parse_args(argv)
     epochs = 2 if args.fast else args.epochs
     folder = output_folder(args.out)
@@ -183,7 +192,7 @@ def main(argv=None) -> dict:
         tg.manual_seed(args.seed)
         model = build()
         start = time.perf_counter()
-        history = train(model, data, epochs, args.lr, args.seed, name)
+        history = train(model, data, epochs, args.lr, args.seed, name, args.compile)
         results[name] = (model, history, time.perf_counter() - start)
     model, history, seconds = results["cnn"]
 

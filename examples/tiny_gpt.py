@@ -244,21 +244,34 @@ def plot(folder, losses, accuracy_curve, maps, example: str) -> None:
     plt.close(figure)
 
 
-def train_model(model: GPT, train: np.ndarray, test: np.ndarray, steps: int, lr: float, seed: int):
+def train_model(
+    model: GPT,
+    train: np.ndarray,
+    test: np.ndarray,
+    steps: int,
+    lr: float,
+    seed: int,
+    compiled: bool = False,
+):
     """nanoGPT's loop; returns the per-step losses and (step, held-out exact match) pairs."""
     optimizer = model.configure_optimizers(0.1, lr, betas=(0.9, 0.98))
     warmup = max(1, steps // 20)
     losses, accuracy_curve = [], []
     data = batches(train, 128, np.random.default_rng(seed))
-    for step in progress(range(steps), "training", total=steps):
-        for group in optimizer.param_groups:
-            group["lr"] = cosine_lr(step, steps, lr, warmup)
-        inputs, targets = next(data)
+
+    def train_step(inputs, targets):
         _, loss = model(inputs, targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
+        return loss
+
+    train_step = tg.compile(train_step) if compiled else train_step
+    for step in progress(range(steps), "training", total=steps):
+        for group in optimizer.param_groups:
+            group["lr"] = cosine_lr(step, steps, lr, warmup)
+        loss = train_step(*next(data))
         losses.append(loss.item())
         if (step + 1) % max(1, steps // 10) == 0:
             accuracy_curve.append((step + 1, exact_match(model, test[:500])))
@@ -267,7 +280,8 @@ def train_model(model: GPT, train: np.ndarray, test: np.ndarray, steps: int, lr:
 
 def main(argv=None) -> dict:
     description = __doc__.splitlines()[0]
-    args = parser(description, epochs=1200, lr=3e-3, out="runs/tiny_gpt").parse_args(argv)
+    arguments = parser(description, epochs=1200, lr=3e-3, out="runs/tiny_gpt", compiles=True)
+    args = arguments.parse_args(argv)
     folder = output_folder(args.out)
     steps = 40 if args.fast else args.epochs
     tg.manual_seed(args.seed)
@@ -275,7 +289,9 @@ def main(argv=None) -> dict:
     model = GPT(len(VOCABULARY), BLOCK, n_layer=2, n_head=4, n_embd=64)
     start = time.perf_counter()
     with one_blas_thread():
-        losses, accuracy_curve = train_model(model, train, test, steps, args.lr, args.seed)
+        losses, accuracy_curve = train_model(
+            model, train, test, steps, args.lr, args.seed, args.compile
+        )
         train_time = time.perf_counter() - start
         accuracy = exact_match(model, test)
         train_accuracy = exact_match(model, train[:1000])

@@ -18,6 +18,7 @@ import tensorgrad
 from tensorgrad import Tensor
 from tensorgrad.nn.utils import array_module
 from tensorgrad.ops import fused
+from tensorgrad.ops.class_targets import class_target_weights
 
 __all__ = [
     "mse_loss",
@@ -247,13 +248,8 @@ def _check_class_weight(name: str, input: Tensor, weight: Tensor | None) -> None
         )
 
 
-def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
-    """The (M, C) class-weight matrix q of class-index targets (a Tensor), and its mean's
-    denominator.
-
-    Row i is (1-ε)·w[t_i]·onehot(t_i) + (ε/C)·w, or zeros where t_i == ignore_index.
-    """
-    classes = input.shape[0] if input.dim() == 1 else input.shape[1]
+def _check_index_target(name, input, target, weight) -> None:
+    """Class-index targets: an integer tensor of the input's shape without the class dim."""
     expected = () if input.dim() == 1 else (input.shape[0],) + tuple(input.shape[2:])
     if target.is_floating_point() or target.dtype == tensorgrad.bool:
         raise RuntimeError(
@@ -276,33 +272,17 @@ def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
             f"{name}: not differentiable with respect to argument 'weight'; this input cannot "
             f"have requires_grad=True (pass weight.detach())"
         )
-    xp = array_module(input)
-    indices = target.numpy().reshape(-1)  # an integer tensor never requires grad
-    dtype = input.dtype.numpy_dtype
-    rows = xp.arange(indices.size)
-    q = xp.zeros((indices.size, classes), dtype=dtype)
-    low, high = (int(indices.min()), int(indices.max())) if indices.size else (0, -1)
-    every_target_counts = low >= 0 and high < classes and not low <= ignore_index <= high
-    if every_target_counts and weight is None and label_smoothing == 0:  # the common case
-        q[rows, indices] = 1
-        return tensorgrad.as_tensor(q), indices.size
-    valid = indices != ignore_index
-    out_of_range = valid & ((indices < 0) | (indices >= classes))
-    if out_of_range.any():
-        raise IndexError(
-            f"{name}: target {int(indices[out_of_range][0])} is out of bounds for "
-            f"{classes} classes (input of shape {tuple(input.shape)})"
-        )
-    if weight is None:
-        class_weight = xp.ones(classes, dtype)
-    else:
-        class_weight = weight.detach().numpy().astype(dtype)
-    safe = xp.where(valid, indices, 0)
-    target_weight = class_weight[safe] * valid
-    q[rows, safe] = (1 - label_smoothing) * target_weight
-    if label_smoothing:
-        q += (label_smoothing / classes) * class_weight * valid[:, None]
-    return tensorgrad.as_tensor(q), target_weight.sum()
+
+
+def _index_weights(name, input, target, weight, ignore_index, label_smoothing):
+    """The (M, C) class-weight matrix q of class-index targets, and its mean's denominator
+    (a 0-d tensor): row i is (1-ε)·w[t_i]·onehot(t_i) + (ε/C)·w, or zeros where t_i ==
+    ignore_index. Computed by an op, so that compiled steps see each batch's targets."""
+    _check_index_target(name, input, target, weight)
+    classes = input.shape[0] if input.dim() == 1 else input.shape[1]
+    return class_target_weights(
+        target, classes, input.dtype, weight, ignore_index, label_smoothing, name, input.shape
+    )
 
 
 def _finish(losses_or_total: Tensor, reduction: str, input: Tensor) -> Tensor:
@@ -369,11 +349,17 @@ def cross_entropy(
         scale = _scale(reduction, logits.shape[0])
         total = fused.softmax_cross_entropy(logits, _flatten_classes(q), scale)
         total = _nan_if_nothing_counted(total, reduction, logits.shape[0])  # an empty batch
+    elif weight is None and label_smoothing == 0:  # the usual classifier: no one-hot matrix
+        _check_index_target(name, input, target, weight)
+        total = fused.class_index_cross_entropy(
+            logits, target, reduction, ignore_index, name, tuple(input.shape)
+        )
     else:
-        q, denominator = _index_weights(name, input, target, weight, ignore_index, label_smoothing)
-        scale = _scale(reduction, denominator)
-        total = fused.softmax_cross_entropy(logits, q, scale)
-        total = _nan_if_nothing_counted(total, reduction, denominator)
+        q, count = _index_weights(name, input, target, weight, ignore_index, label_smoothing)
+        if reduction == "mean":
+            total = fused.softmax_cross_entropy(logits, q, count=count)
+        else:
+            total = fused.softmax_cross_entropy(logits, q, _scale(reduction, 1))
     return _finish(total, reduction, input)
 
 
@@ -396,13 +382,15 @@ def nll_loss(
             f"class dim, got {input.dtype} of shape {tuple(input.shape)}"
         )
     _check_class_weight(name, input, weight)
-    weights, denominator = _index_weights(name, input, target, weight, ignore_index, 0.0)
+    weights, count = _index_weights(name, input, target, weight, ignore_index, 0.0)
     # Classes with zero weight contribute 0 even where the log-probability is -inf.
     losses = -tensorgrad.where(weights != 0, _flatten_classes(input) * weights, 0.0).sum(1)
     if reduction == "none":
         return _finish(losses, reduction, input)
-    total = losses.sum() * _scale(reduction, denominator)
-    return _nan_if_nothing_counted(total, reduction, denominator)
+    if reduction == "sum":
+        return losses.sum()
+    # A mean over no counted target is 0/0: NaN, with a zero gradient, as in PyTorch.
+    return tensorgrad.where(count != 0, losses.sum() / count, float("nan"))
 
 
 def kl_div(

@@ -257,6 +257,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return input.mul_(mask) if inplace else input * mask
 
 
+@tensorgrad.compiler.allow_in_graph  # its index check reads the indices: one replayed call
 def embedding(
     input: Tensor,
     weight: Tensor,

@@ -16,6 +16,7 @@ from . import (
     amp,
     autograd,
     backends,
+    compiler,
     cuda,
     distributed,
     linalg,
@@ -82,6 +83,7 @@ from ._threads import (
 )
 from .amp import autocast, is_autocast_enabled
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .compiler import compile
 from .ops import *  # noqa: F403
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .serialization import load, save

@@ -13,6 +13,7 @@ from . import _backend, _device
 from ._device import check_device
 from ._dtypes import default_float_numpy, promote_numpy, to_numpy_dtype
 from ._registry import tensor_method, tensor_property
+from ._tracing import observed
 from .random import numpy_generator
 from .tensor import Tensor
 
@@ -99,6 +100,7 @@ def _inferred_dtype(data):
     return result
 
 
+@observed
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor (always a copy) from a list, scalar, ndarray or tensor.
 
@@ -127,6 +129,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     return _finish(array, dtype, requires_grad)
 
 
+@observed
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like :func:`tensor`, but shares memory with a tensor or ndarray when it can."""
     check_device(device, "as_tensor")
@@ -137,6 +140,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
+@observed
 def from_numpy(array) -> Tensor:
     """A tensor sharing memory with the ndarray ``array`` (changes show in both)."""
     if not isinstance(array, _backend.ndarray):
@@ -160,6 +164,7 @@ def _float_dtype(dtype):
     return default_float_numpy() if dtype is None else to_numpy_dtype(dtype)
 
 
+@observed
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of the given size (default float type)."""
     check_device(device, "zeros")
@@ -167,6 +172,7 @@ def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     return _finish(_xp.zeros(shape, dtype=_float_dtype(dtype)), None, requires_grad)
 
 
+@observed
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of the given size (default float type)."""
     check_device(device, "ones")
@@ -174,6 +180,7 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     return _finish(_xp.ones(shape, dtype=_float_dtype(dtype)), None, requires_grad)
 
 
+@observed
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of the given size (default float type)."""
     check_device(device, "empty")
@@ -191,6 +198,7 @@ def _fill_dtype(fill_value, dtype):
     return default_float_numpy()
 
 
+@observed
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value)."""
     check_device(device, "full")
@@ -200,6 +208,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
     return _finish(array, None, requires_grad)
 
 
+@observed
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Values from ``start`` (inclusive) to ``end`` (exclusive) by ``step``.
 
@@ -230,6 +239,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _finish(array, None, requires_grad)
 
 
+@observed
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
     check_device(device, "linspace")
@@ -239,6 +249,7 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=Fals
     return _finish(array, None, requires_grad)
 
 
+@observed
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The n×m identity matrix (n×n if ``m`` is None)."""
     check_device(device, "eye")
@@ -247,6 +258,7 @@ def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=Fal
     return _finish(_xp.eye(n, m, dtype=_float_dtype(dtype)), None, requires_grad)
 
 
+@observed
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples in [0, 1)."""
     check_device(device, "rand")
@@ -257,6 +269,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
     return _finish(array, None, requires_grad)
 
 
+@observed
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples (mean 0, variance 1)."""
     check_device(device, "randn")
@@ -267,6 +280,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
     return _finish(array.astype(np_dtype, copy=False), None, requires_grad)
 
 
+@observed
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None) -> Tensor:
     """Normal samples with the given mean and std (numbers, or tensors that broadcast).
 
@@ -292,6 +306,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None) -> Tenso
     return _finish(_xp.asarray(array).astype(np_dtype), None, False)
 
 
+@observed
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     """1 with probability ``input`` (or ``p``) per element, else 0; same shape and dtype.
 
@@ -313,6 +328,7 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     return Tensor(draws.astype(input._data.dtype))
 
 
+@observed
 def randint(
     *args,
     low=None,
@@ -365,6 +381,7 @@ def randint(
     return _finish(array, None, requires_grad)
 
 
+@observed
 def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
     """A random permutation of 0 … n-1 (int64)."""
     check_device(device, "randperm")
@@ -380,6 +397,7 @@ def _like(input: Tensor, dtype):
     return input.shape, (input._data.dtype if dtype is None else to_numpy_dtype(dtype))
 
 
+@observed
 def zeros_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Zeros with ``input``'s shape and dtype."""
     check_device(device, "zeros_like")
@@ -387,6 +405,7 @@ def zeros_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> T
     return _finish(_xp.zeros(shape, dtype=np_dtype), None, requires_grad)
 
 
+@observed
 def ones_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Ones with ``input``'s shape and dtype."""
     check_device(device, "ones_like")
@@ -394,6 +413,7 @@ def ones_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> Te
     return _finish(_xp.ones(shape, dtype=np_dtype), None, requires_grad)
 
 
+@observed
 def empty_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """An uninitialised tensor with ``input``'s shape and dtype."""
     check_device(device, "empty_like")
@@ -401,6 +421,7 @@ def empty_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> T
     return _finish(_xp.empty(shape, dtype=np_dtype), None, requires_grad)
 
 
+@observed
 def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``fill_value`` everywhere, with ``input``'s shape and dtype."""
     check_device(device, "full_like")
@@ -408,6 +429,7 @@ def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad=
     return _finish(_xp.full(shape, fill_value, dtype=np_dtype), None, requires_grad)
 
 
+@observed
 def rand_like(input: Tensor, dtype=None, generator=None, requires_grad=False, device=None):
     """Uniform [0, 1) samples with ``input``'s shape and dtype."""
     check_device(device, "rand_like")
@@ -415,6 +437,7 @@ def rand_like(input: Tensor, dtype=None, generator=None, requires_grad=False, de
     return rand(shape, generator=generator, dtype=np_dtype, requires_grad=requires_grad)
 
 
+@observed
 def randn_like(input: Tensor, dtype=None, generator=None, requires_grad=False, device=None):
     """Standard normal samples with ``input``'s shape and dtype."""
     check_device(device, "randn_like")
@@ -422,6 +445,7 @@ def randn_like(input: Tensor, dtype=None, generator=None, requires_grad=False, d
     return randn(shape, generator=generator, dtype=np_dtype, requires_grad=requires_grad)
 
 
+@observed
 def randint_like(input: Tensor, low=0, high=None, dtype=None, generator=None, device=None):
     """Random integers in [low, high) with ``input``'s shape and dtype."""
     check_device(device, "randint_like")
@@ -436,6 +460,7 @@ def _new_dtype(input: Tensor, dtype):
 
 
 @tensor_method("new_zeros")
+@observed
 def new_zeros(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_zeros(size)``: zeros of ``x``'s dtype (unless given)."""
     check_device(device, "new_zeros")
@@ -443,6 +468,7 @@ def new_zeros(input: Tensor, *size, dtype=None, device=None, requires_grad=False
 
 
 @tensor_method("new_ones")
+@observed
 def new_ones(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_ones(size)``: ones of ``x``'s dtype (unless given)."""
     check_device(device, "new_ones")
@@ -450,6 +476,7 @@ def new_ones(input: Tensor, *size, dtype=None, device=None, requires_grad=False)
 
 
 @tensor_method("new_empty")
+@observed
 def new_empty(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_empty(size)``: an uninitialised tensor of ``x``'s dtype (unless given)."""
     check_device(device, "new_empty")
@@ -457,6 +484,7 @@ def new_empty(input: Tensor, *size, dtype=None, device=None, requires_grad=False
 
 
 @tensor_method("new_full")
+@observed
 def new_full(input: Tensor, size, fill_value, dtype=None, device=None, requires_grad=False):
     """``x.new_full(size, value)``: ``value`` everywhere, of ``x``'s dtype (unless given)."""
     check_device(device, "new_full")
@@ -464,6 +492,7 @@ def new_full(input: Tensor, size, fill_value, dtype=None, device=None, requires_
 
 
 @tensor_method("new_tensor")
+@observed
 def new_tensor(input: Tensor, data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``x.new_tensor(data)``: a copy of ``data`` with ``x``'s dtype (unless given)."""
     check_device(device, "new_tensor")

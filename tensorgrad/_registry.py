@@ -29,6 +29,7 @@ from collections.abc import Callable
 from ._backend import default_module as _xp
 from ._backend import ndarray
 from ._dtypes import from_numpy_dtype
+from ._tracing import observed
 from .tensor import Tensor
 
 __all__ = ["op", "tensor_method", "tensor_property", "functions", "methods", "numpy_names"]
@@ -238,7 +239,10 @@ def _public(function: Callable, name: str, method: bool) -> Callable:
 
     A wrapper costs a call on every use, so names that need none get the function itself.
     """
-    code = getattr(function, "__code__", None)
+    # The parameters are the function's own, under any recording wrapper (see _tracing).
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    if method and _is_inplace(name):
+        function = observed(function)
     if code is None:
         return function
     parameters = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
@@ -257,6 +261,33 @@ def _public(function: Callable, name: str, method: bool) -> Callable:
     if key not in _wrappers:
         _wrappers[key] = _wrap(function, name, aliases, takes_out)
     return _wrappers[key]
+
+
+_INPLACE_OPERATORS = (
+    {"__setitem__"}
+    | {
+        f"__i{name}__"
+        for name in (
+            "add",
+            "sub",
+            "mul",
+            "truediv",
+            "floordiv",
+            "mod",
+            "pow",
+            "matmul",
+            "and",
+            "or",
+        )
+    }
+    | {"__ixor__", "__ilshift__", "__irshift__"}
+)
+
+
+def _is_inplace(name: str) -> bool:
+    """True for the methods that change their tensor in place (``add_``, ``+=``, ``x[i] = v``):
+    inside a compiled step each call is one step that the replay repeats."""
+    return (name.endswith("_") and not name.startswith("_")) or name in _INPLACE_OPERATORS
 
 
 def _wrap(function: Callable, name: str, aliases: tuple, takes_out: bool) -> Callable:

@@ -25,6 +25,7 @@ from ._dtypes import int64 as _INT64
 from ._hooks import RemovableHandle
 from ._printing import tensor_repr
 from ._shapes import normalize_dim
+from ._tracing import escape, observed, watch
 
 __all__ = ["Tensor"]
 
@@ -200,20 +201,7 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(f"grad must be a Tensor or None, got {type(value).__name__}")
-            if value.shape != self.shape:
-                raise RuntimeError(
-                    f"grad: assigned grad has shape {value.shape} but the tensor has shape "
-                    f"{self.shape}"
-                )
-            if value._data.dtype != self._data.dtype:
-                raise RuntimeError(
-                    f"grad: assigned grad has dtype {value.dtype} but the tensor has dtype "
-                    f"{self.dtype}"
-                )
-        self._grad = value
+        _assign_grad(self, value)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after ``backward()`` (leaves always keep it)."""
@@ -277,6 +265,8 @@ class Tensor:
     # ----------------------------------------------------------------- conversions
     def item(self):
         """The single element as a Python number."""
+        if watch.threads:
+            escape(self, "item()")
         if self._data.size != 1:
             raise RuntimeError(
                 f"item: a Tensor with {self._data.size} elements cannot be converted to a "
@@ -286,6 +276,8 @@ class Tensor:
 
     def tolist(self):
         """The data as (nested) Python lists of Python numbers."""
+        if watch.threads:
+            escape(self, "tolist()")
         return self._data.tolist()
 
     def numpy(self, force: bool = False):
@@ -294,6 +286,8 @@ class Tensor:
         Like PyTorch, refuses a tensor that requires grad unless ``force=True`` (then it
         returns a copy), since writing into that array would bypass autograd.
         """
+        if watch.threads:
+            escape(self, "numpy()")
         if self._requires_grad:
             if force:
                 return self._data.copy()
@@ -346,6 +340,8 @@ class Tensor:
         return self if self._data.flags.c_contiguous else self.clone()
 
     def __bool__(self) -> bool:
+        if watch.threads:
+            escape(self, "bool()")
         if self._data.size != 1:
             raise RuntimeError(
                 f"bool: the truth value of a Tensor with {self._data.size} elements is "
@@ -360,6 +356,8 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
+        if watch.threads:
+            escape(self, "an index")
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self._data.item())
@@ -398,6 +396,8 @@ class Tensor:
 
     # ----------------------------------------------------------------- NumPy interop
     def __array__(self, dtype=None, copy=None):
+        if watch.threads:
+            escape(self, "numpy.asarray()")
         if copy is False and dtype is not None and self._data.dtype != dtype:
             raise ValueError("__array__: a copy is needed to change the dtype")
         array = self._data if dtype is None else self._data.astype(dtype, copy=False)
@@ -510,3 +510,22 @@ def _is_number(value) -> bool:
 
 def _describe(value) -> str:
     return "no data" if value is _NO_DATA else type(value).__name__
+
+
+@observed  # inside a compiled step, ``p.grad = …`` is a step the replay repeats
+def _assign_grad(tensor: Tensor, value: Tensor | None) -> None:
+    """``tensor.grad = value``, checked."""
+    if value is not None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"grad must be a Tensor or None, got {type(value).__name__}")
+        if value.shape != tensor.shape:
+            raise RuntimeError(
+                f"grad: assigned grad has shape {value.shape} but the tensor has shape "
+                f"{tensor.shape}"
+            )
+        if value._data.dtype != tensor._data.dtype:
+            raise RuntimeError(
+                f"grad: assigned grad has dtype {value.dtype} but the tensor has dtype "
+                f"{tensor.dtype}"
+            )
+    tensor._grad = value

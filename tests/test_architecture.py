@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIRS = {"tensorgrad": ROOT / "tensorgrad", "tensorgrad.nn": ROOT / "nn"}
 OPTIONAL_THIRD_PARTY = {
     "graphviz",
+    "onnxruntime",
     "scipy",
     "safetensors",
     "torch",
@@ -150,6 +151,7 @@ LAYERS = {  # a module may import only from its own layer or the ones below
         "tensorgrad._shapes",
         "tensorgrad._hooks",
         "tensorgrad._printing",
+        "tensorgrad._tracing",
         "tensorgrad.random",
     ],
     1: ["tensorgrad.tensor"],
@@ -264,6 +266,8 @@ PUBLIC = {
     "distributed",
     "onnx",
     "autograd",
+    "compile",
+    "compiler",
     "cuda",
     "distributions",
     "linalg",

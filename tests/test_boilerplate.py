@@ -307,12 +307,13 @@ def test_interop_threads_are_remembered(monkeypatch):
 
 
 # ---------------------------------------------------------------- onnx, distributed, parallel
-def test_onnx_module_exists_and_says_export_is_not_written():
+def test_onnx_export_is_pytorchs_entry_point():
+    pytest.importorskip("onnx")
     import tensorgrad.onnx
 
     assert tensorgrad.onnx.is_in_onnx_export() is False
-    with pytest.raises(NotImplementedError, match="ONNX export is not implemented"):
-        tensorgrad.onnx.export(nn.Linear(2, 2), (tg.ones(1, 2),), "model.onnx")
+    model = tensorgrad.onnx.export(nn.Linear(2, 2), (tg.ones(1, 2),), None)
+    assert [output.name for output in model.graph.output] == ["output"]
 
 
 def test_distributed_is_unavailable_and_collectives_raise_pytorchs_error(torch):

@@ -95,6 +95,16 @@ def test_digits_both_recipes_and_the_reloaded_weights(example, tmp_path):
         assert (tmp_path / "digits_graph.svg").read_text().count("CrossEntropyLoss") >= 1
 
 
+def test_digits_compiled_gives_the_eager_numbers(example, tmp_path):
+    """``--compile`` replays the recorded steps: every metric but the times is the same."""
+    eager = run(example, "digits", tmp_path / "eager")
+    compiled = run(example, "digits", tmp_path / "compiled", "--compile")
+    assert compiled.pop("compiled") is True and eager.pop("compiled") is False
+    for key in ("tutorial_seconds", "modern_seconds"):
+        del eager[key], compiled[key]
+    assert compiled == eager
+
+
 def test_digits_cnn_learns_and_writes_its_pictures(example, tmp_path):
     metrics = run(example, "digits_cnn", tmp_path)
     assert metrics["cnn_final_loss"] < metrics["cnn_first_loss"]
@@ -266,3 +276,16 @@ def test_mnist_example_trains_on_idx_files(example, tmp_path, model):
     assert metrics["train_samples"] == 600 and metrics["model"] == model
     assert metrics["test_accuracy"] > 0.5
     assert (tmp_path / "out" / "curves.png").stat().st_size > 0
+
+
+def test_export_onnx_serves_the_digits_cnn_without_tensorgrad(example, tmp_path):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    metrics = run(example, "export_onnx", tmp_path)
+    assert metrics["tensorgrad_visible_to_server"] is False
+    assert metrics["tensorgrad_loaded_by_server"] == 0
+    assert metrics["served_batch"] == 719  # exported with one image: the batch axis is dynamic
+    assert metrics["max_logit_difference"] < 1e-4
+    assert metrics["agreement"] == 1.0
+    assert metrics["onnxruntime_test_accuracy"] == metrics["tensorgrad_test_accuracy"] > 0.5
+    assert (tmp_path / "digits_cnn.onnx").stat().st_size > 0

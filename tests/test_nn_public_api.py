@@ -171,24 +171,53 @@ def test_optimizers_do_their_maths_with_the_parameters_array_module(
         np.testing.assert_array_equal(mine, theirs)
 
 
-def test_cross_entropy_and_nll_loss_build_targets_with_the_inputs_array_module(monkeypatch):
+def test_class_index_targets_are_built_with_the_inputs_array_module():
+    """cross_entropy and nll_loss build their target weights in an op (ClassTargetWeights),
+    which works through ``ctx.xp``, the array module of its inputs: never NumPy directly."""
+    from tensorgrad.ops.class_targets import ClassTargetWeights
+
     logits = tg.tensor([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0], [2.0, 2.0, 2.0]], requires_grad=True)
     target = tg.tensor([2, -100, 0])
     weight = tg.tensor([0.5, 1.0, 2.0])
-
-    def losses():
-        return [
-            F.cross_entropy(logits, target, weight=weight, label_smoothing=0.1).item(),
-            F.cross_entropy(logits, tg.tensor([0, 1, 2])).item(),
-            F.nll_loss(logits.log_softmax(1), target, weight=weight).item(),
-        ]
-
-    reference = losses()
-    backend = CountingModule()
-    monkeypatch.setattr("tensorgrad.nn._functional_loss.array_module", lambda t: backend)
-    assert losses() == reference
-    assert backend.calls["zeros"] == backend.calls["arange"] == 3  # one q matrix per call
-    assert backend.calls["where"] == 2  # the ignore_index masks of the two slower paths
+    reference = [
+        F.cross_entropy(logits, target, weight=weight, label_smoothing=0.1).item(),
+        F.cross_entropy(logits, tg.tensor([0, 1, 2])).item(),
+        F.nll_loss(logits.log_softmax(1), target, weight=weight).item(),
+    ]
+    torch = pytest.importorskip("torch")
+    torch_logits = torch.tensor(logits.detach().numpy())
+    torch_target, torch_weight = torch.tensor(target.numpy()), torch.tensor(weight.numpy())
+    torch_values = [
+        torch.nn.functional.cross_entropy(
+            torch_logits, torch_target, weight=torch_weight, label_smoothing=0.1
+        ).item(),
+        torch.nn.functional.cross_entropy(torch_logits, torch.tensor([0, 1, 2])).item(),
+        torch.nn.functional.nll_loss(
+            torch_logits.log_softmax(1), torch_target, weight=torch_weight
+        ).item(),
+    ]
+    np.testing.assert_allclose(reference, torch_values, rtol=1e-6)
+    options = {"classes": 3, "dtype": np.float32, "ignore_index": -100, "name": "cross_entropy"}
+    for smoothing, inputs, slow in (
+        (0.1, (target.numpy(), weight.numpy()), True),
+        (0.0, (np.array([0, 1, 2]),), False),
+    ):
+        ctx = ClassTargetWeights.__new__(ClassTargetWeights)
+        ctx.xp = backend = CountingModule()
+        expected = ClassTargetWeights.forward(
+            ClassTargetWeights.__new__(ClassTargetWeights),
+            *inputs,
+            smoothing=smoothing,
+            shape=(3, 3),
+            **options,
+        )
+        q, count = ClassTargetWeights.forward(
+            ctx, *inputs, smoothing=smoothing, shape=(3, 3), **options
+        )
+        np.testing.assert_array_equal(q, expected[0])
+        assert count == expected[1]
+        assert backend.calls["zeros"] == backend.calls["arange"] == 1  # one q matrix
+        assert backend.calls["where"] == (1 if slow else 0)  # the ignore_index mask
 
 
 # ---------------------------------------------------------------- issue 12's names

@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import tensorgrad
 from tensorgrad.optim.optimizer import Optimizer
 
 __all__ = ["LRScheduler"]
@@ -124,6 +125,7 @@ class LRScheduler:
         """The learning rates the last ``step()`` set, one per parameter group."""
         return self._last_lr
 
+    @tensorgrad.compiler.allow_in_graph  # a compiled step calls it again
     def step(self, epoch: int | None = None) -> None:
         """Move to the next epoch (call after ``optimizer.step()``) and set the new lrs.
 

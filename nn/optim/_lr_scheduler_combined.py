@@ -9,6 +9,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+import tensorgrad
 from tensorgrad.optim._lr_scheduler_base import LRScheduler, check_schedulers
 from tensorgrad.optim.optimizer import Optimizer
 
@@ -87,6 +88,7 @@ class SequentialLR(LRScheduler):
         elif hasattr(scheduler, "last_epoch"):
             scheduler.last_epoch -= 1
 
+    @tensorgrad.compiler.allow_in_graph  # a compiled step calls it again
     def step(self) -> None:  # type: ignore[override]
         """Advance the scheduler of the current epoch (restarting it at its milestone)."""
         self.last_epoch += 1
@@ -129,6 +131,7 @@ class ChainedScheduler(LRScheduler):
         self.optimizer = optimizer
         self._last_lr = self._current_lrs()
 
+    @tensorgrad.compiler.allow_in_graph  # a compiled step calls it again
     def step(self) -> None:  # type: ignore[override]
         """Step every scheduler, in order."""
         for scheduler in self._schedulers:

@@ -12,6 +12,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+import tensorgrad
 from tensorgrad.optim._lr_scheduler_base import LRScheduler, check_optimizer, per_group
 from tensorgrad.optim.optimizer import Optimizer
 
@@ -342,6 +343,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             for base_lr in self.base_lrs
         ]
 
+    @tensorgrad.compiler.allow_in_graph  # a compiled step calls it again
     def step(self, epoch: float | None = None) -> None:
         """Move to the next epoch, or to ``epoch`` (a float allowed; no deprecation here)."""
         if epoch is None and self.last_epoch < 0:

@@ -9,6 +9,7 @@ import math
 import warnings
 from typing import Any
 
+import tensorgrad
 from tensorgrad.optim._lr_scheduler_base import EPOCH_DEPRECATION, LRScheduler, check_optimizer
 from tensorgrad.optim.optimizer import Optimizer
 
@@ -98,6 +99,7 @@ class ReduceLROnPlateau(LRScheduler):
             return current > best * (self.threshold + 1.0)
         return current > best + self.threshold
 
+    @tensorgrad.compiler.allow_in_graph  # a compiled step calls it again
     def step(self, metrics, epoch: int | None = None) -> None:  # type: ignore[override]
         """Record this epoch's metric (a number or one-element Tensor); reduce lrs if stuck."""
         current = float(metrics)

@@ -207,6 +207,7 @@ class LBFGS(Optimizer):
             param.copy_(saved)
         return loss, flat_grad
 
+    @tensorgrad.compiler.allow_in_graph  # a compiled step calls it again
     def step(self, closure: Callable[[], Any]):  # type: ignore[override]
         """Run up to ``max_iter`` iterations; returns the loss of the first closure call."""
         with tensorgrad.no_grad():

@@ -15,6 +15,7 @@ def _as_list(parameters) -> list:
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
+@tensorgrad.compiler.allow_in_graph  # a compiled step calls it again
 def clip_grad_norm_(
     parameters: Iterable[Tensor] | Tensor,
     max_norm: float,
@@ -46,6 +47,7 @@ def clip_grad_norm_(
     return total
 
 
+@tensorgrad.compiler.allow_in_graph
 def clip_grad_value_(
     parameters: Iterable[Tensor] | Tensor, clip_value: float, foreach=None
 ) -> None:

@@ -13,6 +13,7 @@ import threading
 import traceback
 
 from .._backend import array_module
+from .._tracing import watch, watch_lock
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
@@ -29,25 +30,11 @@ class _AnomalyState(threading.local):
 state = _AnomalyState()
 
 
-class _Watch:
-    """How many threads have the mode on (process-wide): while none has, the ops' hot paths
-    skip even the per-thread read (which costs as much as a small op's bookkeeping)."""
-
-    __slots__ = ("threads",)
-
-    def __init__(self):
-        self.threads = 0
-
-
-watch = _Watch()
-_watch_lock = threading.Lock()
-
-
 def _switch(enabled: bool) -> None:
     """Set this thread's flag and keep :data:`watch` in step."""
     enabled = bool(enabled)
     if enabled != state.enabled:
-        with _watch_lock:
+        with watch_lock:
             watch.threads += 1 if enabled else -1
         state.enabled = enabled
 

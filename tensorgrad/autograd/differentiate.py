@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
+from .. import _tracing as tracing
 from .._backend import array_module, as_array
 from ..tensor import Tensor
 from .engine import BackwardPass
@@ -81,7 +82,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             raise RuntimeError("backward: every tensor in inputs= must require grad")
     if create_graph:
         _warn_about_the_reference_cycle()
-    BackwardPass(targets, True, create_graph, retain_graph).run(outputs, gradients)
+    recorder = tracing.state.recorder if tracing.watch.threads else None
+    if recorder is None or tracing.state.depth:
+        BackwardPass(targets, True, create_graph, retain_graph).run(outputs, gradients)
+        return
+    # Inside a compiled step: the recorder plans the same pass over the ops it recorded first.
+    step = recorder.backward(outputs, gradients, create_graph, targets)
+    with tracing.opaque():
+        BackwardPass(targets, True, create_graph, retain_graph).run(outputs, gradients)
+    recorder.after_backward(step)
 
 
 _warned = [False]  # PyTorch warns once per process (TORCH_WARN_ONCE)
@@ -141,6 +150,8 @@ def grad(
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
+    if tracing.watch.threads and tracing.is_recording():
+        tracing.state.recorder.unsupported("autograd.grad()")
     # The same tensor asked for twice gets its gradient twice (the pass captures it once).
     unique = list({id(t): t for t in input_tuple}.values())
     captured_once = BackwardPass(tuple(unique), False, create_graph, retain_graph).run(

@@ -19,6 +19,7 @@ import weakref
 from .._backend import default_module as numpy_module
 from .._backend import ndarray
 from .._hooks import RemovableHandle
+from .._tracing import after_op, opaque, watch
 from ..tensor import Tensor
 from . import anomaly
 from .grad_mode import no_grad
@@ -197,7 +198,7 @@ class Function:
         ctx.needs_input_grad = tuple(
             isinstance(arg, Tensor) and arg._requires_grad and record for arg in args
         )
-        with no_grad():
+        with no_grad(), opaque():  # its forward's ops are this one step of a compile recording
             if cls.setup_context is not Function.setup_context:
                 outputs = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, outputs)
@@ -206,6 +207,8 @@ class Function:
         single = not isinstance(outputs, tuple)
         output_tuple = (outputs,) if single else outputs
         if not record:
+            if watch.threads:
+                after_op(ctx, args, kwargs, output_tuple)
             return outputs
         ctx._arg_positions = positions
         ctx._n_args = len(args)
@@ -225,8 +228,9 @@ class Function:
             wrapped.append(output)
         connect(ctx, inputs)
         resolve_saved(ctx, inputs, inputs, output_tuple, wrapped)
-        if anomaly.watch.threads:
+        if watch.threads:
             anomaly.check_forward(ctx, [t._data for t in wrapped if isinstance(t, Tensor)])
+            after_op(ctx, args, kwargs, tuple(wrapped))
         return wrapped[0] if single else tuple(wrapped)
 
     @staticmethod
@@ -305,7 +309,7 @@ def connect(ctx: Function, inputs) -> tuple[list, list]:
         ctx._next_nr = [t._output_nr for t in inputs]
         ctx._input_meta = [(data.shape, data.dtype) for data in arrays]
     ctx.scope = scope_state.frame
-    if anomaly.watch.threads and anomaly.state.enabled:
+    if watch.threads and anomaly.state.enabled:
         ctx._creation_trace = anomaly.creation_trace()
     return arrays, needs
 

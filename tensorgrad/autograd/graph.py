@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import threading
 
+from .._tracing import state as tracing_state
+from .._tracing import watch
+
 __all__ = ["scope", "current_scope", "scope_path"]
 
 
@@ -40,6 +43,8 @@ class scope:  # noqa: N801 - a context manager used like a function
         self.owner = owner
 
     def __enter__(self):
+        if watch.threads and tracing_state.recorder is not None:
+            tracing_state.recorder.scope(self.owner)
         self._previous = state.frame
         state.frame = (self.owner, self._previous)
         return self

@@ -7,6 +7,7 @@ Every op works on the last two dims of its input and keeps the dims in front as 
 from __future__ import annotations
 
 from .._backend import array_module, ndarray
+from .._tracing import after_op
 from ..autograd import anomaly
 from ..autograd.function import connect, resolve_saved
 from ..autograd.grad_mode import state as grad_state
@@ -119,7 +120,10 @@ class MultiOutputOp(Op):
             ctx.xp = array_module(arrays[0])
         raw = cls.forward(ctx, *arrays, **params)
         if not record:
-            return tuple(Tensor(data) for data in raw)
+            outputs = tuple(Tensor(data) for data in raw)
+            if anomaly.watch.threads:
+                after_op(ctx, inputs, params, outputs)
+            return outputs
         ctx._n_outputs = len(raw)
         ctx._output_shapes = [data.shape for data in raw]
         outputs = tuple(Tensor(data, True, ctx, number) for number, data in enumerate(raw))
@@ -127,4 +131,5 @@ class MultiOutputOp(Op):
             resolve_saved(ctx, arrays, inputs, raw, outputs)
         if anomaly.watch.threads:
             anomaly.check_forward(ctx, list(raw))
+            after_op(ctx, inputs, params, outputs)
         return outputs

@@ -11,6 +11,7 @@ Tensors), so the very same formula records a differentiable graph.
 from __future__ import annotations
 
 from .._backend import array_module, ndarray
+from .._tracing import after_op
 from ..autograd import anomaly
 from ..autograd.function import Function, connect, resolve_saved
 from ..autograd.grad_mode import state as grad_state
@@ -72,6 +73,7 @@ class Op(Function):
                     resolve_saved(ctx, arrays, inputs, (raw,), (out,))
                 if anomaly.watch.threads:
                     anomaly.check_forward(ctx, [out._data])
+                    after_op(ctx, inputs, params, (out,))
                 return out
         # The no-grad fast path: every optimizer step and inference runs here.
         ctx = cls.__new__(cls)
@@ -96,6 +98,7 @@ class Op(Function):
             _share_memory_identity(cls, out, first)
         if anomaly.watch.threads:
             anomaly.check_forward(ctx, [out._data])
+            after_op(ctx, inputs, params, (out,))
         return out
 
     def _input_grads(self, grad_outputs, create_graph: bool):

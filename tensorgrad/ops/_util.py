@@ -9,6 +9,7 @@ from .._backend import array_module
 from .._creation import tensor
 from .._dtypes import default_float_numpy, result_numpy_dtype
 from .._shapes import broadcast_error, broadcast_shape
+from .._tracing import constant, watch
 from ..tensor import Tensor
 from .conversion import cast
 
@@ -21,7 +22,7 @@ def as_tensor_operand(value, op: str) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if isinstance(value, _backend.ndarray):
-        return Tensor(value)
+        return constant(Tensor(value)) if watch.threads else Tensor(value)
     if isinstance(value, (list, tuple)):
         return tensor(value)
     raise TypeError(f"{op}: expected a Tensor or a number, got {type(value).__name__}")
@@ -32,9 +33,10 @@ def scalar_tensor(value, np_dtype, like: Tensor) -> Tensor:
     data = like._data
     xp = _backend.default_module if type(data) is _backend.ndarray else _backend.array_module(data)
     try:
-        return Tensor(xp.asarray(value, dtype=np_dtype))
+        result = Tensor(xp.asarray(value, dtype=np_dtype))
     except OverflowError:  # an int out of range for a small integer dtype wraps, as in PyTorch
-        return Tensor(xp.asarray(value).astype(np_dtype))
+        result = Tensor(xp.asarray(value).astype(np_dtype))
+    return constant(result) if watch.threads else result
 
 
 def promote(op: str, *operands) -> list[Tensor]:

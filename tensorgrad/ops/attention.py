@@ -11,6 +11,7 @@ so double backward works.
 from __future__ import annotations
 
 from .._backend import array_module
+from .._tracing import constant
 from ..tensor import Tensor
 from ._op import Op
 from ._util import sum_columns
@@ -121,7 +122,7 @@ def _weights(q: Tensor, k: Tensor, mask: Tensor | None, scale: float, causal: bo
         floating = mask.is_floating_point()
         scores = scores + mask if floating else where(mask, scores, float("-inf"))
     if causal:
-        allowed = Tensor(_causal(array_module(q._data), q.shape[-2], k.shape[-2]))
+        allowed = constant(Tensor(_causal(array_module(q._data), q.shape[-2], k.shape[-2])))
         scores = where(allowed, scores, float("-inf"))
     dead = (scores == float("-inf")).all(-1, keepdim=True)
     return where(dead, 0.0, softmax(where(dead, 0.0, scores), -1))

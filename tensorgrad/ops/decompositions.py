@@ -18,6 +18,7 @@ from collections import namedtuple
 
 from .._backend import array_module
 from .._registry import op
+from .._tracing import whole_if_needed
 from ..tensor import Tensor
 from ._linalg_util import LinAlgError, MultiOutputOp, check_matrix, constant_eye, lower_masks
 from .linalg_ops import LinalgSolve
@@ -260,6 +261,7 @@ def svdvals(A: Tensor, *, driver=None) -> Tensor:
 
 
 @op("qr")
+@whole_if_needed
 def qr_old(input: Tensor, some: bool = True) -> QROld:
     """``torch.qr`` (deprecated in PyTorch for ``linalg.qr``): Q, R, reduced if ``some``."""
     warnings.warn(
@@ -272,6 +274,7 @@ def qr_old(input: Tensor, some: bool = True) -> QROld:
 
 
 @op("svd")
+@whole_if_needed
 def svd_old(input: Tensor, some: bool = True, compute_uv: bool = True) -> SVDOld:
     """``torch.svd`` (PyTorch's older form of ``linalg.svd``): returns U, S and **V**, not Vh;
     reduced if ``some`` (the default). Without ``compute_uv`` U and V are zero matrices of

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import math
 
+from .._backend import default_module as numpy_module
 from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
 from ._util import as_floating, require_kind, sum_columns, sum_rows
+from .class_targets import counted_targets
 from .special import erf_array
 from .unary import Sigmoid
 
-__all__ = ["linear", "erf", "softplus", "softmax_cross_entropy", "binary_cross_entropy"]
+__all__ = [
+    "linear",
+    "erf",
+    "softplus",
+    "softmax_cross_entropy",
+    "class_index_cross_entropy",
+    "binary_cross_entropy",
+]
 
 
 class Linear(Op):
@@ -85,16 +94,20 @@ class SoftmaxCrossEntropy(Op):
     gradient is the classic ``softmax·Σq - q`` instead of a chain through log_softmax.
 
     logits, q: (M, C) → loss_i = -Σ_c q_ic · log_softmax(logits)_ic, shape (M,); with
-    ``scale`` set, the scalar ``scale · Σ_i loss_i`` instead (the mean/sum reductions).
+    ``scale`` set, the scalar ``scale · Σ_i loss_i`` instead (the mean/sum reductions); with a
+    third input, the 0-d count, the scalar ``Σ_i loss_i / count`` (a weighted mean).
     For class-index targets q is the (smoothed, weighted, masked) one-hot matrix; for
     probability targets it is the target itself and receives a gradient too.
     """
 
     @staticmethod
-    def forward(ctx, logits, q, scale):
+    def forward(ctx, logits, q, *count, scale):
         xp = ctx.xp
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_probs = shifted - xp.log(sum_columns(xp.exp(shifted)))
+        ctx.counted = bool(count)
+        if count:  # the mean over a count the targets decide: 0/0 is NaN, with zero gradient
+            scale = 1.0 / count[0] if count[0] else 0.0
         ctx.scale = scale
         ctx.save_for_backward(logits, q, log_probs)
         losses = -sum_columns(q * log_probs)[:, 0]
@@ -104,6 +117,8 @@ class SoftmaxCrossEntropy(Op):
             losses = -sum_columns(xp.where(q != 0, q * log_probs, 0))[:, 0]
         if scale is None:
             return losses
+        if count:
+            return xp.asarray(losses.sum() / count[0], dtype=logits.dtype)
         return xp.asarray(losses.sum() * scale, dtype=logits.dtype)
 
     @staticmethod
@@ -118,7 +133,63 @@ class SoftmaxCrossEntropy(Op):
         if needs[0]:
             grad_logits = grad * (xp.exp(log_probs) * sum_columns(q) - q)
         grad_q = -grad * log_probs if needs[1] else None
-        return grad_logits, grad_q
+        return (grad_logits, grad_q, None) if ctx.counted else (grad_logits, grad_q)
+
+
+class ClassIndexCrossEntropy(Op):
+    """Cross-entropy of logits (M, C) against class indices (M,), without class weights or
+    label smoothing (the usual classifier): ``log Σ_c e^z_c - z_t`` per row, and the gradient
+    ``softmax - onehot``, computed as the hand-written NumPy step does it, with no one-hot
+    matrix. Rows whose target is ``ignore_index`` count 0; ``reduction`` is ``"none"`` (M,),
+    ``"sum"`` or ``"mean"`` over the counted rows (none counted: NaN with a zero gradient).
+    A target outside ``[0, C)`` raises IndexError naming ``name`` and the input's ``shape``.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target, *, ignore_index, reduction, name, shape):
+        xp = ctx.xp
+        rows, classes = logits.shape
+        target, valid = counted_targets(xp, target.reshape(-1), classes, ignore_index, name, shape)
+        ctx.save_for_backward(logits)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = xp.exp(shifted)
+        total = sum_columns(exp)
+        picked = xp.arange(rows), target
+        losses = xp.log(total[:, 0]) - shifted[picked]
+        if valid is not None:
+            losses = xp.where(valid, losses, 0)
+        count = rows if valid is None else int(valid.sum())
+        ctx.parts, ctx.picked, ctx.valid = (exp, total), picked, valid
+        ctx.reduction, ctx.count = reduction, count
+        if reduction == "none":
+            return losses
+        total_loss = losses.sum()
+        if reduction == "mean":
+            total_loss = total_loss / count if count else xp.nan
+        return xp.asarray(total_loss, dtype=logits.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):  # d/dlogits = softmax - onehot(target), per counted row
+        (logits,) = ctx.saved_tensors
+        xp = ctx.xp
+        if isinstance(logits, Tensor):  # create_graph: softmax as a function of logits
+            onehot = numpy_module.zeros(logits.shape, logits.dtype.numpy_dtype)
+            onehot[ctx.picked] = 1
+            if ctx.valid is not None:
+                onehot *= ctx.valid[:, None]
+            onehot = Tensor(onehot)
+            gradient = logits.softmax(1) * onehot.sum(1, keepdim=True) - onehot
+        else:
+            exp, total = ctx.parts
+            gradient = exp / total
+            gradient[ctx.picked] -= 1
+            if ctx.valid is not None:
+                gradient *= ctx.valid[:, None]
+        if ctx.reduction == "none":
+            return gradient * xp.expand_dims(grad, 1), None
+        if ctx.reduction == "mean":
+            grad = grad * (1.0 / ctx.count) if ctx.count else grad * 0.0
+        return gradient * grad, None
 
 
 _EPSILON = 9.999999960041972e-13  # PyTorch's 1e-12, a float32 constant there
@@ -174,10 +245,36 @@ def softplus(input: Tensor) -> Tensor:
     return Softplus.apply(input)
 
 
-def softmax_cross_entropy(logits: Tensor, weights: Tensor, scale=None) -> Tensor:
+def softmax_cross_entropy(logits: Tensor, weights: Tensor, scale=None, count=None) -> Tensor:
     """``-Σ_c weights · log_softmax(logits)`` per row: (M, C), (M, C) → (M,), or the scalar
-    ``scale · Σ`` of that when ``scale`` is given (see :class:`SoftmaxCrossEntropy`)."""
+    ``scale · Σ`` of that when ``scale`` is given, or ``Σ / count`` for a 0-d ``count``
+    tensor (a weighted mean; NaN with a zero gradient when ``count`` is 0). See
+    :class:`SoftmaxCrossEntropy`."""
+    if count is not None:
+        return SoftmaxCrossEntropy.apply(logits, weights, count, scale=1.0)
     return SoftmaxCrossEntropy.apply(logits, weights, scale=scale)
+
+
+def class_index_cross_entropy(
+    logits: Tensor,
+    target: Tensor,
+    reduction: str,
+    ignore_index: int = -100,
+    name: str = "cross_entropy",
+    input_shape: tuple | None = None,
+) -> Tensor:
+    """Cross-entropy of ``logits`` (M, C) against class indices ``target`` (any shape, M
+    elements): (M,) for ``reduction="none"``, else a scalar (see
+    :class:`ClassIndexCrossEntropy`). ``input_shape`` is what errors quote (default: the
+    logits' shape)."""
+    return ClassIndexCrossEntropy.apply(
+        logits,
+        target,
+        ignore_index=ignore_index,
+        reduction=reduction,
+        name=name,
+        shape=tuple(logits.shape if input_shape is None else input_shape),
+    )
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor) -> Tensor:

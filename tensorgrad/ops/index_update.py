@@ -10,6 +10,7 @@ from __future__ import annotations
 from .._backend import array_module
 from .._registry import op, tensor_method
 from .._shapes import broadcast_shape, normalize_dim
+from .._tracing import whole_if_needed
 from ..tensor import Tensor
 from ._util import scalar_tensor
 from .indexing import IndexAdd, IndexPut, check_index_bounds, index_array_of
@@ -57,6 +58,7 @@ def _check_source(op: str, input: Tensor, axis: int, count: int, source, error) 
 
 
 @op("index_add")
+@whole_if_needed
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` added along ``dim`` at the positions
     ``index`` (a vector, int64/int32; repeats accumulate): for dim 0,
@@ -76,6 +78,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 
 
 @op("index_copy")
+@whole_if_needed
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` with the slices of ``source`` written along ``dim`` at the positions
     ``index`` (an int64 vector): for dim 0, ``out[index[i]] = source[i]``."""
@@ -87,6 +90,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 
 
 @op("index_fill")
+@whole_if_needed
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """A copy of ``input`` with ``value`` (a number or a 0-d tensor, differentiable) written
     along ``dim`` at the positions ``index`` (an int64 vector; negative counts from the end)."""
@@ -111,6 +115,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
 
 
 @op("masked_scatter")
+@whole_if_needed
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` (broadcast with ``mask``) whose elements where ``mask`` is True take
     the elements of ``source`` in order (row-major; ``source`` needs at least as many elements
@@ -145,6 +150,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 
 
 @tensor_method("index_add_")
+@whole_if_needed
 def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """In-place :func:`index_add`; returns ``self``."""
     return update_in_place(
@@ -153,6 +159,7 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 
 
 @tensor_method("index_copy_")
+@whole_if_needed
 def index_copy_(self: Tensor, dim: int, index: Tensor, tensor: Tensor) -> Tensor:
     """In-place :func:`index_copy`; returns ``self``."""
     return update_in_place(
@@ -161,6 +168,7 @@ def index_copy_(self: Tensor, dim: int, index: Tensor, tensor: Tensor) -> Tensor
 
 
 @tensor_method("index_fill_")
+@whole_if_needed
 def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """In-place :func:`index_fill`; returns ``self``."""
     return update_in_place(
@@ -169,6 +177,7 @@ def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
 
 
 @tensor_method("masked_scatter_")
+@whole_if_needed
 def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """In-place :func:`masked_scatter` (``mask`` must broadcast to ``self``); returns ``self``."""
     return update_in_place(

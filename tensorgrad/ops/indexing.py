@@ -12,6 +12,7 @@ import math
 from .._backend import array_module, default_module, ndarray
 from .._registry import op, tensor_method
 from .._shapes import broadcast_shape, normalize_dim
+from .._tracing import whole_if_needed
 from ..tensor import Tensor
 from ._op import Op
 from ._util import promote
@@ -161,6 +162,7 @@ def _integers_first(input: Tensor, index: tuple) -> tuple[Tensor, tuple]:
 
 
 @tensor_method("__getitem__")
+@whole_if_needed
 def getitem(input: Tensor, index) -> Tensor:
     """``input[index]`` with ints, slices, None, Ellipsis, integer tensors/lists (repeated
     indices accumulate in the gradient) and boolean masks."""
@@ -252,6 +254,7 @@ def check_index_shape(op: str, index_shape, input_shape, axis: int, src_shape=No
 
 
 @op("gather")
+@whole_if_needed
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """``out[i][j][k] = input[index[i][j][k]][j][k]`` for dim 0 (and likewise for other dims).
 
@@ -273,6 +276,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 
 
 @op("take_along_dim")
+@whole_if_needed
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """Values of ``input`` at ``indices`` (int64) along ``dim``, like NumPy's ``take_along_axis``.
 
@@ -312,6 +316,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
 
 
 @op("take")
+@whole_if_needed
 def take(input: Tensor, index: Tensor) -> Tensor:
     """``input`` as 1-D, read at ``index`` (int64, any shape; negative counts from the end):
     the output has ``index``'s shape."""
@@ -325,6 +330,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 
 
 @op("index_select")
+@whole_if_needed
 def index_select(input: Tensor, dim: int, index) -> Tensor:
     """The slices of ``input`` at positions ``index`` (a 0-d or 1-D int64/int32 tensor) along
     ``dim``; every index must be in ``[0, input.shape[dim])``.
@@ -353,6 +359,7 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
 
 
 @op("masked_fill")
+@whole_if_needed
 def masked_fill(input: Tensor, mask, value) -> Tensor:
     """``input`` with ``value`` wherever the boolean ``mask`` (broadcast) is True."""
     mask = as_condition(mask, "masked_fill")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .._backend import array_module
 from .._registry import op, tensor_method
+from .._tracing import constant
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
 from ._util import is_scalar, promote
@@ -156,7 +157,7 @@ def div_(self: Tensor, other) -> Tensor:
 
 def _replace_all(previous: Tensor, value) -> Tensor:
     """An op whose output is ``value`` everywhere: the old value gets a zero gradient."""
-    everywhere = Tensor(array_module(previous._data).ones(previous.shape, dtype=bool))
+    everywhere = constant(Tensor(array_module(previous._data).ones(previous.shape, dtype=bool)))
     new, old = promote("fill_", value, previous)
     return where(everywhere, new, old)
 

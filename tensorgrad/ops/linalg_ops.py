@@ -17,6 +17,7 @@ from collections import namedtuple
 from .._backend import array_module
 from .._registry import op
 from .._shapes import broadcast_error, broadcast_shape
+from .._tracing import whole_if_needed
 from ..tensor import Tensor
 from ._linalg_util import (
     LinAlgError,
@@ -312,12 +313,14 @@ def _module(A: Tensor):
 
 
 @op("inverse")
+@whole_if_needed
 def inverse(input: Tensor) -> Tensor:
     """``torch.inverse``: :func:`tensorgrad.linalg.inv` under its older name."""
     return inv(input)
 
 
 @op("cholesky")
+@whole_if_needed
 def cholesky_old(input: Tensor, upper: bool = False) -> Tensor:
     """``torch.cholesky`` (deprecated in PyTorch for ``linalg.cholesky``): the lower factor L,
     or U = Lᵀ with ``upper=True``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .. import _backend
 from .._registry import op
 from .._shapes import broadcast_shape
+from .._tracing import constant
 from ..tensor import Tensor
 from ._op import Op
 from ._util import promote
@@ -143,7 +144,7 @@ def _scaled_sum(op: str, input: Tensor, product: Tensor, beta, alpha) -> Tensor:
     term = product if alpha == 1 else product * alpha
     if beta == 0:
         if input.requires_grad:  # PyTorch's gradient is beta·grad: zeros, and no NaN
-            term = term + where(Tensor(_backend.default_module.asarray(False)), input, 0)
+            term = term + where(constant(Tensor(_backend.default_module.asarray(False))), input, 0)
         return term
     return (input if beta == 1 else input * beta) + term
 

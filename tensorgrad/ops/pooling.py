@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy
 
 from .._registry import op
+from .._tracing import constant, whole_if_needed
 from ..tensor import Tensor
 from ._util import int_tuple
 from .convolution import Convolution, Geometry
@@ -178,6 +179,7 @@ def _max_pool(
 
 
 @op("max_pool1d", methods=())
+@whole_if_needed
 def max_pool1d(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
 ):
@@ -189,6 +191,7 @@ def max_pool1d(
 
 
 @op("max_pool2d", methods=())
+@whole_if_needed
 def max_pool2d(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
 ):
@@ -201,6 +204,7 @@ def max_pool2d(
 
 
 @op("max_pool3d", methods=())
+@whole_if_needed
 def max_pool3d(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
 ):
@@ -246,18 +250,19 @@ def _avg_pool(
         for p, o, s, k, size in zip(padding, out, stride, kernel, spatial)
     )
     geometry = Geometry(spatial, kernel, stride, pads, (1,) * dims, 1)
-    ones = Tensor(numpy.ones((1, 1) + kernel, dtype=input._data.dtype))
+    ones = constant(Tensor(numpy.ones((1, 1) + kernel, dtype=input._data.dtype)))
     sums = AvgPool.apply(input.reshape((n * channels, 1) + spatial), ones, geometry=geometry)
     sums = sums[(slice(None), 0) + tuple(slice(0, o) for o in out)].reshape((n, channels) + out)
     if divisor_override:
         result = sums / divisor_override
     else:
         counts = _window_counts(spatial, kernel, stride, padding, out, count_include_pad)
-        result = sums / Tensor(counts.astype(input._data.dtype))
+        result = sums / constant(Tensor(counts.astype(input._data.dtype)))
     return result.squeeze(0) if unbatched else result
 
 
 @op("avg_pool1d", methods=())
+@whole_if_needed
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """Mean over windows of the last dim: (N, C, L) or (C, L) → (N, C, L_out)."""
     return _avg_pool(
@@ -265,6 +270,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     )
 
 
+@whole_if_needed
 def avg_pool2d(
     input,
     kernel_size,
@@ -290,6 +296,7 @@ def avg_pool2d(
     )
 
 
+@whole_if_needed
 def avg_pool3d(
     input,
     kernel_size,
@@ -342,23 +349,26 @@ def _adaptive_avg_pool(op_name, dims, input, output_size):
         averaging = numpy.zeros((size, target), dtype=input._data.dtype)
         for column, (start, stop) in enumerate(_adaptive_bounds(size, target)):
             averaging[start:stop, column] = 1 / (stop - start)
-        moved = result.movedim(2 + axis, -1) @ Tensor(averaging)  # average along this dim
+        moved = result.movedim(2 + axis, -1) @ constant(Tensor(averaging))  # average along this dim
         result = moved.movedim(-1, 2 + axis)
     return result.squeeze(0) if unbatched else result
 
 
 @op("adaptive_avg_pool1d", methods=())
+@whole_if_needed
 def adaptive_avg_pool1d(input, output_size) -> Tensor:
     """Average pooling to a fixed output length: (N, C, L) → (N, C, output_size)."""
     return _adaptive_avg_pool("adaptive_avg_pool1d", 1, input, output_size)
 
 
+@whole_if_needed
 def adaptive_avg_pool2d(input, output_size) -> Tensor:
     """Average pooling to a fixed output size (an int, a pair, None keeping a dim):
     (N, C, H, W) → (N, C, *output_size); ``output_size=1`` is global average pooling."""
     return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
 
 
+@whole_if_needed
 def adaptive_avg_pool3d(input, output_size) -> Tensor:
     """Average pooling to a fixed output size over the last three dims."""
     return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
@@ -389,11 +399,13 @@ def _adaptive_max_pool(op_name, dims, input, output_size, return_indices):
 
 
 @op("adaptive_max_pool1d", methods=())
+@whole_if_needed
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max pooling to a fixed output length: (N, C, L) → (N, C, output_size)."""
     return _adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size, return_indices)
 
 
+@whole_if_needed
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed output size: (N, C, H, W) → (N, C, *output_size)."""
     return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)

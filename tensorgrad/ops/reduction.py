@@ -12,6 +12,7 @@ from collections import namedtuple
 from .._dtypes import to_numpy_dtype
 from .._registry import op, tensor_method
 from .._shapes import normalize_dim, normalize_dims, sum_to_axes
+from .._tracing import whole_if_needed
 from ..tensor import Tensor
 from ._op import Op
 from .arithmetic import maximum, minimum
@@ -283,12 +284,14 @@ def _arg_extreme(input: Tensor, dim, keepdim: bool, largest: bool, op: str) -> T
 
 
 @op("argmax")
+@whole_if_needed
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (of the flattened tensor if ``dim`` is None), int64."""
     return _arg_extreme(input, dim, keepdim, True, "argmax")
 
 
 @op("argmin")
+@whole_if_needed
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element (of the flattened tensor if ``dim`` is None), int64."""
     return _arg_extreme(input, dim, keepdim, False, "argmin")
@@ -307,6 +310,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 @op("all")
+@whole_if_needed
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where every element over ``dim`` is non-zero (bool tensor)."""
     dims = normalize_dims(dim, input.ndim, "all")
@@ -314,6 +318,7 @@ def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 
 
 @op("any")
+@whole_if_needed
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where some element over ``dim`` is non-zero (bool tensor)."""
     dims = normalize_dims(dim, input.ndim, "any")
@@ -321,6 +326,7 @@ def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 
 
 @op("count_nonzero")
+@whole_if_needed
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements over ``dim`` (int64)."""
     dims = normalize_dims(dim, input.ndim, "count_nonzero")

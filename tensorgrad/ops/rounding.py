@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .._backend import array_module
 from .._registry import op
+from .._tracing import whole_if_needed
 from ..tensor import Tensor
 from ._op import Op
 from ._util import check_broadcastable, promote, require_kind
@@ -59,18 +60,21 @@ def _rounded(op_class, input: Tensor, name: str) -> Tensor:
 
 
 @op("floor", numpy=("floor",))
+@whole_if_needed
 def floor(input: Tensor) -> Tensor:
     """Round down (zero gradient); integers are returned unchanged."""
     return _rounded(Floor, input, "floor")
 
 
 @op("ceil", numpy=("ceil",))
+@whole_if_needed
 def ceil(input: Tensor) -> Tensor:
     """Round up (zero gradient); integers are returned unchanged."""
     return _rounded(Ceil, input, "ceil")
 
 
 @op("round")
+@whole_if_needed
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
     """Round half to even (zero gradient), to ``decimals`` decimal places (negative: to tens,
     hundreds…), computed as PyTorch does: ``rint(x · 10^d) / 10^d`` in the input's dtype.
@@ -88,6 +92,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorc
 
 
 @op("trunc", "fix")
+@whole_if_needed
 def trunc(input: Tensor) -> Tensor:
     """Round toward zero (zero gradient); integers are returned unchanged. ``fix`` is its
     alias."""
@@ -95,6 +100,7 @@ def trunc(input: Tensor) -> Tensor:
 
 
 @op("frac")
+@whole_if_needed
 def frac(input: Tensor) -> Tensor:
     """The fractional part ``input - trunc(input)``, with the sign of ``input`` (gradient 1).
 
@@ -125,6 +131,7 @@ def _refuse_integer_zero(a: Tensor, b: Tensor, op_name: str) -> None:
 
 
 @op("floor_divide", numpy=("floor_divide",), operator="floordiv")
+@whole_if_needed
 def floor_divide(input, other) -> Tensor:
     """``input // other`` rounded toward minus infinity (no gradient)."""
     a, b = promote("floor_divide", input, other)
@@ -147,6 +154,7 @@ def truncated_divide(a: Tensor, b: Tensor) -> Tensor:
 
 
 @op("remainder", numpy=("remainder",), operator="mod")
+@whole_if_needed
 def remainder(input, other) -> Tensor:
     """Python-style modulus: ``input - floor(input / other) * other`` (sign of the divisor)."""
     a, b = promote("remainder", input, other)
@@ -156,6 +164,7 @@ def remainder(input, other) -> Tensor:
 
 
 @op("fmod")
+@whole_if_needed
 def fmod(input, other) -> Tensor:
     """C-style modulus: ``input - trunc(input / other) * other`` (sign of the dividend)."""
     a, b = promote("fmod", input, other)

@@ -11,6 +11,7 @@ import numbers
 
 from .._backend import array_module
 from .._registry import op
+from .._tracing import observed
 from ..random import Generator, numpy_generator
 from ..tensor import Tensor
 
@@ -49,6 +50,7 @@ def _check(input: Tensor, num_samples: int, replacement: bool) -> None:
 
 
 @op("multinomial")
+@observed
 def multinomial(
     input: Tensor,
     num_samples: int,

@@ -14,6 +14,7 @@ from .._backend import array_module
 from .._dtypes import to_numpy_dtype
 from .._registry import op, tensor_method
 from .._shapes import normalize_dim
+from .._tracing import whole_if_needed
 from ..tensor import Tensor
 from ._op import Op
 from ._util import require_floating
@@ -102,6 +103,7 @@ def _scan_dim(input: Tensor, dim: int, op: str) -> int:
 
 
 @op("cumprod")
+@whole_if_needed
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Cumulative product along ``dim``; integer and bool inputs multiply in int64. The
     gradient is exact where the input has zeros (no division by them)."""
@@ -136,6 +138,7 @@ def _running_extreme(input: Tensor, dim: int, largest: bool, op: str) -> ValuesI
 
 
 @op("cummax")
+@whole_if_needed
 def cummax(input: Tensor, dim: int) -> ValuesIndices:
     """``(values, indices)``: the running maximum along ``dim`` and where it was found (the
     latest position among equal values; NaN propagates). The gradient goes to those positions."""
@@ -143,12 +146,14 @@ def cummax(input: Tensor, dim: int) -> ValuesIndices:
 
 
 @op("cummin")
+@whole_if_needed
 def cummin(input: Tensor, dim: int) -> ValuesIndices:
     """``(values, indices)``: the running minimum along ``dim``; see :func:`cummax`."""
     return _running_extreme(input, dim, False, "cummin")
 
 
 @op("logcumsumexp")
+@whole_if_needed
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     """``log(cumsum(exp(input), dim))`` computed stably (a running logaddexp, so entries far
     below a later maximum keep their precision); floating-point inputs only, as in PyTorch."""
@@ -177,6 +182,7 @@ def _diff_operand(value, input: Tensor, axis: int, name: str) -> Tensor:
 
 
 @op("diff")
+@whole_if_needed
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     """The ``n``-th forward difference along ``dim``: ``out[i] = x[i + 1] - x[i]`` applied ``n``
     times (``!=`` for bool), after joining ``prepend`` and ``append`` (tensors shaped like the
@@ -204,12 +210,14 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
 
 
 @tensor_method("cumsum_")
+@whole_if_needed
 def cumsum_(self: Tensor, dim: int, *, dtype=None) -> Tensor:
     """In-place :func:`cumsum` (the result keeps this tensor's dtype); returns ``self``."""
     return _scan_in_place(self, "cumsum_", lambda t: cumsum(t, dim, dtype=dtype))
 
 
 @tensor_method("cumprod_")
+@whole_if_needed
 def cumprod_(self: Tensor, dim: int, *, dtype=None) -> Tensor:
     """In-place :func:`cumprod` (the result keeps this tensor's dtype); returns ``self``."""
     return _scan_in_place(self, "cumprod_", lambda t: cumprod(t, dim, dtype=dtype))

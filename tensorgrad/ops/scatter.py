@@ -15,6 +15,7 @@ import warnings
 from .._backend import array_module
 from .._registry import op, tensor_method
 from .._shapes import normalize_dim
+from .._tracing import whole_if_needed
 from ..tensor import Tensor
 from ._op import Op
 from ._util import is_scalar, scalar_tensor
@@ -148,6 +149,7 @@ def shaped_like(result: Tensor, input: Tensor) -> Tensor:
 
 
 @op("scatter")
+@whole_if_needed
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None):
     """A copy of ``input`` with ``src[i][j][k]`` written at ``[index[i][j][k]][j][k]`` (dim 0;
     likewise for other dims), or the number ``value`` at those positions.
@@ -188,6 +190,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
 
 
 @op("scatter_add")
+@whole_if_needed
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of ``input`` with ``src[i][j][k]`` added at ``[index[i][j][k]][j][k]`` (dim 0;
     likewise for other dims); repeated indices accumulate. Index rules as :func:`scatter`."""
@@ -198,6 +201,7 @@ _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
 @op("scatter_reduce")
+@whole_if_needed
 def scatter_reduce(
     input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
 ) -> Tensor:
@@ -257,6 +261,7 @@ def update_in_place(self: Tensor, op: str, others: tuple, out_of_place) -> Tenso
 
 
 @tensor_method("scatter_")
+@whole_if_needed
 def scatter_(self: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None):
     """In-place :func:`scatter`; returns ``self``."""
     source = value if src is None else src
@@ -269,12 +274,14 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
 
 
 @tensor_method("scatter_add_")
+@whole_if_needed
 def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """In-place :func:`scatter_add`; returns ``self``."""
     return update_in_place(self, "scatter_add_", (src,), lambda t: scatter_add(t, dim, index, src))
 
 
 @tensor_method("scatter_reduce_")
+@whole_if_needed
 def scatter_reduce_(
     self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
 ) -> Tensor:

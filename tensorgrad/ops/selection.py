@@ -11,6 +11,7 @@ from collections import namedtuple
 from .._backend import array_module
 from .._registry import op
 from .._shapes import normalize_dim
+from .._tracing import constant, whole_if_needed
 from ..tensor import Tensor
 from ._util import scalar_tensor
 from .conditional import where
@@ -20,6 +21,7 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
 @op("argsort")
+@whole_if_needed
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """The int64 indices that sort ``input`` along ``dim`` (no gradient)."""
     if input.ndim == 0:
@@ -37,6 +39,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
 
 
 @op("sort")
+@whole_if_needed
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """``(values, indices)`` of ``input`` sorted along ``dim``; gradients follow the values."""
     indices = argsort(input, dim, descending, stable)
@@ -46,6 +49,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
 
 
 @op("topk")
+@whole_if_needed
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``.
 
@@ -75,16 +79,18 @@ def _triangle(input: Tensor, diagonal: int, lower: bool, op: str) -> Tensor:
     mask = xp.tri(rows, cols, k=diagonal, dtype=bool)
     if not lower:
         mask = ~xp.tri(rows, cols, k=diagonal - 1, dtype=bool)
-    return where(Tensor(mask), input, scalar_tensor(0, input._data.dtype, input))
+    return where(constant(Tensor(mask)), input, scalar_tensor(0, input._data.dtype, input))
 
 
 @op("tril")
+@whole_if_needed
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle of the last two dims (elements with col - row <= diagonal)."""
     return _triangle(input, diagonal, True, "tril")
 
 
 @op("triu")
+@whole_if_needed
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangle of the last two dims (elements with col - row >= diagonal)."""
     return _triangle(input, diagonal, False, "triu")

@@ -15,6 +15,7 @@ import warnings
 from .._backend import array_module
 from .._registry import op
 from .._shapes import broadcast_shape, normalize_dim
+from .._tracing import constant
 from ..tensor import Tensor
 from ._op import Op
 from ._util import promote, require_floating
@@ -237,8 +238,8 @@ def _cross(input: Tensor, other: Tensor, dim: int, op: str) -> Tensor:
         raise RuntimeError(f"{op}: shapes {input.shape} and {other.shape} do not broadcast")
     xp = array_module(input._data)
     lead = (slice(None),) * axis
-    next_one = lead + (Tensor(xp.asarray([1, 2, 0])),)  # (a₁, a₂, a₀)
-    next_two = lead + (Tensor(xp.asarray([2, 0, 1])),)  # (a₂, a₀, a₁)
+    next_one = lead + (constant(Tensor(xp.asarray([1, 2, 0]))),)  # (a₁, a₂, a₀)
+    next_two = lead + (constant(Tensor(xp.asarray([2, 0, 1]))),)  # (a₂, a₀, a₁)
     return input[next_one] * other[next_two] - input[next_two] * other[next_one]
 
 
@@ -329,7 +330,8 @@ def _euclidean_by_product(x1: Tensor, x2: Tensor) -> Tensor:
     x1_norm = (x1 * x1).sum(-1, keepdim=True)
     x2_norm = (x2 * x2).sum(-1, keepdim=True)
     xp = array_module(x1._data)
-    ones_1, ones_2 = Tensor(xp.ones_like(x1_norm._data)), Tensor(xp.ones_like(x2_norm._data))
+    ones_1 = constant(Tensor(xp.ones_like(x1_norm._data)))
+    ones_2 = constant(Tensor(xp.ones_like(x2_norm._data)))
     left = cat([x1 * -2, x1_norm, ones_1], -1)
     right = cat([x2, ones_2, x2_norm], -1)
     squared = matmul(left, right.mT)

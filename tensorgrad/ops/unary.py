@@ -11,6 +11,7 @@ from __future__ import annotations
 from .._backend import array_module
 from .._dtypes import result_numpy_dtype, to_numpy_dtype
 from .._registry import op
+from .._tracing import whole_if_needed
 from ..tensor import Tensor
 from ._op import Op
 from ._util import (
@@ -433,6 +434,7 @@ def sgn(input: Tensor) -> Tensor:
 
 
 @op("signbit", numpy=("signbit",))
+@whole_if_needed
 def signbit(input: Tensor) -> Tensor:
     """True where the sign bit is set (negative numbers, -0.0 and -NaN); a bool tensor."""
     data = input._data

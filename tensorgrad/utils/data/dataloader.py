@@ -142,11 +142,13 @@ class DataLoader(Generic[T_co]):
         num_workers: see the module's note: accepted, batches built in the calling process.
         collate_fn: merges a list of samples into a batch (default: ``default_collate``, or
             ``default_convert`` when ``batch_size`` is None).
-        pin_memory, pin_memory_device, timeout, prefetch_factor, persistent_workers,
-            multiprocessing_context, in_order: checked as PyTorch checks them; no effect.
         drop_last: skip the last batch if it is smaller than ``batch_size``.
         worker_init_fn: called once with 0 when the first epoch starts (``num_workers > 0``).
         generator: the random numbers for ``shuffle`` and the per-epoch worker seed.
+
+    ``pin_memory``, ``pin_memory_device``, ``timeout``, ``prefetch_factor``,
+    ``persistent_workers``, ``multiprocessing_context`` and ``in_order`` are checked as PyTorch
+    checks them and have no effect.
 
     ``len(loader)`` is PyTorch's: the batch sampler's length, or for an ``IterableDataset``
     ``len(dataset) / batch_size`` rounded as ``drop_last`` says. A ``TensorDataset`` (or a

@@ -1,0 +1,180 @@
+"""``tensorgrad.compile`` and ``tensorgrad.compiler``: record a call once, replay it at NumPy speed.
+
+A compiled function runs eagerly the first time it sees a signature (argument shapes, dtypes,
+grad flags, the other arguments' values, the grad mode) and records what happened at the
+array level: each op's forward on arrays, each ``backward()`` as a plan over those ops in the
+engine's order, and the calls that must run again as they are (factories and random draws,
+in-place updates, ``optimizer.zero_grad()``, ``optimizer.step()``, ``scheduler.step()``).
+Later calls with that signature replay the record: no Tensor, no graph node, no Python of the
+user's or of ``nn`` between the NumPy calls. Parameters, ``.grad``, optimizer state, running
+statistics and the random generator end up exactly as the eager call would leave them.
+
+What a replay cannot repeat — a tensor's value read into Python (``.item()``, ``if t > 0``),
+an ``optimizer.step(closure)``, a hook, a backward through a graph built before the call —
+keeps that signature eager, with one warning naming the line (``fullgraph=True``: an error).
+
+Python values the function computes *without* tensors are part of the record: a compiled
+function must be a function of its arguments, the modules and optimizers it uses, and the
+random generator. Pass anything else that changes between calls as an argument (a new value
+records again).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from .. import _tracing
+from ._compiled import CACHE_SIZE_LIMIT, DISABLE_VARIABLE, CompiledFunction, compiled_functions
+
+__all__ = [
+    "compile",
+    "reset",
+    "allow_in_graph",
+    "disable",
+    "is_compiling",
+    "is_dynamo_compiling",
+    "list_backends",
+    "CACHE_SIZE_LIMIT",
+    "DISABLE_VARIABLE",
+]
+
+_MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+_BACKENDS = ("inductor", "eager", "aot_eager", "cudagraphs")
+
+
+def compile(  # noqa: A001 - PyTorch's name
+    model=None,
+    *,
+    fullgraph: bool = False,
+    dynamic: bool | None = None,
+    backend="inductor",
+    mode: str | None = None,
+    options: dict | None = None,
+    disable: bool = False,
+):
+    """Compile a function, a training step or a Module (PyTorch's ``torch.compile``).
+
+    Args:
+        model: the function or Module; omitted, ``compile`` returns a decorator.
+        fullgraph: raise instead of running eagerly when a call cannot be recorded.
+        dynamic: accepted; each new input shape records again (shapes are specialised).
+        backend: accepted (every backend name PyTorch lists, or a callable): tensorgrad has
+            one backend, the recorder.
+        mode: accepted (``"default"``, ``"reduce-overhead"``, ``"max-autotune"``…).
+        options: accepted and ignored.
+        disable: return a callable that always runs eagerly.
+
+    Returns:
+        For a function, a callable with the same arguments and results. For a Module, a
+        module of the same class sharing its state (parameters, buffers, training flag),
+        whose calls are compiled; ``_orig_mod`` is the original.
+
+    Example::
+
+        @tensorgrad.compile
+        def train_step(x, y):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+    """
+    if mode not in _MODES:
+        raise RuntimeError(f"compile: unrecognized mode={mode!r}; valid modes: {_MODES[1:]}")
+    if not (callable(backend) or backend in _BACKENDS):
+        raise ValueError(f"compile: invalid backend {backend!r}; valid backends: {_BACKENDS}")
+    if model is None:
+        return functools.partial(
+            compile,
+            fullgraph=fullgraph,
+            dynamic=dynamic,
+            backend=backend,
+            mode=mode,
+            options=options,
+            disable=disable,
+        )
+    if not callable(model):
+        raise RuntimeError(f"compile: model must be a callable, got {type(model).__name__}")
+    if _is_module(model):
+        return _compiled_module(model, CompiledFunction(model.__call__, fullgraph, disable))
+    compiled = CompiledFunction(model, fullgraph, disable)
+    functools.update_wrapper(compiled, model, updated=())
+    return compiled
+
+
+def _is_module(value) -> bool:
+    # The core does not import nn: a Module is what has forward, children and parameters.
+    return all(hasattr(value, name) for name in ("forward", "_modules", "_parameters"))
+
+
+def _compiled_module(module, compiled: CompiledFunction):
+    """A module of ``module``'s class sharing its ``__dict__``, whose calls are compiled."""
+    cls = type(module)
+    optimized = type(
+        "OptimizedModule",
+        (cls,),
+        {
+            "__call__": lambda self, *args, **kwargs: compiled(*args, **kwargs),
+            "_orig_mod": property(lambda self: module, doc="The module that was compiled."),
+            "_compiled_call": staticmethod(compiled),  # not bound: it is no method
+            "__module__": cls.__module__,
+        },
+    )
+    wrapper = object.__new__(optimized)
+    object.__setattr__(wrapper, "__dict__", module.__dict__)
+    return wrapper
+
+
+def reset() -> None:
+    """Forget every recording of every compiled function (the next calls record again)."""
+    for compiled in list(compiled_functions):
+        compiled.reset()
+
+
+def allow_in_graph(fn):
+    """Record each call of ``fn`` inside a compiled function as one step, replayed by calling
+    ``fn`` again with that call's tensors — instead of recording the work inside it.
+
+    For functions whose effect must happen again on every replay but whose inside cannot be
+    recorded: tensorgrad's own ``optimizer.step()``/``zero_grad()``, ``scheduler.step()`` and
+    ``nn.utils.clip_grad_norm_`` are marked this way. Their arguments other than tensors are
+    taken as constants. A list or tuple of functions gives a list or tuple of marked ones.
+    """
+    if isinstance(fn, (list, tuple)):
+        return type(fn)(allow_in_graph(f) for f in fn)
+    if getattr(fn, "__wrapped_observed__", None) is not None:
+        return fn
+    return _tracing.observed(fn)
+
+
+def disable(fn=None, recursive: bool = True, *, reason: str | None = None):
+    """Decorator: ``fn`` always runs eagerly, and a compiled function that calls it runs
+    eagerly for that signature too (a replay would skip what ``fn`` does)."""
+    if fn is None:
+        return functools.partial(disable, recursive=recursive, reason=reason)
+
+    @functools.wraps(fn)
+    def eager(*args, **kwargs):
+        if _tracing.is_recording():
+            _tracing.state.recorder.unsupported(
+                f"{getattr(fn, '__qualname__', fn)} is marked tensorgrad.compiler.disable"
+                + (f" ({reason})" if reason else "")
+            )
+        return fn(*args, **kwargs)
+
+    return eager
+
+
+def is_compiling() -> bool:
+    """True while a compiled function is being recorded on this thread."""
+    return _tracing.state.recorder is not None
+
+
+def is_dynamo_compiling() -> bool:
+    """Same as :func:`is_compiling` (PyTorch's name for its tracer's flag)."""
+    return is_compiling()
+
+
+def list_backends(exclude_tags=("debug", "experimental")) -> list[str]:
+    """The backend names :func:`compile` accepts."""
+    return sorted(_BACKENDS)

@@ -1,0 +1,337 @@
+"""Compiled callables: the cache of recordings per signature, guards, replay and fallback.
+
+A call's *signature* is the structure of its arguments, each tensor's shape, dtype, grad
+flags and which arguments are the same tensor, each array's shape and dtype, the other
+arguments' values, and the grad mode. The first call with a signature runs eagerly and is
+recorded; later calls replay the recording if its guards hold (the modules it entered are in
+the same training mode and hold the same parameters, the tensors it read from outside still
+have the shapes and flags it saw). A recording that cannot be replayed leaves that signature
+eager, with one warning naming the line that made it so.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import os
+import threading
+import warnings
+import weakref
+
+from .. import _tracing
+from .._backend import ndarray
+from ..autograd import anomaly
+from ..autograd.function import Function, connect
+from ..autograd.grad_mode import state as grad_state
+from ..tensor import Tensor
+from ._recorder import Recorder, Unsupported
+from ._steps import BackwardStep, Frame, rebuild
+
+__all__ = [
+    "CompiledFunction",
+    "compiled_functions",
+    "record_call",
+    "CACHE_SIZE_LIMIT",
+    "DISABLE_VARIABLE",
+]
+
+CACHE_SIZE_LIMIT = 8  # recordings kept per compiled function (PyTorch's cache_size_limit)
+DISABLE_VARIABLE = "TENSORGRAD_COMPILE_DISABLE"
+_EAGER = "eager"  # a signature that could not be recorded
+compiled_functions: weakref.WeakSet = weakref.WeakSet()  # for tensorgrad.compiler.reset()
+
+
+class CompiledFunction:
+    """``fn`` compiled: call it like ``fn``. See :func:`tensorgrad.compile`."""
+
+    def __init__(self, fn, fullgraph: bool = False, disable: bool = False):
+        self._fn = fn
+        self._fullgraph = fullgraph
+        self._disable = disable
+        self._cache: collections.OrderedDict = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self.__wrapped__ = fn
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+        compiled_functions.add(self)
+
+    def __get__(self, instance, owner=None):
+        """As a method decorator: bound to the instance, which becomes part of the key."""
+        return self if instance is None else functools.partial(self, instance)
+
+    def reset(self) -> None:
+        """Forget every recording (the next call records again)."""
+        self._cache.clear()
+
+    @property
+    def recordings(self) -> int:
+        """How many recordings are cached (signatures left eager are not counted)."""
+        return sum(len(v) for v in self._cache.values() if v is not _EAGER)
+
+    def __call__(self, *args, **kwargs):
+        if (
+            self._disable
+            or os.environ.get(DISABLE_VARIABLE, "0") not in ("", "0")
+            or _tracing.state.recorder is not None  # inside another recording: part of it
+            or anomaly.is_anomaly_enabled()
+        ):
+            return self._fn(*args, **kwargs)
+        flat: list = []
+        try:
+            key = (_structure((args, kwargs), flat, {}), grad_state.enabled)
+            hash(key)
+        except TypeError:  # an unhashable argument: nothing to key a recording on
+            return self._fn(*args, **kwargs)
+        entries = self._cache.get(key)
+        if entries is _EAGER:
+            return self._fn(*args, **kwargs)
+        if entries:
+            for program in entries:
+                if program.guards_hold(flat):
+                    return program.replay(flat)
+        return self._record(key, flat, args, kwargs)
+
+    def _record(self, key, flat: list, args: tuple, kwargs: dict):
+        result, recorder = record_call(self._fn, args, kwargs, flat)
+        problem = recorder.problem
+        program = None
+        if problem is None:
+            try:
+                program = Program(recorder, result)
+            except Unsupported as error:
+                problem = error
+        if problem is not None:
+            if self._fullgraph:
+                raise RuntimeError(
+                    f"tensorgrad.compile(fullgraph=True): {self.__name__} cannot be captured: "
+                    f"{problem}"
+                )
+            warnings.warn(
+                f"tensorgrad.compile: {self.__name__} runs eagerly for these inputs: "
+                f"{problem.reason} (at {problem.where or 'an unknown line'})",
+                UserWarning,
+                stacklevel=3,
+            )
+            with self._lock:
+                self._cache[key] = _EAGER
+            return result
+        with self._lock:
+            self._cache.setdefault(key, []).insert(0, program)
+            self._cache.move_to_end(key)
+            while self.recordings > CACHE_SIZE_LIMIT:
+                oldest = next(k for k, v in self._cache.items() if v is not _EAGER)
+                self._cache[oldest].pop()
+                if not self._cache[oldest]:
+                    del self._cache[oldest]
+        return result
+
+
+def record_call(fn, args: tuple, kwargs: dict, flat: list | None = None):
+    """Call ``fn`` eagerly under a :class:`Recorder`: ``(result, recorder)``.
+
+    ``flat`` is the flattened arguments (computed if None). The recorder's ``steps`` are what
+    ran, its ``problem`` why they could not be replayed (None if they can); the ONNX exporter
+    reads the same steps.
+    """
+    if flat is None:
+        flat = []
+        _structure((args, kwargs), flat, {})
+    recorder = Recorder(flat)
+    _track_creation(True)
+    _tracing.start(recorder)
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        _tracing.stop()
+        _track_creation(False)
+    return result, recorder
+
+
+class Program:
+    """A finished recording: what to bind, the steps, what to return and what to check."""
+
+    def __init__(self, recorder: Recorder, result):
+        self.steps = recorder.steps
+        self.n_slots = recorder.n_slots
+        self.tensor_inputs = recorder.tensor_inputs
+        self.array_inputs = recorder.array_inputs
+        self.externals = recorder.externals
+        unique: dict = {}  # each thing watched once (a module is entered on every layer call)
+        for guard in recorder.guards:
+            unique.setdefault((guard[0], id(guard[1])), guard)
+        self.checks = [_check(guard) for guard in unique.values()]
+        refs: list = []
+        self.output_template = _output_template(recorder, result, refs)
+        self.output_refs = refs
+        self.forward_plan = None
+        # Outputs get a backward node only when the call ran none itself: a training step's
+        # loss has had its backward (a second one raises in eager mode; here it is no node).
+        trains = any(isinstance(step, BackwardStep) for step in self.steps)
+        self.graph_outputs = [
+            i
+            for i, ref in enumerate(refs)
+            if not trains and ref.kind == "slot" and ref.slot in recorder.producer
+        ]
+        if self.graph_outputs:
+            roots = [recorder.producer[refs[i].slot] for i in self.graph_outputs]
+            plan = recorder.plan(roots, [None] * len(roots))
+            if plan is None:
+                raise recorder.problem
+            for slot in plan.boundaries:
+                if recorder.refs.get(slot) is None:
+                    raise Unsupported(
+                        "the output depends on a tensor that requires grad made in the call", ""
+                    )
+            self.forward_plan = plan
+            self.boundary_refs = [recorder.refs[slot] for slot in plan.boundaries]
+
+    def guards_hold(self, flat: list) -> bool:
+        return all(guard(flat) for guard in self.checks)
+
+    def replay(self, flat: list):
+        frame = Frame(self.n_slots, flat)
+        regs = frame.regs
+        for slot, position in self.tensor_inputs:
+            regs[slot] = flat[position]._data
+        for slot, position in self.array_inputs:
+            regs[slot] = flat[position]
+        for slot, tensor in self.externals:
+            regs[slot] = tensor._data
+        for step in self.steps:  # NumPy's warnings are filtered as in eager mode (see ops)
+            step.run(frame)
+        values = []
+        node = None
+        if self.forward_plan is not None and grad_state.enabled:
+            node = _ReplayNode.build(self, frame)
+        number = 0
+        for index, ref in enumerate(self.output_refs):
+            if ref.kind != "slot":
+                values.append(ref.resolve(frame))
+            elif node is not None and index in self.graph_outputs:
+                values.append(Tensor(regs[ref.slot], True, node, number))
+                number += 1
+            else:
+                values.append(Tensor(regs[ref.slot]))
+        return rebuild(self.output_template, values)
+
+
+class _ReplayNode(Function):
+    """The backward of a replayed forward: one node whose backward runs the recorded steps'
+    formulas in the engine's order (PyTorch's compiled graphs show the same name)."""
+
+    _arg_positions = ()  # never hand a gradient to a leaf uncopied (see engine._is_exclusive)
+
+    @classmethod
+    def name(cls) -> str:
+        return "CompiledFunctionBackward"
+
+    @classmethod
+    def build(cls, program: Program, frame: Frame):
+        node = cls.__new__(cls)
+        node.program, node.frame = program, frame
+        inputs = [ref.resolve(frame) for ref in program.boundary_refs]
+        connect(node, inputs)
+        node._n_outputs = len(program.graph_outputs)
+        node._output_shapes = [
+            frame.regs[program.output_refs[i].slot].shape for i in program.graph_outputs
+        ]
+        return node
+
+    def _input_grads(self, grad_outputs, create_graph: bool):
+        if create_graph:
+            raise RuntimeError(
+                "CompiledFunctionBackward: a compiled forward is differentiated once; "
+                "create_graph=True (double backward) needs the eager function"
+            )
+        plan = self.program.forward_plan
+        totals = plan.run(self.frame, list(grad_outputs))
+        return [totals[slot][0] if slot in totals else None for slot in plan.boundaries]
+
+
+# ---------------------------------------------------------------------- guards
+def _check(guard: tuple):
+    """A function of the call's arguments that is True while ``guard`` holds."""
+    kind, target, *rest = guard
+    if kind == "tensor":
+        shape, dtype, requires_grad, leaf, hooked = rest[0]
+        return lambda flat: (
+            target._data.shape == shape
+            and target._data.dtype == dtype
+            and target._requires_grad is requires_grad
+            and (target.grad_fn is None) is leaf
+            and bool(target._hooks) is hooked  # a new hook must run: the recording skips it
+        )
+    if kind == "training":
+        return lambda flat: target.training is rest[0]
+    if kind == "members":
+        items = rest[0]
+        return lambda flat: (
+            len(target) == len(items) and all(target.get(name) is value for name, value in items)
+        )
+    return lambda flat: not flat[target]._hooks  # "arg leaf": the argument's hooks
+
+
+# ---------------------------------------------------------------------- arguments and results
+_CONSTANT_TYPES = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis), slice)
+
+
+def _structure(value, flat: list, seen: dict):
+    """A hashable description of ``value``; its tensors and arrays are appended to ``flat``
+    (``seen`` maps ``id`` to position: the same tensor twice is part of the description)."""
+    if isinstance(value, Tensor):
+        data = value._data
+        first = seen.setdefault(id(value), len(flat))
+        flat.append(value)
+        return ("T", data.shape, data.dtype.str, value._requires_grad, value.grad_fn is None, first)
+    if type(value) is ndarray:
+        flat.append(value)
+        return ("A", value.shape, value.dtype.str)
+    if isinstance(value, (tuple, list)):  # named tuples (a PackedSequence) too
+        return (type(value).__qualname__, tuple(_structure(item, flat, seen) for item in value))
+    if type(value) is dict:
+        return ("dict", tuple((key, _structure(item, flat, seen)) for key, item in value.items()))
+    if isinstance(value, _CONSTANT_TYPES):
+        return ("C", type(value).__name__, value)
+    return ("O", id(value))  # any other object (a module, a dtype): by identity
+
+
+def _output_template(recorder: Recorder, value, refs: list):
+    if isinstance(value, Tensor):
+        ref = recorder.ref(value)
+        refs.append(ref)
+        return ref
+    if type(value) in (tuple, list):
+        return type(value)(_output_template(recorder, item, refs) for item in value)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_output_template(recorder, item, refs) for item in value))
+    if type(value) is dict:
+        return {key: _output_template(recorder, item, refs) for key, item in value.items()}
+    if isinstance(value, _CONSTANT_TYPES):
+        return value
+    raise Unsupported(
+        f"the compiled function returns a {type(value).__name__}; return tensors, numbers and "
+        f"tuples, lists or dicts of them",
+        "",
+    )
+
+
+# ---------------------------------------------------------------------- creation tracking
+_original_init = Tensor.__init__
+_tracking = [0]
+_tracking_lock = threading.Lock()
+
+
+def _tracking_init(self, *args, **kwargs):
+    _original_init(self, *args, **kwargs)
+    recorder = _tracing.state.recorder
+    if recorder is not None:
+        recorder.created.add(id(self))
+        recorder.alive.append(self)
+
+
+def _track_creation(on: bool) -> None:
+    """Note every Tensor constructed while some thread records (so that a tensor no step
+    made is refused rather than replayed as a constant)."""
+    with _tracking_lock:
+        _tracking[0] += 1 if on else -1
+        Tensor.__init__ = _tracking_init if _tracking[0] else _original_init

@@ -1,0 +1,458 @@
+"""``tensorgrad.compile``: replays equal the eager calls, and what cannot be replayed stays eager.
+
+Bit-identical is the bar: a replay runs the same array calls in the same order as the eager
+call (the backward in the engine's order), so parameters, gradients, optimizer state, running
+statistics and random draws must match exactly, not approximately.
+"""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from op_table import OPS
+
+import tensorgrad as tg
+import tensorgrad.nn.functional as F
+from tensorgrad import nn
+
+THIS_FILE = re.escape(__file__)
+
+
+def _tensors(value) -> list:
+    if isinstance(value, tg.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for item in value for t in _tensors(item)]
+    return []
+
+
+def _arrays(tensors) -> list:
+    return [None if t is None else t.detach().numpy().copy() for t in tensors]
+
+
+def _assert_same(expected: list, actual: list) -> None:
+    assert len(expected) == len(actual)
+    for a, b in zip(expected, actual):
+        if a is None or b is None:
+            assert a is None and b is None
+        else:
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_array_equal(b, a)
+
+
+# ---------------------------------------------------------------------- every op
+@pytest.mark.parametrize("spec", OPS, ids=[spec.name for spec in OPS])
+@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_every_op_replays_its_values_and_gradients(spec, data):
+    tensors, params = data.draw(spec.case)
+    function = spec.bind(tg, params)
+
+    def step(*inputs):
+        out = function(*inputs)
+        differentiable = [o for o in _tensors(out) if o.requires_grad]
+        if differentiable:  # weights make every output element's gradient distinct
+            sum(
+                (o * (1 + 0.1 * tg.arange(o.numel(), dtype=o.dtype).reshape(o.shape))).sum()
+                for o in differentiable
+            ).backward()
+        return out
+
+    def run(callable_):
+        for t in tensors:
+            t.grad = None
+        out = callable_(*tensors)
+        return _arrays(_tensors(out)) + _arrays([t.grad for t in tensors])
+
+    expected = run(step)
+    compiled = tg.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fallback would warn
+        run(compiled)  # records
+        replayed = run(compiled)
+    assert compiled.recordings == 1
+    _assert_same(expected, replayed)
+
+
+# ---------------------------------------------------------------------- training
+class _SequenceModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(10, 6)
+        self.lstm = nn.LSTM(6, 8, batch_first=True)
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, tokens):
+        out, _ = self.lstm(self.embedding(tokens))
+        return self.head(out).reshape(-1, 10)
+
+
+def _mlp():
+    return nn.Sequential(nn.Linear(8, 16), nn.Sigmoid(), nn.Linear(16, 3))
+
+
+def _data(kind: str, dtype=tg.float32):
+    rng = np.random.default_rng(1)
+    if kind == "cnn":
+        x = rng.standard_normal((4, 1, 8, 8))
+        return tg.tensor(x, dtype=dtype), tg.tensor(rng.integers(0, 3, 4))
+    if kind == "lstm":
+        return tg.tensor(rng.integers(0, 10, (3, 5))), tg.tensor(rng.integers(0, 10, 15))
+    return tg.tensor(rng.standard_normal((16, 8)), dtype=dtype), tg.tensor(rng.integers(0, 3, 16))
+
+
+MODELS = {
+    "mlp-sgd": (_mlp, lambda p: tg.optim.SGD(p, lr=0.1), "mlp"),
+    "mlp-sgd-momentum-float64": (
+        lambda: _mlp().double(),
+        lambda p: tg.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+        "mlp64",
+    ),
+    "mlp-adam": (_mlp, lambda p: tg.optim.Adam(p, lr=0.01), "mlp"),
+    "dropout": (
+        lambda: nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 3)),
+        lambda p: tg.optim.SGD(p, lr=0.1),
+        "mlp",
+    ),
+    "batchnorm": (
+        lambda: nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3)),
+        lambda p: tg.optim.AdamW(p, lr=0.01),
+        "mlp",
+    ),
+    "cnn": (
+        lambda: nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1),
+            nn.BatchNorm2d(4),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(64, 3),
+        ),
+        lambda p: tg.optim.Adam(p, lr=0.01),
+        "cnn",
+    ),
+    "lstm": (_SequenceModel, lambda p: tg.optim.Adam(p, lr=0.01), "lstm"),
+}
+
+
+def _train(name: str, compiled: bool, steps: int):
+    build, make_optimizer, kind = MODELS[name]
+    tg.manual_seed(0)
+    model = build()
+    optimizer = make_optimizer(model.parameters())
+    scheduler = tg.optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.5)
+    x, y = _data("mlp" if kind == "mlp64" else kind, tg.float64 if kind == "mlp64" else tg.float32)
+
+    def step(inputs, targets):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(inputs), targets)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        return loss
+
+    run = tg.compile(step) if compiled else step
+    losses = [run(x, y).item() for _ in range(steps)]
+    state = [t for t in model.state_dict().values()]
+    moments = [
+        value
+        for per_parameter in optimizer.state_dict()["state"].values()
+        for value in per_parameter.values()
+    ]
+    return losses, _arrays(state), moments, scheduler.get_last_lr(), run
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_compiled_training_is_bit_identical_to_eager(name):
+    steps = 100 if name.startswith("mlp") else 30
+    losses, state, moments, lrs, _ = _train(name, False, steps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c_losses, c_state, c_moments, c_lrs, compiled = _train(name, True, steps)
+    assert compiled.recordings == 1
+    assert c_losses == losses and c_lrs == lrs
+    _assert_same(state, c_state)
+    assert len(moments) == len(c_moments)
+    for a, b in zip(moments, c_moments):
+        if isinstance(a, tg.Tensor):
+            np.testing.assert_array_equal(b.numpy(), a.numpy())
+        else:
+            assert a == b
+
+
+def test_the_tutorial_update_by_hand_replays():
+    """``p -= lr * p.grad; p.grad.zero_()`` under no_grad, the from-scratch scripts' style."""
+
+    def train(compiled: bool):
+        tg.manual_seed(0)
+        model = _mlp()
+        x, y = _data("mlp")
+
+        def step():
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            with tg.no_grad():
+                for p in model.parameters():
+                    p -= 0.1 * p.grad
+                    p.grad.zero_()
+            return loss
+
+        run = tg.compile(step) if compiled else step
+        return [run().item() for _ in range(20)], _arrays(model.parameters())
+
+    losses, params = train(False)
+    c_losses, c_params = train(True)
+    assert c_losses == losses
+    _assert_same(params, c_params)
+
+
+def test_an_input_that_requires_grad_gets_its_gradient_and_in_place_changes_replay():
+    weight = tg.randn(4, 3, requires_grad=True)
+
+    def step(x, counter):
+        counter.add_(1)
+        (x @ weight).tanh().sum().backward()
+        return counter * 2
+
+    compiled = tg.compile(step)
+    for _ in range(3):
+        x = tg.randn(5, 4, requires_grad=True)
+        counter = tg.zeros(2)
+        out = compiled(x, counter)
+        eager_x = x.detach().clone().requires_grad_(True)
+        (eager_x @ weight).tanh().sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), eager_x.grad.numpy())
+        np.testing.assert_array_equal(counter.numpy(), [1.0, 1.0])
+        np.testing.assert_array_equal(out.numpy(), [2.0, 2.0])
+    assert compiled.recordings == 1
+
+
+# ---------------------------------------------------------------------- what stays eager
+def test_a_value_read_into_python_runs_eagerly_with_one_warning_naming_the_line():
+    calls = []
+
+    def step(x):
+        calls.append(1)
+        if x.sum().item() > 0:  # Python decides on a value: no replay can follow
+            return x * 2
+        return x * 3
+
+    compiled = tg.compile(step)
+    with pytest.warns(UserWarning, match=rf"item\(\).*{THIS_FILE}:\d+"):
+        assert compiled(tg.ones(3)).tolist() == [2.0, 2.0, 2.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once per signature
+        assert compiled(-tg.ones(3)).tolist() == [-3.0, -3.0, -3.0]
+    assert len(calls) == 2 and compiled.recordings == 0
+
+
+def test_fullgraph_raises_instead_of_falling_back():
+    compiled = tg.compile(lambda x: x * 2 if bool(x.sum() > 0) else x, fullgraph=True)
+    with pytest.raises(RuntimeError, match=r"fullgraph=True.*bool\(\)"):
+        compiled(tg.ones(2))
+
+
+def test_a_closure_passed_to_the_optimizer_runs_eagerly():
+    model = _mlp()
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+    x, y = _data("mlp")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        return loss
+
+    compiled = tg.compile(lambda: optimizer.step(closure))
+    with pytest.warns(UserWarning, match="a function was passed"):
+        compiled()
+    assert compiled.recordings == 0
+
+
+def test_a_function_marked_disable_keeps_the_caller_eager():
+    seen = []
+
+    @tg.compiler.disable
+    def side_effect(value):
+        seen.append(value)
+
+    def step(x):
+        side_effect(1)
+        return x + 1
+
+    compiled = tg.compile(step)
+    with pytest.warns(UserWarning, match="tensorgrad.compiler.disable"):
+        compiled(tg.ones(2))
+    compiled(tg.ones(2))
+    assert seen == [1, 1]
+
+
+def test_returning_an_object_it_cannot_rebuild_runs_eagerly():
+    class Box:
+        def __init__(self, value):
+            self.value = value
+
+    compiled = tg.compile(lambda x: Box(x + 1))
+    with pytest.warns(UserWarning, match="returns a Box"):
+        box = compiled(tg.ones(2))
+    assert box.value.tolist() == [2.0, 2.0]
+
+
+# ---------------------------------------------------------------------- guards and re-records
+def test_switching_to_eval_records_again_and_matches_eager():
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5), nn.BatchNorm1d(8))
+    compiled = tg.compile(model)
+    x, _ = _data("mlp")
+    compiled(x)
+    model.eval()
+    with tg.no_grad():
+        expected = model(x).numpy()
+    out = compiled(x)  # a dropout mask or batch statistics here would be a wrong replay
+    np.testing.assert_array_equal(out.detach().numpy(), expected)
+    np.testing.assert_array_equal(compiled(x).detach().numpy(), expected)
+
+
+def test_a_replaced_parameter_or_a_reshaped_tensor_records_again():
+    layer = nn.Linear(3, 2)
+    compiled = tg.compile(layer)
+    x = tg.randn(4, 3)
+    compiled(x)
+    compiled(x)
+    layer.weight = nn.Parameter(tg.ones(2, 3))
+    np.testing.assert_array_equal(compiled(x).detach().numpy(), layer(x).detach().numpy())
+    layer.weight.data = tg.full((2, 3), 2.0)  # same shape, new array: read on every replay
+    np.testing.assert_array_equal(compiled(x).detach().numpy(), layer(x).detach().numpy())
+
+    scale = tg.ones(3)
+    scaled = tg.compile(lambda t: t * scale)
+    scaled(x)
+    scale.data = tg.full((1,), 5.0)  # broadcasts too, but the recording saw shape (3,)
+    assert scaled(x).tolist() == (x * 5.0).tolist()
+    assert scaled.recordings == 2
+
+
+def test_a_hook_registered_after_recording_is_called():
+    weight = tg.randn(3, requires_grad=True)
+
+    def step(x):
+        (x * weight).sum().backward()
+
+    compiled = tg.compile(step)
+    compiled(tg.ones(3))
+    compiled(tg.ones(3))
+    seen = []
+    weight.register_hook(lambda grad: seen.append(grad) or grad * 0)
+    weight.grad = None
+    with pytest.warns(UserWarning, match="hooks"):
+        compiled(tg.ones(3))
+    assert len(seen) == 1 and weight.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_each_new_shape_records_and_the_cache_keeps_the_newest_eight():
+    layer = nn.Linear(2, 2)
+    compiled = tg.compile(layer)
+    for batch in range(1, 13):
+        x = tg.randn(batch, 2)
+        np.testing.assert_array_equal(compiled(x).detach().numpy(), layer(x).detach().numpy())
+    assert compiled._compiled_call.recordings == tg.compiler.CACHE_SIZE_LIMIT
+
+
+def test_python_arguments_are_part_of_the_signature():
+    compiled = tg.compile(lambda x, scale: x * scale)
+    assert compiled(tg.ones(2), 2.0).tolist() == [2.0, 2.0]
+    assert compiled(tg.ones(2), 3.0).tolist() == [3.0, 3.0]
+    assert compiled(tg.ones(2), 3.0).tolist() == [3.0, 3.0]
+    assert compiled.recordings == 2
+
+
+# ---------------------------------------------------------------------- the API
+def test_a_compiled_module_shares_the_state_and_differentiates_once():
+    tg.manual_seed(0)
+    model = _mlp()
+    compiled = tg.compile(model)
+    assert isinstance(compiled, nn.Module) and isinstance(compiled, nn.Sequential)
+    assert compiled._orig_mod is model
+    assert [id(p) for p in compiled.parameters()] == [id(p) for p in model.parameters()]
+    x = tg.randn(5, 8, requires_grad=True)
+    for _ in range(3):
+        out = compiled(x)
+    assert out.grad_fn.name() == "CompiledFunctionBackward"
+    out.square().sum().backward()
+    grads = _arrays([x.grad] + [p.grad for p in model.parameters()])
+    x.grad = None
+    model.zero_grad()
+    model(x).square().sum().backward()
+    _assert_same(_arrays([x.grad] + [p.grad for p in model.parameters()]), grads)
+    with pytest.raises(RuntimeError, match="create_graph"):
+        tg.autograd.grad(compiled(x).sum(), x, create_graph=True)
+
+
+def test_results_keep_their_structure():
+    @tg.compile
+    def f(x):
+        return {"double": x * 2, "parts": [x + 1, x.max(0)], "count": 3}
+
+    for _ in range(2):
+        result = f(tg.tensor([[1.0, 5.0], [4.0, 2.0]]))
+    assert result["count"] == 3 and result["double"].tolist() == [[2.0, 10.0], [8.0, 4.0]]
+    values, indices = result["parts"][1]
+    assert values.tolist() == [4.0, 5.0] and indices.tolist() == [1, 0]
+
+
+def test_disable_environment_variable_reset_and_is_compiling(monkeypatch):
+    seen = []
+
+    def step(x):
+        seen.append(tg.compiler.is_compiling())
+        return x + 1
+
+    compiled = tg.compile(step)
+    compiled(tg.ones(1))
+    compiled(tg.ones(1))  # replayed: step's Python does not run
+    assert seen == [True]
+    monkeypatch.setenv(tg.compiler.DISABLE_VARIABLE, "1")
+    compiled(tg.ones(1))
+    assert seen == [True, False]
+    monkeypatch.delenv(tg.compiler.DISABLE_VARIABLE)
+    tg.compiler.reset()
+    assert compiled.recordings == 0
+    compiled(tg.ones(1))
+    assert seen == [True, False, True]
+    eager = tg.compile(step, disable=True)
+    eager(tg.ones(1))
+    eager(tg.ones(1))
+    assert seen[-2:] == [False, False]
+
+
+def test_arguments_are_checked_like_pytorchs():
+    with pytest.raises(RuntimeError, match="unrecognized mode"):
+        tg.compile(lambda x: x, mode="fastest")
+    with pytest.raises(ValueError, match="invalid backend"):
+        tg.compile(lambda x: x, backend="nope")
+    decorator = tg.compile(mode="reduce-overhead")
+    assert decorator(lambda x: x + 1)(tg.ones(1)).tolist() == [2.0]
+
+
+def test_a_compiled_method_binds_its_instance_and_a_training_step_returns_plain_tensors():
+    class Trainer:
+        def __init__(self):
+            self.weight = tg.ones(2, requires_grad=True)
+
+        @tg.compile
+        def step(self, x):
+            loss = (self.weight * x).sum()
+            loss.backward()
+            return loss
+
+    first, second = Trainer(), Trainer()
+    for _ in range(3):
+        loss = first.step(tg.ones(2))
+    second.step(tg.full((2,), 2.0))
+    assert first.weight.grad.tolist() == [3.0, 3.0] and second.weight.grad.tolist() == [2.0, 2.0]
+    # The step ran its backward: the replayed loss carries no graph to run another through.
+    assert loss.tolist() == 2.0 and loss.grad_fn is None and not loss.requires_grad
