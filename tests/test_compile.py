@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from op_table import OPS
 
 import tensorgrad as tg
+import tensorgrad.compiler._compiled as compiled_module
 import tensorgrad.nn.functional as F
 from tensorgrad import nn
 
@@ -68,13 +69,18 @@ def test_every_op_replays_its_values_and_gradients(spec, data):
         return _arrays(_tensors(out)) + _arrays([t.grad for t in tensors])
 
     expected = run(step)
-    compiled = tg.compile(step)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a fallback would warn
-        run(compiled)  # records
-        replayed = run(compiled)
-    assert compiled.recordings == 1
-    _assert_same(expected, replayed)
+    for lowered in (True, False):  # generated code, and the step-by-step interpreter
+        compiled_module.LOWER = lowered
+        compiled = tg.compile(step)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # a fallback would warn
+                run(compiled)  # records
+                replayed = run(compiled)
+        finally:
+            compiled_module.LOWER = True
+        assert compiled.recordings == 1
+        _assert_same(expected, replayed)
 
 
 # ---------------------------------------------------------------------- training
@@ -166,10 +172,12 @@ def _train(name: str, compiled: bool, steps: int):
     return losses, _arrays(state), moments, scheduler.get_last_lr(), run
 
 
+@pytest.mark.parametrize("lowered", [True, False], ids=["generated", "interpreted"])
 @pytest.mark.parametrize("name", list(MODELS))
-def test_compiled_training_is_bit_identical_to_eager(name):
+def test_compiled_training_is_bit_identical_to_eager(name, lowered, monkeypatch):
     steps = 100 if name.startswith("mlp") else 30
     losses, state, moments, lrs, _ = _train(name, False, steps)
+    monkeypatch.setattr(compiled_module, "LOWER", lowered)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         c_losses, c_state, c_moments, c_lrs, compiled = _train(name, True, steps)
@@ -456,3 +464,13 @@ def test_a_compiled_method_binds_its_instance_and_a_training_step_returns_plain_
     assert first.weight.grad.tolist() == [3.0, 3.0] and second.weight.grad.tolist() == [2.0, 2.0]
     # The step ran its backward: the replayed loss carries no graph to run another through.
     assert loss.tolist() == 2.0 and loss.grad_fn is None and not loss.requires_grad
+
+
+def test_the_usual_calls_signature_is_the_general_one():
+    """Positional tensors take a shortcut to their cache key: it must be the same key."""
+    from tensorgrad.compiler._compiled import _structure, _tensors_structure
+
+    a, b = tg.ones(2, 3), tg.zeros(3, requires_grad=True)
+    general, quick = [], []
+    assert _structure(((a, b, a), {}), general, {}) == _tensors_structure((a, b, a), quick)
+    assert all(x is y for x, y in zip(general, quick, strict=True))

@@ -24,6 +24,7 @@ from ..autograd import anomaly
 from ..autograd.function import Function, connect
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
+from ._codegen import lower
 from ._recorder import Recorder, Unsupported
 from ._steps import BackwardStep, Frame, rebuild
 
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 CACHE_SIZE_LIMIT = 8  # recordings kept per compiled function (PyTorch's cache_size_limit)
+LOWER = True  # replay records as generated straight-line code (False: step by step, for tests)
 DISABLE_VARIABLE = "TENSORGRAD_COMPILE_DISABLE"
 _EAGER = "eager"  # a signature that could not be recorded
 compiled_functions: weakref.WeakSet = weakref.WeakSet()  # for tensorgrad.compiler.reset()
@@ -78,7 +80,10 @@ class CompiledFunction:
             return self._fn(*args, **kwargs)
         flat: list = []
         try:
-            key = (_structure((args, kwargs), flat, {}), grad_state.enabled)
+            if not kwargs and all(type(arg) is Tensor for arg in args):  # the usual call
+                key = (_tensors_structure(args, flat), grad_state.enabled)
+            else:
+                key = (_structure((args, kwargs), flat, {}), grad_state.enabled)
             hash(key)
         except TypeError:  # an unhashable argument: nothing to key a recording on
             return self._fn(*args, **kwargs)
@@ -185,6 +190,9 @@ class Program:
             self.forward_plan = plan
             self.boundary_refs = [recorder.refs[slot] for slot in plan.boundaries]
 
+        # A record whose outputs need no backward node runs as one generated function.
+        self.lowered = lower(self.steps) if LOWER and self.forward_plan is None else None
+
     def guards_hold(self, flat: list) -> bool:
         return all(guard(flat) for guard in self.checks)
 
@@ -197,8 +205,11 @@ class Program:
             regs[slot] = flat[position]
         for slot, tensor in self.externals:
             regs[slot] = tensor._data
-        for step in self.steps:  # NumPy's warnings are filtered as in eager mode (see ops)
-            step.run(frame)
+        if self.lowered is not None:
+            self.lowered(frame)
+        else:
+            for step in self.steps:  # NumPy's warnings are filtered as in eager mode (see ops)
+                step.run(frame)
         values = []
         node = None
         if self.forward_plan is not None and grad_state.enabled:
@@ -293,6 +304,20 @@ def _structure(value, flat: list, seen: dict):
     if isinstance(value, _CONSTANT_TYPES):
         return ("C", type(value).__name__, value)
     return ("O", id(value))  # any other object (a module, a dtype): by identity
+
+
+def _tensors_structure(args: tuple, flat: list):
+    """``_structure((args, {}), flat, {})`` for positional tensors only, without the walk."""
+    seen: dict = {}
+    described = []
+    for value in args:
+        data = value._data
+        first = seen.setdefault(id(value), len(flat))
+        flat.append(value)
+        described.append(
+            ("T", data.shape, data.dtype.str, value._requires_grad, value.grad_fn is None, first)
+        )
+    return ("tuple", (("tuple", tuple(described)), ("dict", ())))
 
 
 def _output_template(recorder: Recorder, value, refs: list):
