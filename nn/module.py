@@ -78,11 +78,25 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
 
+    _compiled_call = None  # set by compile()
+
     def __call__(self, *args, **kwargs):
+        if self._compiled_call is not None:
+            return self._compiled_call(*args, **kwargs)
+        return self._call_impl(*args, **kwargs)
+
+    def _call_impl(self, *args, **kwargs):
         if self._forward_pre_hooks or self._forward_hooks:
             return self._call_with_hooks(args, kwargs)
         with scope(self):
             return self.forward(*args, **kwargs)
+
+    def compile(self, *args, **kwargs) -> None:
+        """Compile this module's calls in place with :func:`tensorgrad.compile` (its arguments
+        are passed on); unlike ``tensorgrad.compile(module)`` the module itself changes."""
+        object.__setattr__(
+            self, "_compiled_call", tensorgrad.compile(self._call_impl, *args, **kwargs)
+        )
 
     def _call_with_hooks(self, args: tuple, kwargs: dict):
         for hook in list(self._forward_pre_hooks.values()):

@@ -474,3 +474,22 @@ def test_the_usual_calls_signature_is_the_general_one():
     general, quick = [], []
     assert _structure(((a, b, a), {}), general, {}) == _tensors_structure((a, b, a), quick)
     assert all(x is y for x, y in zip(general, quick, strict=True))
+
+
+def test_module_compile_compiles_the_module_in_place_and_copies_recompile():
+    import copy
+
+    tg.manual_seed(0)
+    model = _mlp()
+    x = tg.randn(4, 8)
+    expected = model(x).detach().numpy()
+    model.compile()
+    for _ in range(2):
+        np.testing.assert_array_equal(model(x).detach().numpy(), expected)
+    assert model._compiled_call.recordings == 1
+    twin = copy.deepcopy(model)  # its own parameters, its own compiled calls
+    with tg.no_grad():
+        twin[0].weight.mul_(2)
+    assert twin._compiled_call is not model._compiled_call
+    np.testing.assert_array_equal(model(x).detach().numpy(), expected)
+    assert not np.array_equal(twin(x).detach().numpy(), expected)

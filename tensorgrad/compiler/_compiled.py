@@ -12,6 +12,7 @@ eager, with one warning naming the line that made it so.
 from __future__ import annotations
 
 import collections
+import copy
 import functools
 import os
 import threading
@@ -56,6 +57,11 @@ class CompiledFunction:
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)
         compiled_functions.add(self)
+
+    def __deepcopy__(self, memo: dict):
+        """A fresh compiled copy of a deep copy of the function (a module's copy compiles
+        its own calls); the recordings are not copied."""
+        return CompiledFunction(copy.deepcopy(self._fn, memo), self._fullgraph, self._disable)
 
     def __get__(self, instance, owner=None):
         """As a method decorator: bound to the instance, which becomes part of the key."""
