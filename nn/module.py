@@ -42,6 +42,14 @@ def _check_name(module: Module, kind: str, name: str, registry: dict) -> None:
         raise KeyError(f"attribute '{name}' already exists")
 
 
+@tensorgrad.compiler.disable(
+    reason="a tensor was assigned to a module attribute inside the call; a replay would not "
+    "update it (carry state through the arguments and results instead)"
+)
+def _tensor_kept_on_a_module() -> None:
+    """Called when a compiled call stores a tensor on a module: that call stays eager."""
+
+
 class Module:
     """Base class for all neural-network modules; subclass it and define ``forward``.
 
@@ -167,6 +175,8 @@ class Module:
     register_module = add_module
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Tensor) and tensorgrad.compiler.is_compiling():
+            _tensor_kept_on_a_module()
         parameters, buffers = self.__dict__.get("_parameters"), self.__dict__.get("_buffers")
         modules = self.__dict__.get("_modules")
         if isinstance(value, Parameter):

@@ -109,7 +109,8 @@ def after_op(node, inputs, params: dict, outputs) -> None:
 
 
 def escape(tensor, what: str) -> None:
-    """``tensor``'s value went to Python through ``what`` (``"item()"``, ``"bool()"``…)."""
+    """``tensor``'s value went to Python through ``what`` (``"item()"``, ``"bool()"``…), or a
+    hook was put on it (``"register_hook()"``): either way a replay could not repeat it."""
     recorder = state.recorder
     if recorder is not None and state.depth == 0:
         recorder.escape(tensor, what)

@@ -7,6 +7,7 @@ is guaranteed is reproducibility: the same seed gives the same numbers.
 from __future__ import annotations
 
 from . import _backend
+from ._tracing import observed
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator"]
 
@@ -18,6 +19,7 @@ class Generator:
         self._seed = 67280421310721  # PyTorch's default initial seed
         self._numpy = _backend.default_module.random.default_rng(self._seed)
 
+    @observed
     def manual_seed(self, seed: int) -> Generator:
         """Reseed; returns ``self``."""
         self._seed = int(seed)
@@ -38,6 +40,7 @@ class Generator:
         """The generator's state (a dict; restore it with :meth:`set_state`)."""
         return self._numpy.bit_generator.state
 
+    @observed
     def set_state(self, state: dict) -> Generator:
         """Restore a state from :meth:`get_state`."""
         self._numpy.bit_generator.state = state
@@ -52,11 +55,13 @@ class Generator:
 default_generator = Generator()
 
 
+@observed  # inside a compiled call, reseeding is a step the replay repeats
 def manual_seed(seed: int) -> Generator:
     """Seed the global generator (every random op that is not given a generator uses it)."""
     return default_generator.manual_seed(seed)
 
 
+@observed
 def seed() -> int:
     """Seed the global generator non-deterministically; returns the seed."""
     return default_generator.seed()

@@ -197,6 +197,8 @@ class Tensor:
     @property
     def grad(self) -> Tensor | None:
         """The gradient accumulated by ``backward()``; same shape and dtype as the tensor."""
+        if watch.threads:
+            escape(self, ".grad")
         return self._grad
 
     @grad.setter
@@ -209,6 +211,8 @@ class Tensor:
             raise RuntimeError(
                 "retain_grad: cannot retain the grad of a tensor that does not require grad"
             )
+        if watch.threads:
+            escape(self, "retain_grad()")
         if self.grad_fn is not None and not self._retains_grad:
             self._retains_grad = True
             self.grad_fn._retain_output(self)
@@ -219,6 +223,8 @@ class Tensor:
         The hook may return a tensor to use instead of ``grad`` (same shape), or None to leave
         it. Returns a handle whose ``remove()`` unregisters the hook.
         """
+        if watch.threads:
+            escape(self, "register_hook()")
         if not self._requires_grad:
             raise RuntimeError(
                 "register_hook: cannot register a hook on a tensor that does not require grad"
@@ -258,6 +264,8 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
+        if watch.threads:
+            escape(self, ".data assignment")
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
         self._data = value._data

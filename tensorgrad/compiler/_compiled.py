@@ -21,6 +21,7 @@ import weakref
 
 from .. import _tracing
 from .._backend import ndarray
+from .._dtypes import default_float_numpy
 from ..autograd import anomaly
 from ..autograd.function import Function, connect
 from ..autograd.grad_mode import state as grad_state
@@ -40,7 +41,6 @@ __all__ = [
 CACHE_SIZE_LIMIT = 8  # recordings kept per compiled function (PyTorch's cache_size_limit)
 LOWER = True  # replay records as generated straight-line code (False: step by step, for tests)
 DISABLE_VARIABLE = "TENSORGRAD_COMPILE_DISABLE"
-_EAGER = "eager"  # a signature that could not be recorded
 compiled_functions: weakref.WeakSet = weakref.WeakSet()  # for tensorgrad.compiler.reset()
 
 
@@ -51,7 +51,8 @@ class CompiledFunction:
         self._fn = fn
         self._fullgraph = fullgraph
         self._disable = disable
-        self._cache: collections.OrderedDict = collections.OrderedDict()
+        self._cache: collections.OrderedDict = collections.OrderedDict()  # key -> entries
+        self._warned: set = set()
         self._lock = threading.Lock()
         self.__wrapped__ = fn
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -70,11 +71,12 @@ class CompiledFunction:
     def reset(self) -> None:
         """Forget every recording (the next call records again)."""
         self._cache.clear()
+        self._warned.clear()
 
     @property
     def recordings(self) -> int:
         """How many recordings are cached (signatures left eager are not counted)."""
-        return sum(len(v) for v in self._cache.values() if v is not _EAGER)
+        return sum(not entry.eager for entries in self._cache.values() for entry in entries)
 
     def __call__(self, *args, **kwargs):
         if (
@@ -87,19 +89,19 @@ class CompiledFunction:
         flat: list = []
         try:
             if not kwargs and all(type(arg) is Tensor for arg in args):  # the usual call
-                key = (_tensors_structure(args, flat), grad_state.enabled)
+                structure = _tensors_structure(args, flat)
             else:
-                key = (_structure((args, kwargs), flat, {}), grad_state.enabled)
+                structure = _structure((args, kwargs), flat, {})
+            # Factories and Python scalars take the default dtype: it is part of the key.
+            key = (structure, grad_state.enabled, default_float_numpy())
             hash(key)
         except TypeError:  # an unhashable argument: nothing to key a recording on
             return self._fn(*args, **kwargs)
-        entries = self._cache.get(key)
-        if entries is _EAGER:
-            return self._fn(*args, **kwargs)
-        if entries:
-            for program in entries:
-                if program.guards_hold(flat):
-                    return program.replay(flat)
+        for entry in self._cache.get(key, ()):
+            if entry.guards_hold(flat):
+                if entry.eager:
+                    return self._fn(*args, **kwargs)
+                return entry.replay(flat)
         return self._record(key, flat, args, kwargs)
 
     def _record(self, key, flat: list, args: tuple, kwargs: dict):
@@ -117,20 +119,21 @@ class CompiledFunction:
                     f"tensorgrad.compile(fullgraph=True): {self.__name__} cannot be captured: "
                     f"{problem}"
                 )
-            warnings.warn(
-                f"tensorgrad.compile: {self.__name__} runs eagerly for these inputs: "
-                f"{problem.reason} (at {problem.where or 'an unknown line'})",
-                UserWarning,
-                stacklevel=3,
-            )
-            with self._lock:
-                self._cache[key] = _EAGER
-            return result
+            if key not in self._warned:  # once per signature
+                self._warned.add(key)
+                warnings.warn(
+                    f"tensorgrad.compile: {self.__name__} runs eagerly for these inputs: "
+                    f"{problem.reason} (at {problem.where or 'an unknown line'})",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            # Eager while what it saw holds (a hook removed again lets the recordings back).
+            program = _Eager(recorder)
         with self._lock:
             self._cache.setdefault(key, []).insert(0, program)
             self._cache.move_to_end(key)
-            while self.recordings > CACHE_SIZE_LIMIT:
-                oldest = next(k for k, v in self._cache.items() if v is not _EAGER)
+            while sum(len(entries) for entries in self._cache.values()) > CACHE_SIZE_LIMIT:
+                oldest = next(iter(self._cache))
                 self._cache[oldest].pop()
                 if not self._cache[oldest]:
                     del self._cache[oldest]
@@ -158,8 +161,30 @@ def record_call(fn, args: tuple, kwargs: dict, flat: list | None = None):
     return result, recorder
 
 
+def _checks(guards: list) -> list:
+    """One check per thing watched (a module is entered on every layer call)."""
+    unique: dict = {}
+    for guard in guards:
+        unique.setdefault((guard[0], id(guard[1])), guard)
+    return [_check(guard) for guard in unique.values()]
+
+
+class _Eager:
+    """A signature that runs eagerly while the guards of its failed recording hold."""
+
+    eager = True
+
+    def __init__(self, recorder: Recorder):
+        self.checks = _checks(recorder.guards)
+
+    def guards_hold(self, flat: list) -> bool:
+        return all(guard(flat) for guard in self.checks)
+
+
 class Program:
     """A finished recording: what to bind, the steps, what to return and what to check."""
+
+    eager = False
 
     def __init__(self, recorder: Recorder, result):
         self.steps = recorder.steps
@@ -167,10 +192,7 @@ class Program:
         self.tensor_inputs = recorder.tensor_inputs
         self.array_inputs = recorder.array_inputs
         self.externals = recorder.externals
-        unique: dict = {}  # each thing watched once (a module is entered on every layer call)
-        for guard in recorder.guards:
-            unique.setdefault((guard[0], id(guard[1])), guard)
-        self.checks = [_check(guard) for guard in unique.values()]
+        self.checks = _checks(recorder.guards)
         refs: list = []
         self.output_template = _output_template(recorder, result, refs)
         self.output_refs = refs
@@ -298,8 +320,17 @@ def _structure(value, flat: list, seen: dict):
     if isinstance(value, Tensor):
         data = value._data
         first = seen.setdefault(id(value), len(flat))
+        shared = seen.setdefault(("array", id(data)), len(flat))  # x and x.detach() share it
         flat.append(value)
-        return ("T", data.shape, data.dtype.str, value._requires_grad, value.grad_fn is None, first)
+        return (
+            "T",
+            data.shape,
+            data.dtype.str,
+            value._requires_grad,
+            value.grad_fn is None,
+            first,
+            shared,
+        )
     if type(value) is ndarray:
         flat.append(value)
         return ("A", value.shape, value.dtype.str)
@@ -319,9 +350,18 @@ def _tensors_structure(args: tuple, flat: list):
     for value in args:
         data = value._data
         first = seen.setdefault(id(value), len(flat))
+        shared = seen.setdefault(("array", id(data)), len(flat))
         flat.append(value)
         described.append(
-            ("T", data.shape, data.dtype.str, value._requires_grad, value.grad_fn is None, first)
+            (
+                "T",
+                data.shape,
+                data.dtype.str,
+                value._requires_grad,
+                value.grad_fn is None,
+                first,
+                shared,
+            )
         )
     return ("tuple", (("tuple", tuple(described)), ("dict", ())))
 

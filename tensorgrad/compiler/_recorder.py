@@ -22,6 +22,7 @@ from functools import partial
 from .._backend import ndarray
 from ..autograd.grad_mode import state as grad_state
 from ..ops._op import Op
+from ..ops.indexing import Index
 from ..tensor import Tensor
 from ._plan import Plan
 from ._steps import BackwardStep, CallStep, GraphStep, OpStep, Ref
@@ -147,6 +148,12 @@ class Recorder:
         return outputs
 
     # ------------------------------------------------------------------ reports from the core
+    def refuse(self, reason: str) -> None:
+        """Like :meth:`unsupported`, but not even a whole call can be replayed: the Python
+        after it may read what differs (a shape that depends on the values)."""
+        if self.problem is None:
+            self.problem = Unsupported(reason, user_line())
+
     def unsupported(self, reason: str) -> None:
         if self.whole_calls:  # inside a whole_if_needed call: that call becomes one step
             if self.whole_calls[-1][1] is None:
@@ -187,6 +194,29 @@ class Recorder:
         self._tensor_call(function, args, kwargs, result)
 
     def escape(self, tensor: Tensor, what: str) -> None:
+        if what == ".grad":  # fine once this call's backward made it: a value it knows
+            grad = tensor._grad
+            if grad is not None and (id(grad) in self.slot_of or id(grad._data) in self.array_slot):
+                return
+            self.unsupported(
+                ".grad read before this call's backward() (a replay would read the old one)"
+            )
+            return
+        if what.startswith(("register_hook", "retain_grad")):
+            self.unsupported(f"{what} inside the call: a replay would not run the hook")
+            return
+        if what == "a value-dependent shape":
+            self.refuse(
+                "an op whose output shape depends on the values (boolean-mask indexing, "
+                "nonzero): Python after it would keep this call's shape"
+            )
+            return
+        if what == ".data assignment":
+            self.unsupported(
+                "assigning .data inside the call (a replay would not repeat it); update in "
+                "place under no_grad (p -= lr * p.grad) or use an optimizer"
+            )
+            return
         self.unsupported(
             f"{what} reads a tensor's value into Python, and a replay cannot repeat what "
             f"Python did with it"
@@ -197,9 +227,13 @@ class Recorder:
         if id(owner) in self.scopes:
             return
         self.scopes.add(id(owner))
+        if getattr(owner, "_forward_hooks", None) or getattr(owner, "_forward_pre_hooks", None):
+            self.unsupported(
+                f"{type(owner).__name__} has forward hooks: a replay would not run their Python"
+            )
         if hasattr(owner, "training"):
             self.guards.append(("training", owner, owner.training))
-        for name in ("_parameters", "_buffers"):
+        for name in ("_parameters", "_buffers", "_modules", "_forward_hooks", "_forward_pre_hooks"):
             table = getattr(owner, name, None)
             if isinstance(table, dict):
                 self.guards.append(("members", table, tuple(table.items())))
@@ -209,6 +243,12 @@ class Recorder:
             return
         if not isinstance(node, Op):  # a Function: replayed by calling apply again
             self._tensor_call(type(node).apply, inputs, params, outputs)
+            return
+        if isinstance(node, Index) and any(
+            getattr(getattr(item, "dtype", None), "kind", "") == "b"
+            for item in params.get("index", ())
+        ):
+            self.escape(inputs[0], "a value-dependent shape")
             return
         index = len(self.steps)
         dynamic = []
@@ -240,7 +280,8 @@ class Recorder:
 
     def _tensor_call(self, function, args, kwargs, result) -> None:
         flat = result if isinstance(result, (tuple, list)) else (result,)
-        known = [isinstance(t, Tensor) and id(t) in self.slot_of for t in flat]
+        given = _tensor_ids((args, kwargs))  # an in-place method returns its own tensor
+        known = [isinstance(t, Tensor) and (id(t) in self.slot_of or id(t) in given) for t in flat]
         builds_graph = any(
             isinstance(t, Tensor) and t.grad_fn is not None and not old
             for t, old in zip(flat, known)
@@ -378,6 +419,17 @@ class Recorder:
                 self.unsupported("backward() from a value computed without recording a graph")
                 return None
         return Plan(self.steps, self.sources, self.meta, roots, seeds, self.n_outputs)
+
+
+def _tensor_ids(value) -> set:
+    """The ids of the tensors in ``value`` (nested tuples, lists and dicts)."""
+    if isinstance(value, Tensor):
+        return {id(value)}
+    if isinstance(value, (tuple, list)):
+        return set().union(*(_tensor_ids(item) for item in value)) if value else set()
+    if isinstance(value, dict):
+        return _tensor_ids(list(value.values()))
+    return set()
 
 
 def _describe(tensor: Tensor) -> tuple:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .._backend import array_module
 from .._registry import op
-from .._tracing import whole_if_needed
+from .._tracing import escape, watch, whole_if_needed
 from ..tensor import Tensor
 from ._util import as_tensor_operand, check_broadcastable, promote
 
@@ -187,6 +187,8 @@ def as_condition(condition, op: str) -> Tensor:
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or with ``as_tuple`` one
     1-D index tensor per dim (ready for ``x[...]``). No gradient."""
+    if watch.threads:
+        escape(input, "a value-dependent shape")
     xp = array_module(input._data)
     if input.ndim == 0:  # PyTorch treats a scalar as a 1-element vector here
         count = int(input._data != 0)
