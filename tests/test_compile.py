@@ -644,3 +644,23 @@ def test_an_update_of_a_parameter_in_place_records_and_a_removed_hook_lets_repla
     handle.remove()
     forward(x)  # the first recording's guards hold again: replayed, not recorded
     assert forward._compiled_call.recordings == 1
+
+
+def test_a_call_that_switches_modes_itself_stays_eager_without_recording_every_time():
+    model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5))
+
+    def step(x):
+        model.train()
+        out = model(x).sum()
+        model.eval()  # the next call starts in eval: no recording of this call could match it
+        return out
+
+    compiled = tg.compile(step)
+    compiled(tg.ones(2, 3))  # a first call may set things up once: recorded again next time
+    with pytest.warns(UserWarning, match="changes a module's training mode"):
+        compiled(tg.ones(2, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            compiled(tg.ones(2, 3))
+    assert compiled.recordings == 0 and len(next(iter(compiled._cache.values()))) == 1

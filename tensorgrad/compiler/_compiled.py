@@ -27,7 +27,7 @@ from ..autograd.function import Function, connect
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
 from ._codegen import lower
-from ._recorder import Recorder, Unsupported
+from ._recorder import Recorder, Unsupported, _describe
 from ._steps import BackwardStep, Frame, rebuild
 
 __all__ = [
@@ -53,6 +53,7 @@ class CompiledFunction:
         self._disable = disable
         self._cache: collections.OrderedDict = collections.OrderedDict()  # key -> entries
         self._warned: set = set()
+        self._unstable: set = set()  # keys whose last recording changed its own guards
         self._lock = threading.Lock()
         self.__wrapped__ = fn
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -72,6 +73,7 @@ class CompiledFunction:
         """Forget every recording (the next call records again)."""
         self._cache.clear()
         self._warned.clear()
+        self._unstable.clear()
 
     @property
     def recordings(self) -> int:
@@ -107,6 +109,18 @@ class CompiledFunction:
     def _record(self, key, flat: list, args: tuple, kwargs: dict):
         result, recorder = record_call(self._fn, args, kwargs, flat)
         problem = recorder.problem
+        if problem is None and not all(_holds_now(guard) for guard in recorder.guards):
+            # The call itself switched what a guard watches (model.train() inside it): the
+            # next call starts from the new state, so this recording could never replay. A
+            # first call may do it once (lazy set-up): only the second time is it for good.
+            if key not in self._unstable:
+                self._unstable.add(key)
+                return result
+            problem = Unsupported(
+                "the call changes a module's training mode or a tensor's requires_grad itself "
+                "(switch them outside the compiled function)",
+                "",
+            )
         program = None
         if problem is None:
             try:
@@ -170,12 +184,13 @@ def _checks(guards: list) -> list:
 
 
 class _Eager:
-    """A signature that runs eagerly while the guards of its failed recording hold."""
+    """A signature that runs eagerly while what its failed recording saw holds (as the call
+    left it)."""
 
     eager = True
 
     def __init__(self, recorder: Recorder):
-        self.checks = _checks(recorder.guards)
+        self.checks = _checks([_now(guard) for guard in recorder.guards])
 
     def guards_hold(self, flat: list) -> bool:
         return all(guard(flat) for guard in self.checks)
@@ -288,6 +303,29 @@ class _ReplayNode(Function):
 
 
 # ---------------------------------------------------------------------- guards
+def _now(guard: tuple) -> tuple:
+    """``guard`` with the value it watches as it is now."""
+    kind, target = guard[0], guard[1]
+    if kind == "tensor":
+        return (kind, target, _describe(target))
+    if kind == "training":
+        return (kind, target, target.training)
+    if kind == "members":
+        return (kind, target, tuple(target.items()))
+    return guard
+
+
+def _holds_now(guard: tuple) -> bool:
+    """Whether what ``guard`` watches is still as it recorded (tensors compared by identity)."""
+    value, now = guard[2:], _now(guard)[2:]
+    if guard[0] == "members":
+        return len(value[0]) == len(now[0]) and all(
+            name == other and item is current
+            for (name, item), (other, current) in zip(value[0], now[0])
+        )
+    return value == now
+
+
 def _check(guard: tuple):
     """A function of the call's arguments that is True while ``guard`` holds."""
     kind, target, *rest = guard
