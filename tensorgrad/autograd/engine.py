@@ -287,13 +287,12 @@ class BackwardPass:
                 self._check_reducible(data.shape, shape, node, index)
                 gradient = gradient.sum_to_size(shape)
             return gradient
-        gradient = as_array(gradient)  # a 0-d result may be a NumPy scalar
-        if gradient.dtype != dtype:
-            gradient = gradient.astype(dtype)
-        if gradient.shape != shape:
-            axes = self._check_reducible(gradient.shape, shape, node, index)
-            gradient = gradient.sum(axis=axes, keepdims=True).reshape(shape)
-        return gradient
+        return fit_array(
+            gradient,
+            shape,
+            dtype,
+            lambda have, want: self._check_reducible(have, want, node, index),
+        )
 
     @staticmethod
     def _check_reducible(shape: tuple, target: tuple, node: Function, index: int) -> tuple:
@@ -345,13 +344,8 @@ class BackwardPass:
                 tensor._grad = gradient if exclusive else gradient.clone()  # clone is recorded
             else:
                 tensor._grad = existing + gradient  # out of place: ``existing`` may be in a graph
-        elif existing is None:
-            tensor._grad = Tensor(gradient if exclusive else gradient.copy())
-        elif existing._requires_grad:  # a differentiable .grad from an earlier create_graph
-            tensor._grad = existing + Tensor(gradient)
         else:
-            existing._data += gradient
-            existing._version_counter[0] += 1
+            accumulate_array(tensor, gradient, exclusive)
 
     def _fill_non_leaves(self, node: Function, grad_outputs: list) -> None:
         """``retain_grad()`` and ``backward(inputs=[non_leaf])`` targets get their ``.grad``."""
@@ -393,6 +387,31 @@ class BackwardPass:
             if hooks and result[output_nr] is not None:
                 result[output_nr] = self._run_hooks(hooks, result[output_nr])
         return result
+
+
+def fit_array(gradient, shape: tuple, dtype, reducible_axes=sum_to_axes):
+    """An array gradient cast and summed down to ``shape`` and ``dtype`` (undoing
+    broadcasting); ``reducible_axes(have, want)`` gives the axes to sum (or raises)."""
+    gradient = as_array(gradient)  # a 0-d result may be a NumPy scalar
+    if gradient.dtype != dtype:
+        gradient = gradient.astype(dtype)
+    if gradient.shape != shape:
+        axes = reducible_axes(gradient.shape, shape)
+        gradient = gradient.sum(axis=axes, keepdims=True).reshape(shape)
+    return gradient
+
+
+def accumulate_array(tensor: Tensor, gradient, exclusive: bool) -> None:
+    """Add the array ``gradient`` into ``tensor.grad``, keeping it uncopied only if
+    ``exclusive`` (nothing else holds it): optimizers and clipping change ``.grad`` in place."""
+    existing = tensor._grad
+    if existing is None:
+        tensor._grad = Tensor(gradient if exclusive else gradient.copy())
+    elif existing._requires_grad:  # a differentiable .grad from an earlier create_graph
+        tensor._grad = existing + Tensor(gradient)
+    else:
+        existing._data += gradient
+        existing._version_counter[0] += 1
 
 
 def _data(gradient):

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from .._backend import default_module as numpy_module
 from .._backend import ndarray
-from ..autograd.engine import _is_exclusive
+from ..autograd.engine import _is_exclusive, accumulate_array, fit_array
 from ..autograd.grad_mode import state as grad_state
-from ._plan import _fit
-from ._steps import _CONSTANT, BackwardStep, OpStep, _accumulate, _as_array
+from ._steps import _CONSTANT, BackwardStep, OpStep, _as_array
 
 __all__ = ["lower"]
 
@@ -42,9 +41,9 @@ class _Writer:
             "asarray": numpy_module.asarray,
             "seterr": numpy_module.seterr,
             "keep": _keep,
-            "fit": _fit,
+            "fit": fit_array,
             "exclusive": _is_exclusive,
-            "accumulate": _accumulate,
+            "accumulate": accumulate_array,
             "grad_state": grad_state,
         }
 

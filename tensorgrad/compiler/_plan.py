@@ -9,10 +9,8 @@ gradients are summed in the same order and a replayed step gives the eager step'
 
 from __future__ import annotations
 
-from .._backend import default_module as numpy_module
 from .._backend import ndarray
-from .._shapes import sum_to_axes
-from ..autograd.engine import _discover
+from ..autograd.engine import _discover, fit_array
 
 __all__ = ["Plan"]
 
@@ -80,7 +78,7 @@ class Plan:
                 ):
                     fitted = gradient
                 else:
-                    fitted = _fit(gradient, shape, dtype)
+                    fitted = fit_array(gradient, shape, dtype)
                 if source[0] == "step":
                     _, producer, k = source
                     slots = pending.get(producer)
@@ -101,18 +99,6 @@ class Plan:
                 else:
                     totals[boundary] = (entry[0] + fitted, True)
         return totals
-
-
-def _fit(gradient, shape: tuple, dtype):
-    """``gradient`` cast and summed down to its input's dtype and shape (the engine's ``_fit``)."""
-    if type(gradient) is not ndarray:
-        gradient = numpy_module.asarray(gradient)
-    if gradient.dtype != dtype:
-        gradient = gradient.astype(dtype)
-    if gradient.shape != shape:
-        axes = sum_to_axes(gradient.shape, shape)
-        gradient = gradient.sum(axis=axes, keepdims=True).reshape(shape)
-    return gradient
 
 
 class _Node:

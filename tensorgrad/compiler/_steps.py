@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .._backend import default_module as numpy_module
 from .._backend import ndarray
-from ..autograd.engine import BackwardPass, _is_exclusive
+from ..autograd.engine import BackwardPass, _is_exclusive, accumulate_array
 from ..autograd.grad_mode import set_grad_enabled
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
@@ -235,19 +235,7 @@ class BackwardStep:
             totals = self.plan.run(frame, None)
         leaves = self.leaves
         for boundary, (total, owned) in totals.items():
-            _accumulate(leaves[boundary].resolve(frame), total, owned)
+            accumulate_array(leaves[boundary].resolve(frame), total, owned)
         regs = frame.regs
         for boundary, slot in self.grad_slots:
             regs[slot] = leaves[boundary].resolve(frame)._grad._data
-
-
-def _accumulate(leaf: Tensor, total, owned: bool) -> None:
-    """Add ``total`` into ``leaf.grad`` as the engine does (never sharing memory unowned)."""
-    existing = leaf._grad
-    if existing is None:
-        leaf._grad = Tensor(total if owned else total.copy())
-    elif existing._requires_grad:
-        leaf._grad = existing + Tensor(total)
-    else:
-        existing._data += total
-        existing._version_counter[0] += 1
