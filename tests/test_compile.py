@@ -371,13 +371,29 @@ def test_a_hook_registered_after_recording_is_called():
     assert len(seen) == 1 and weight.grad.tolist() == [0.0, 0.0, 0.0]
 
 
-def test_each_new_shape_records_and_the_cache_keeps_the_newest_eight():
+def test_each_new_shape_records_until_the_recompile_limit_then_runs_eagerly():
     layer = nn.Linear(2, 2)
     compiled = tg.compile(layer)
-    for batch in range(1, 13):
+    limit = tg.compiler.CACHE_SIZE_LIMIT
+    for batch in range(1, limit + 1):
         x = tg.randn(batch, 2)
         np.testing.assert_array_equal(compiled(x).detach().numpy(), layer(x).detach().numpy())
-    assert compiled._compiled_call.recordings == tg.compiler.CACHE_SIZE_LIMIT
+    with pytest.warns(UserWarning, match="recompile limit"):
+        x = tg.randn(limit + 1, 2)
+        np.testing.assert_array_equal(compiled(x).detach().numpy(), layer(x).detach().numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once
+        compiled(tg.randn(limit + 2, 2))
+        first = tg.randn(1, 2)  # the records kept still replay
+        np.testing.assert_array_equal(
+            compiled(first).detach().numpy(), layer(first).detach().numpy()
+        )
+    assert compiled._compiled_call.recordings == limit
+    strict = tg.compile(layer, fullgraph=True)
+    for batch in range(1, limit + 1):
+        strict(tg.randn(batch, 2))
+    with pytest.raises(RuntimeError, match="recompile limit"):
+        strict(tg.randn(limit + 1, 2))
 
 
 def test_python_arguments_are_part_of_the_signature():
@@ -435,12 +451,16 @@ def test_disable_environment_variable_reset_and_is_compiling(monkeypatch):
     assert seen == [True]
     monkeypatch.setenv(tg.compiler.DISABLE_VARIABLE, "1")
     compiled(tg.ones(1))
+    assert seen == [True]  # read when compiled, and at reset(): not on every call
+    tg.compiler.reset()
+    compiled(tg.ones(1))
     assert seen == [True, False]
+    assert tg.compile(step)(tg.ones(1)) is not None and seen == [True, False, False]
     monkeypatch.delenv(tg.compiler.DISABLE_VARIABLE)
     tg.compiler.reset()
     assert compiled.recordings == 0
     compiled(tg.ones(1))
-    assert seen == [True, False, True]
+    assert seen == [True, False, False, True]
     eager = tg.compile(step, disable=True)
     eager(tg.ones(1))
     eager(tg.ones(1))

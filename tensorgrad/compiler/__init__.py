@@ -126,7 +126,8 @@ def _compiled_module(module, compiled: CompiledFunction):
 
 
 def reset() -> None:
-    """Forget every recording of every compiled function (the next calls record again)."""
+    """Forget every recording of every compiled function (the next calls record again), and
+    read ``TENSORGRAD_COMPILE_DISABLE`` again."""
     for compiled in list(compiled_functions):
         compiled.reset()
 

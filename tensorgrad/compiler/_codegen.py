@@ -17,9 +17,10 @@ from .._backend import default_module as numpy_module
 from .._backend import ndarray
 from ..autograd.engine import _is_exclusive, accumulate_array, fit_array
 from ..autograd.grad_mode import state as grad_state
-from ._steps import _CONSTANT, BackwardStep, OpStep, _as_array
+from ..ops._op import _quiet_forward
+from ._steps import _CONSTANT, BackwardStep, Frame, OpStep, _as_array
 
-__all__ = ["lower"]
+__all__ = ["lower", "guard_function"]
 
 
 def _keep(ctx) -> None:
@@ -39,12 +40,16 @@ class _Writer:
         self.names = {
             "ndarray": ndarray,
             "asarray": numpy_module.asarray,
-            "seterr": numpy_module.seterr,
+            "errstate": numpy_module.errstate,
+            "quiet": _quiet_forward,
+            # Warnings from generated code count as tensorgrad's own (see tensorgrad.ops).
+            "__name__": "tensorgrad.compiler.generated",
             "keep": _keep,
             "fit": fit_array,
             "exclusive": _is_exclusive,
             "accumulate": accumulate_array,
             "grad_state": grad_state,
+            "Frame": Frame,
         }
 
     def constant(self, prefix: str, value) -> str:
@@ -55,16 +60,66 @@ class _Writer:
     def line(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
 
+    def function(self, name: str):
+        namespace = dict(self.names)
+        source = "\n".join(self.lines)
+        exec(compile(source, "<tensorgrad.compile record>", "exec"), namespace)  # noqa: S102
+        return namespace[name]
 
-def lower(steps: list):
-    """A function ``run(frame)`` doing what ``for step in steps: step.run(frame)`` does, or
-    None if ``steps`` hold nothing worth lowering."""
+
+def guard_function(guards: list):
+    """One function ``holds(flat)``: True while every guard holds (``flat`` is the call's
+    flattened arguments). Each thing watched is checked once, however often it was entered."""
+    unique: dict = {}
+    for guard in guards:
+        unique.setdefault((guard[0], id(guard[1])), guard)
+    out = _Writer()
+    out.line(0, "def holds(flat):")
+    for kind, target, *rest in unique.values():
+        if kind == "tensor":
+            shape, dtype, requires_grad, leaf, hooked = rest[0]
+            tensor = out.constant("G", target)
+            tests = (
+                f"{tensor}._data.shape == {out.constant('Z', shape)}",
+                f"{tensor}._data.dtype == {out.constant('T', dtype)}",
+                f"{tensor}._requires_grad is {requires_grad}",
+                f"({tensor}.grad_fn is None) is {leaf}",
+                f"bool({tensor}._hooks) is {hooked}",  # a new hook must run: the record skips it
+            )
+        elif kind == "training":
+            tests = (f"{out.constant('M', target)}.training is {out.constant('V', rest[0])}",)
+        elif kind == "members":
+            members = out.constant("D", target)
+            tests = (f"len({members}) == {len(rest[0])}",) + tuple(
+                f"{members}.get({name!r}) is {out.constant('V', value)}" for name, value in rest[0]
+            )
+        else:  # "arg leaf": the argument's hooks
+            tests = (f"not flat[{target}]._hooks",)
+        out.line(1, f"if not ({' and '.join(tests)}):")
+        out.line(2, "return False")
+    out.line(1, "return True")
+    return out.function("holds")
+
+
+def lower(steps: list, n_slots: int, bindings: tuple):
+    """A function ``run(flat) -> Frame`` doing what binding the call's arguments (``flat``)
+    and outside tensors to registers, then ``for step in steps: step.run(frame)``, does; or
+    None if ``steps`` hold nothing worth lowering. ``bindings`` are the recording's
+    ``(tensor_inputs, array_inputs, externals)``."""
     if not any(isinstance(step, OpStep) for step in steps):
         return None
+    tensor_inputs, array_inputs, externals = bindings
     out = _Writer()
-    out.line(0, "def run(frame):")
+    out.line(0, "def run(flat):")
+    out.line(1, f"frame = Frame({n_slots}, flat)")
     out.line(1, "regs = frame.regs")
     out.line(1, "kept = frame.kept")
+    for slot, position in tensor_inputs:
+        out.line(1, f"regs[{slot}] = flat[{position}]._data")
+    for slot, position in array_inputs:
+        out.line(1, f"regs[{slot}] = flat[{position}]")
+    for slot, tensor in externals:
+        out.line(1, f"regs[{slot}] = {out.constant('E', tensor)}._data")
     for index, step in enumerate(steps):
         if isinstance(step, OpStep) and not step.dynamic:
             _forward(out, index, step)
@@ -74,10 +129,8 @@ def lower(steps: list):
             out.line(1, f"{out.constant('S', step)}.run(frame)")
             if isinstance(step, OpStep) and step.keep:
                 out.line(1, f"c{index} = kept[{index}]")
-    out.line(1, "return None")
-    namespace = dict(out.names)
-    exec(compile("\n".join(out.lines), "<tensorgrad.compile record>", "exec"), namespace)  # noqa: S102
-    return namespace["run"]
+    out.line(1, "return frame")
+    return out.function("run")
 
 
 def _forward(out: _Writer, index: int, step: OpStep) -> None:
@@ -87,15 +140,18 @@ def _forward(out: _Writer, index: int, step: OpStep) -> None:
     out.line(1, f"{ctx} = {op}.__new__({op})")
     if step.needs is not None:
         out.line(1, f"{ctx}.needs_input_grad = {out.constant('N', step.needs)}")
-    arguments = ", ".join([ctx] + [f"regs[{slot}]" for slot in step.inputs])
-    if step.params:
-        arguments += f", **{out.constant('P', step.params)}"
+    inputs = ", ".join(f"regs[{slot}]" for slot in step.inputs)
+    params = out.constant("P", step.params)
+    keywords = f", **{params}" if step.params else ""
+    out.line(1, "try:")
+    out.line(2, f"value = {forward}({ctx}, {inputs}{keywords})")
+    out.line(1, "except RuntimeWarning:  # -W error: again quietly, as Op.apply does")
+    out.line(2, f"value = quiet({op}, {ctx}, ({inputs},), {params})")
     if len(step.outputs) == 1:
         target = f"regs[{step.outputs[0]}]"
-        out.line(1, f"value = {forward}({arguments})")
         out.line(1, f"{target} = value if type(value) is ndarray else asarray(value)")
     else:
-        out.line(1, f"values = {forward}({arguments})")
+        out.line(1, "values = value")
         for number, slot in enumerate(step.outputs):
             out.line(1, f"value = values[{number}]")
             out.line(1, f"regs[{slot}] = value if type(value) is ndarray else asarray(value)")
@@ -105,12 +161,14 @@ def _forward(out: _Writer, index: int, step: OpStep) -> None:
 
 
 def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
-    """The plan unrolled: ``p<j>_<k>`` pending gradients, ``t<b>``/``o<b>`` leaf totals."""
+    """The plan unrolled into a local function ``backward()``: ``p<j>_<k>`` pending gradients,
+    ``t<b>``/``o<b>`` leaf totals (returned). It runs as the engine runs formulas, without
+    NumPy warnings; ``numpy.errstate`` around it would cost as much as a small layer's
+    backward, so it runs bare and again quietly only if a warning was an error (``-W error``,
+    ``numpy.seterr(all="raise")``): formulas write nothing but their own new arrays."""
     plan = step.plan
-    out.line(1, "enabled = grad_state.enabled")
-    out.line(1, "grad_state.enabled = False")
-    out.line(1, "errors = seterr(all='ignore')")
-    out.line(1, "try:")
+    totals = ", ".join(f"t{slot}, o{slot}" for slot in plan.boundaries) or "_"
+    out.line(1, "def backward():")
     pending = {(j, k) for j, _, edges in plan.schedule for k in range(plan.n_outputs[j])}
     for j, k in sorted(pending):
         out.line(2, f"p{j}_{k} = None")
@@ -137,6 +195,15 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
         out.line(3, f"upstream = [{', '.join(grads)}]")
         for position, origin, (shape, dtype) in edges:
             _edge(out, position, origin, shape, dtype, source)
+    out.line(2, f"return {totals if plan.boundaries else 'None'}")
+    out.line(1, "enabled = grad_state.enabled")
+    out.line(1, "grad_state.enabled = False")
+    out.line(1, "try:")
+    out.line(2, "try:")
+    out.line(3, f"{totals} = backward()")
+    out.line(2, "except (RuntimeWarning, FloatingPointError):")
+    out.line(3, "with errstate(all='ignore'):")
+    out.line(4, f"{totals} = backward()")
     for slot in plan.boundaries:
         leaf = out.constant("L", step.leaves[slot])
         out.line(2, f"if t{slot} is not None:")
@@ -148,7 +215,6 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
         )
     out.line(1, "finally:")
     out.line(2, "grad_state.enabled = enabled")
-    out.line(2, "seterr(**errors)")
 
 
 def _edge(out: _Writer, position, origin, shape, dtype, source) -> None:

@@ -11,7 +11,6 @@ eager, with one warning naming the line that made it so.
 
 from __future__ import annotations
 
-import collections
 import copy
 import functools
 import os
@@ -26,7 +25,7 @@ from ..autograd import anomaly
 from ..autograd.function import Function, connect
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
-from ._codegen import lower
+from ._codegen import guard_function, lower
 from ._recorder import Recorder, Unsupported, _describe
 from ._steps import BackwardStep, Frame, rebuild
 
@@ -38,7 +37,7 @@ __all__ = [
     "DISABLE_VARIABLE",
 ]
 
-CACHE_SIZE_LIMIT = 8  # recordings kept per compiled function (PyTorch's cache_size_limit)
+CACHE_SIZE_LIMIT = 8  # recordings per compiled function (PyTorch's recompile_limit)
 LOWER = True  # replay records as generated straight-line code (False: step by step, for tests)
 DISABLE_VARIABLE = "TENSORGRAD_COMPILE_DISABLE"
 compiled_functions: weakref.WeakSet = weakref.WeakSet()  # for tensorgrad.compiler.reset()
@@ -50,8 +49,9 @@ class CompiledFunction:
     def __init__(self, fn, fullgraph: bool = False, disable: bool = False):
         self._fn = fn
         self._fullgraph = fullgraph
-        self._disable = disable
-        self._cache: collections.OrderedDict = collections.OrderedDict()  # key -> entries
+        self._disable = disable or _disabled_by_environment()
+        self._asked_disable = disable
+        self._cache: dict = {}  # key -> entries, newest first
         self._warned: set = set()
         self._unstable: set = set()  # keys whose last recording changed its own guards
         self._lock = threading.Lock()
@@ -63,14 +63,16 @@ class CompiledFunction:
     def __deepcopy__(self, memo: dict):
         """A fresh compiled copy of a deep copy of the function (a module's copy compiles
         its own calls); the recordings are not copied."""
-        return CompiledFunction(copy.deepcopy(self._fn, memo), self._fullgraph, self._disable)
+        return CompiledFunction(copy.deepcopy(self._fn, memo), self._fullgraph, self._asked_disable)
 
     def __get__(self, instance, owner=None):
         """As a method decorator: bound to the instance, which becomes part of the key."""
         return self if instance is None else functools.partial(self, instance)
 
     def reset(self) -> None:
-        """Forget every recording (the next call records again)."""
+        """Forget every recording (the next call records again) and read the environment
+        variable again."""
+        self._disable = self._asked_disable or _disabled_by_environment()
         self._cache.clear()
         self._warned.clear()
         self._unstable.clear()
@@ -83,7 +85,6 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if (
             self._disable
-            or os.environ.get(DISABLE_VARIABLE, "0") not in ("", "0")
             or _tracing.state.recorder is not None  # inside another recording: part of it
             or anomaly.is_anomaly_enabled()
         ):
@@ -104,7 +105,25 @@ class CompiledFunction:
                 if entry.eager:
                     return self._fn(*args, **kwargs)
                 return entry.replay(flat)
+        if sum(len(entries) for entries in self._cache.values()) >= CACHE_SIZE_LIMIT:
+            return self._over_limit(args, kwargs)
         return self._record(key, flat, args, kwargs)
+
+    def _over_limit(self, args: tuple, kwargs: dict):
+        """A new signature once CACHE_SIZE_LIMIT are recorded: eager, as PyTorch's run-only
+        mode (the records kept still replay); fullgraph=True raises instead."""
+        message = (
+            f"tensorgrad.compile: {self.__name__} hit the recompile limit "
+            f"({CACHE_SIZE_LIMIT} recordings); new signatures run eagerly. A new shape, dtype "
+            f"or Python argument on every call records every time: keep them fixed, or call "
+            f"tensorgrad.compiler.reset()"
+        )
+        if self._fullgraph:
+            raise RuntimeError(f"{message} (fullgraph=True)")
+        if "limit" not in self._warned:
+            self._warned.add("limit")
+            warnings.warn(message, UserWarning, stacklevel=3)
+        return self._fn(*args, **kwargs)
 
     def _record(self, key, flat: list, args: tuple, kwargs: dict):
         result, recorder = record_call(self._fn, args, kwargs, flat)
@@ -145,13 +164,13 @@ class CompiledFunction:
             program = _Eager(recorder)
         with self._lock:
             self._cache.setdefault(key, []).insert(0, program)
-            self._cache.move_to_end(key)
-            while sum(len(entries) for entries in self._cache.values()) > CACHE_SIZE_LIMIT:
-                oldest = next(iter(self._cache))
-                self._cache[oldest].pop()
-                if not self._cache[oldest]:
-                    del self._cache[oldest]
         return result
+
+
+def _disabled_by_environment() -> bool:
+    """Whether ``TENSORGRAD_COMPILE_DISABLE`` is set (read when a function is compiled and at
+    ``reset()``, as PyTorch reads ``TORCH_COMPILE_DISABLE`` once: not on every call)."""
+    return os.environ.get(DISABLE_VARIABLE, "0") not in ("", "0")
 
 
 def record_call(fn, args: tuple, kwargs: dict, flat: list | None = None):
@@ -175,14 +194,6 @@ def record_call(fn, args: tuple, kwargs: dict, flat: list | None = None):
     return result, recorder
 
 
-def _checks(guards: list) -> list:
-    """One check per thing watched (a module is entered on every layer call)."""
-    unique: dict = {}
-    for guard in guards:
-        unique.setdefault((guard[0], id(guard[1])), guard)
-    return [_check(guard) for guard in unique.values()]
-
-
 class _Eager:
     """A signature that runs eagerly while what its failed recording saw holds (as the call
     left it)."""
@@ -190,10 +201,7 @@ class _Eager:
     eager = True
 
     def __init__(self, recorder: Recorder):
-        self.checks = _checks([_now(guard) for guard in recorder.guards])
-
-    def guards_hold(self, flat: list) -> bool:
-        return all(guard(flat) for guard in self.checks)
+        self.guards_hold = guard_function([_now(guard) for guard in recorder.guards])
 
 
 class Program:
@@ -207,7 +215,7 @@ class Program:
         self.tensor_inputs = recorder.tensor_inputs
         self.array_inputs = recorder.array_inputs
         self.externals = recorder.externals
-        self.checks = _checks(recorder.guards)
+        self.guards_hold = guard_function(recorder.guards)  # guards_hold(flat) -> bool
         refs: list = []
         self.output_template = _output_template(recorder, result, refs)
         self.output_refs = refs
@@ -234,25 +242,26 @@ class Program:
             self.boundary_refs = [recorder.refs[slot] for slot in plan.boundaries]
 
         # A record whose outputs need no backward node runs as one generated function.
-        self.lowered = lower(self.steps) if LOWER and self.forward_plan is None else None
-
-    def guards_hold(self, flat: list) -> bool:
-        return all(guard(flat) for guard in self.checks)
+        self.lowered = None
+        if LOWER and self.forward_plan is None:
+            bindings = (self.tensor_inputs, self.array_inputs, self.externals)
+            self.lowered = lower(self.steps, self.n_slots, bindings)
 
     def replay(self, flat: list):
-        frame = Frame(self.n_slots, flat)
-        regs = frame.regs
-        for slot, position in self.tensor_inputs:
-            regs[slot] = flat[position]._data
-        for slot, position in self.array_inputs:
-            regs[slot] = flat[position]
-        for slot, tensor in self.externals:
-            regs[slot] = tensor._data
         if self.lowered is not None:
-            self.lowered(frame)
+            frame = self.lowered(flat)
         else:
+            frame = Frame(self.n_slots, flat)
+            regs = frame.regs
+            for slot, position in self.tensor_inputs:
+                regs[slot] = flat[position]._data
+            for slot, position in self.array_inputs:
+                regs[slot] = flat[position]
+            for slot, tensor in self.externals:
+                regs[slot] = tensor._data
             for step in self.steps:  # NumPy's warnings are filtered as in eager mode (see ops)
                 step.run(frame)
+        regs = frame.regs
         values = []
         node = None
         if self.forward_plan is not None and grad_state.enabled:
@@ -324,28 +333,6 @@ def _holds_now(guard: tuple) -> bool:
             for (name, item), (other, current) in zip(value[0], now[0])
         )
     return value == now
-
-
-def _check(guard: tuple):
-    """A function of the call's arguments that is True while ``guard`` holds."""
-    kind, target, *rest = guard
-    if kind == "tensor":
-        shape, dtype, requires_grad, leaf, hooked = rest[0]
-        return lambda flat: (
-            target._data.shape == shape
-            and target._data.dtype == dtype
-            and target._requires_grad is requires_grad
-            and (target.grad_fn is None) is leaf
-            and bool(target._hooks) is hooked  # a new hook must run: the recording skips it
-        )
-    if kind == "training":
-        return lambda flat: target.training is rest[0]
-    if kind == "members":
-        items = rest[0]
-        return lambda flat: (
-            len(target) == len(items) and all(target.get(name) is value for name, value in items)
-        )
-    return lambda flat: not flat[target]._hooks  # "arg leaf": the argument's hooks
 
 
 # ---------------------------------------------------------------------- arguments and results
