@@ -81,13 +81,21 @@ from ._threads import (
     set_num_interop_threads,
     set_num_threads,
 )
-from .amp import autocast, is_autocast_enabled
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .backends import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from .compiler import compile
 from .ops import *  # noqa: F403
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .serialization import load, save
 from .tensor import Tensor
+from .utils.dlpack import from_dlpack
 
 __version__ = "0.1.0"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 from . import _backend, _device
 from ._device import check_device
@@ -101,14 +102,16 @@ def _inferred_dtype(data):
 
 
 @observed
-def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """A new tensor (always a copy) from a list, scalar, ndarray or tensor.
 
     >>> tensorgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     tensor([[1., 2.],
             [3., 4.]], requires_grad=True)
     """
-    check_device(device, "tensor")
+    _check_placement(device, pin_memory, "tensor")
     if isinstance(data, Tensor):
         array = data._data.copy()
     elif isinstance(data, _backend.ndarray):
@@ -148,6 +151,17 @@ def from_numpy(array) -> Tensor:
     return _finish(array, None, False)
 
 
+def _check_placement(device, pin_memory: bool, op: str) -> None:
+    """``device`` must be the CPU, and ``pin_memory`` False: page-locked memory only speeds up
+    copies to an accelerator, and PyTorch without one raises RuntimeError for it too."""
+    check_device(device, op)
+    if pin_memory:
+        raise RuntimeError(
+            f"{op}: pin_memory=True requires an accelerator; none is available (tensorgrad "
+            f"runs on the CPU), so there is no pinned memory allocator"
+        )
+
+
 def _size_argument(size, op: str) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
@@ -165,25 +179,31 @@ def _float_dtype(dtype):
 
 
 @observed
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """A tensor of zeros of the given size (default float type)."""
-    check_device(device, "zeros")
+    _check_placement(device, pin_memory, "zeros")
     shape = _size_argument(size, "zeros")
     return _finish(_xp.zeros(shape, dtype=_float_dtype(dtype)), None, requires_grad)
 
 
 @observed
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones(
+    *size, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """A tensor of ones of the given size (default float type)."""
-    check_device(device, "ones")
+    _check_placement(device, pin_memory, "ones")
     shape = _size_argument(size, "ones")
     return _finish(_xp.ones(shape, dtype=_float_dtype(dtype)), None, requires_grad)
 
 
 @observed
-def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *size, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """An uninitialised tensor of the given size (default float type)."""
-    check_device(device, "empty")
+    _check_placement(device, pin_memory, "empty")
     shape = _size_argument(size, "empty")
     return _finish(_xp.empty(shape, dtype=_float_dtype(dtype)), None, requires_grad)
 
@@ -199,9 +219,11 @@ def _fill_dtype(fill_value, dtype):
 
 
 @observed
-def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full(
+    size, fill_value, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value)."""
-    check_device(device, "full")
+    _check_placement(device, pin_memory, "full")
     shape = _size_argument((size,), "full")
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     array = _xp.full(shape, value, dtype=_fill_dtype(value, dtype))
@@ -209,12 +231,14 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
 
 
 @observed
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+def arange(
+    start, end=None, step=1, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """Values from ``start`` (inclusive) to ``end`` (exclusive) by ``step``.
 
     int64 when every argument is an int, the default float type otherwise.
     """
-    check_device(device, "arange")
+    _check_placement(device, pin_memory, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -240,9 +264,11 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 @observed
-def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
+def linspace(
+    start, end, steps: int, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
-    check_device(device, "linspace")
+    _check_placement(device, pin_memory, "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     array = _xp.linspace(float(start), float(end), int(steps)).astype(_float_dtype(dtype))
@@ -250,18 +276,27 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=Fals
 
 
 @observed
-def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    pin_memory: bool = False,
+) -> Tensor:
     """The n×m identity matrix (n×n if ``m`` is None)."""
-    check_device(device, "eye")
+    _check_placement(device, pin_memory, "eye")
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     return _finish(_xp.eye(n, m, dtype=_float_dtype(dtype)), None, requires_grad)
 
 
 @observed
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(
+    *size, generator=None, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """Uniform samples in [0, 1)."""
-    check_device(device, "rand")
+    _check_placement(device, pin_memory, "rand")
     shape = _size_argument(size, "rand")
     np_dtype = _float_dtype(dtype)
     sample_dtype = np_dtype if np_dtype in (_xp.float32, _xp.float64) else _xp.float64
@@ -270,9 +305,11 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
 
 
 @observed
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(
+    *size, generator=None, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """Standard normal samples (mean 0, variance 1)."""
-    check_device(device, "randn")
+    _check_placement(device, pin_memory, "randn")
     shape = _size_argument(size, "randn")
     np_dtype = _float_dtype(dtype)
     sample_dtype = np_dtype if np_dtype in (_xp.float32, _xp.float64) else _xp.float64
@@ -338,11 +375,12 @@ def randint(
     dtype=None,
     device=None,
     requires_grad=False,
+    pin_memory: bool = False,
 ):
     """Integers uniform in [low, high) (int64 by default), PyTorch's two forms:
     ``randint(high, size)`` and ``randint(low, high, size)``, positionally or by keyword
     (``randint(low=1, high=5, size=(2,))``); ``size`` is a tuple or list."""
-    check_device(device, "randint")
+    _check_placement(device, pin_memory, "randint")
     keywords = {"low": low, "high": high, "size": size}
     given = len(args) + sum(value is not None for value in keywords.values())
     if given not in (2, 3) or (given == 2 and low is not None):
@@ -382,9 +420,9 @@ def randint(
 
 
 @observed
-def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
+def randperm(n: int, generator=None, dtype=None, device=None, pin_memory: bool = False) -> Tensor:
     """A random permutation of 0 … n-1 (int64)."""
-    check_device(device, "randperm")
+    _check_placement(device, pin_memory, "randperm")
     if not isinstance(n, numbers.Integral) or isinstance(n, bool):
         raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
     if n < 0:
@@ -398,49 +436,76 @@ def _like(input: Tensor, dtype):
 
 
 @observed
-def zeros_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+def zeros_like(
+    input: Tensor, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """Zeros with ``input``'s shape and dtype."""
-    check_device(device, "zeros_like")
+    _check_placement(device, pin_memory, "zeros_like")
     shape, np_dtype = _like(input, dtype)
     return _finish(_xp.zeros(shape, dtype=np_dtype), None, requires_grad)
 
 
 @observed
-def ones_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+def ones_like(
+    input: Tensor, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """Ones with ``input``'s shape and dtype."""
-    check_device(device, "ones_like")
+    _check_placement(device, pin_memory, "ones_like")
     shape, np_dtype = _like(input, dtype)
     return _finish(_xp.ones(shape, dtype=np_dtype), None, requires_grad)
 
 
 @observed
-def empty_like(input: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty_like(
+    input: Tensor, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """An uninitialised tensor with ``input``'s shape and dtype."""
-    check_device(device, "empty_like")
+    _check_placement(device, pin_memory, "empty_like")
     shape, np_dtype = _like(input, dtype)
     return _finish(_xp.empty(shape, dtype=np_dtype), None, requires_grad)
 
 
 @observed
-def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+def full_like(
+    input: Tensor,
+    fill_value,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    pin_memory: bool = False,
+) -> Tensor:
     """``fill_value`` everywhere, with ``input``'s shape and dtype."""
-    check_device(device, "full_like")
+    _check_placement(device, pin_memory, "full_like")
     shape, np_dtype = _like(input, dtype)
     return _finish(_xp.full(shape, fill_value, dtype=np_dtype), None, requires_grad)
 
 
 @observed
-def rand_like(input: Tensor, dtype=None, generator=None, requires_grad=False, device=None):
+def rand_like(
+    input: Tensor,
+    dtype=None,
+    generator=None,
+    requires_grad=False,
+    device=None,
+    pin_memory: bool = False,
+):
     """Uniform [0, 1) samples with ``input``'s shape and dtype."""
-    check_device(device, "rand_like")
+    _check_placement(device, pin_memory, "rand_like")
     shape, np_dtype = _like(input, dtype)
     return rand(shape, generator=generator, dtype=np_dtype, requires_grad=requires_grad)
 
 
 @observed
-def randn_like(input: Tensor, dtype=None, generator=None, requires_grad=False, device=None):
+def randn_like(
+    input: Tensor,
+    dtype=None,
+    generator=None,
+    requires_grad=False,
+    device=None,
+    pin_memory: bool = False,
+):
     """Standard normal samples with ``input``'s shape and dtype."""
-    check_device(device, "randn_like")
+    _check_placement(device, pin_memory, "randn_like")
     shape, np_dtype = _like(input, dtype)
     return randn(shape, generator=generator, dtype=np_dtype, requires_grad=requires_grad)
 
@@ -461,41 +526,57 @@ def _new_dtype(input: Tensor, dtype):
 
 @tensor_method("new_zeros")
 @observed
-def new_zeros(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def new_zeros(
+    input: Tensor, *size, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """``x.new_zeros(size)``: zeros of ``x``'s dtype (unless given)."""
-    check_device(device, "new_zeros")
+    _check_placement(device, pin_memory, "new_zeros")
     return zeros(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
 @tensor_method("new_ones")
 @observed
-def new_ones(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def new_ones(
+    input: Tensor, *size, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """``x.new_ones(size)``: ones of ``x``'s dtype (unless given)."""
-    check_device(device, "new_ones")
+    _check_placement(device, pin_memory, "new_ones")
     return ones(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
 @tensor_method("new_empty")
 @observed
-def new_empty(input: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def new_empty(
+    input: Tensor, *size, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """``x.new_empty(size)``: an uninitialised tensor of ``x``'s dtype (unless given)."""
-    check_device(device, "new_empty")
+    _check_placement(device, pin_memory, "new_empty")
     return empty(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
 @tensor_method("new_full")
 @observed
-def new_full(input: Tensor, size, fill_value, dtype=None, device=None, requires_grad=False):
+def new_full(
+    input: Tensor,
+    size,
+    fill_value,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    pin_memory: bool = False,
+):
     """``x.new_full(size, value)``: ``value`` everywhere, of ``x``'s dtype (unless given)."""
-    check_device(device, "new_full")
+    _check_placement(device, pin_memory, "new_full")
     return full(size, fill_value, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
 @tensor_method("new_tensor")
 @observed
-def new_tensor(input: Tensor, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+def new_tensor(
+    input: Tensor, data, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+) -> Tensor:
     """``x.new_tensor(data)``: a copy of ``data`` with ``x``'s dtype (unless given)."""
-    check_device(device, "new_tensor")
+    _check_placement(device, pin_memory, "new_tensor")
     return tensor(data, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
 
 
@@ -511,6 +592,37 @@ def cuda(input: Tensor, device=None, non_blocking: bool = False, memory_format=N
         raise RuntimeError(f"cuda: invalid device '{target}', must be a cuda device")
     check_device(target, "cuda")
     return input
+
+
+def _warn_device_argument(method: str) -> None:
+    warnings.warn(
+        f"The argument 'device' of Tensor.{method}() is deprecated. Please do not pass this "
+        f"argument.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+@tensor_method("is_pinned")
+def is_pinned(input: Tensor, device=None) -> bool:
+    """Whether the tensor is in page-locked (pinned) memory: always False, as in PyTorch
+    without an accelerator (``device`` is deprecated there and warns)."""
+    if device is not None:
+        _warn_device_argument("is_pinned")
+    return False
+
+
+@tensor_method("pin_memory")
+def pin_memory(input: Tensor, device=None) -> Tensor:
+    """Raises RuntimeError, as PyTorch does without an accelerator: pinned memory only speeds
+    up copies to one. Scripts guard it (``if device_type == 'cuda': x = x.pin_memory()``)."""
+    if device is None:
+        _device.no_accelerator("pin_memory")
+    _warn_device_argument("pin_memory")
+    target = _device.device(device)
+    if target.type == "cpu":
+        raise RuntimeError("pin_memory: CPU device type not an accelerator")
+    check_device(target, "pin_memory")
 
 
 @tensor_method("get_device")

@@ -10,10 +10,14 @@ raises at once, where PyTorch waits for the first tensor made.
 
 from __future__ import annotations
 
+import enum
+
 __all__ = [
     "device",
     "check_device",
+    "no_accelerator",
     "DeviceUnavailableError",
+    "DLDeviceType",
     "set_default_device",
     "get_default_device",
 ]
@@ -110,6 +114,61 @@ def check_device(value, op: str) -> None:
             f"{op}: {what} is not available: tensorgrad runs on the CPU only (asked for "
             f"device '{target}'; use device='cpu')"
         )
+
+
+def no_accelerator(op: str):
+    """Raise PyTorch's RuntimeError for ``op``, which needs an accelerator (there is none)."""
+    raise RuntimeError(
+        f"{op}: Cannot access accelerator device when none is available (tensorgrad runs on "
+        f"the CPU)."
+    )
+
+
+class DLDeviceType(enum.IntEnum):
+    """DLPack's device codes (``__dlpack_device__()[0]``), named as in ``torch.utils.dlpack``."""
+
+    kDLCPU = 1
+    kDLCUDA = 2
+    kDLCUDAHost = 3  # page-locked host memory: the CPU can read it
+    kDLOpenCL = 4
+    kDLVulkan = 7
+    kDLMetal = 8
+    kDLVPI = 9
+    kDLROCM = 10
+    kDLROCMHost = 11
+    kDLExtDev = 12
+    kDLCUDAManaged = 13
+    kDLOneAPI = 14
+    kDLWebGPU = 15
+    kDLHexagon = 16
+    kDLMAIA = 17
+
+
+# DLPack devices whose memory the CPU can address (what NumPy's from_dlpack accepts).
+HOST_DLPACK_DEVICES = frozenset(
+    {
+        DLDeviceType.kDLCPU,
+        DLDeviceType.kDLCUDAHost,
+        DLDeviceType.kDLROCMHost,
+        DLDeviceType.kDLCUDAManaged,
+    }
+)
+
+
+def check_dlpack_device(dl_device, op: str) -> None:
+    """Raise ``DeviceUnavailableError`` naming ``dl_device`` (a DLPack ``(type, index)`` pair)
+    unless the CPU can address its memory."""
+    code, index = int(dl_device[0]), int(dl_device[1])
+    if code in HOST_DLPACK_DEVICES:
+        return
+    try:
+        name = DLDeviceType(code).name
+    except ValueError:
+        name = f"DLPack device type {code}"
+    raise DeviceUnavailableError(
+        f"{op}: DLPack device {name}:{index} is not available: tensorgrad runs on the CPU "
+        f"only and reads only host memory (move the data to the CPU first, e.g. with .cpu())"
+    )
 
 
 def set_default_device(device: str | int | device | None) -> None:

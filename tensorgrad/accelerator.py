@@ -23,10 +23,8 @@ __all__ = [
 ]
 
 
-def _none_available():
-    raise RuntimeError(
-        "Cannot access accelerator device when none is available (tensorgrad runs on the CPU)."
-    )
+def _none_available(op: str):
+    _device.no_accelerator(f"accelerator.{op}")
 
 
 def is_available() -> bool:
@@ -46,44 +44,44 @@ def device_count() -> int:
 
 def current_device_index() -> int:
     """Raises RuntimeError: there is no accelerator."""
-    _none_available()
+    _none_available("current_device_index")
 
 
 def set_device_index(device, /) -> None:
     """Raises RuntimeError: there is no accelerator."""
-    _none_available()
+    _none_available("set_device_index")
 
 
 def synchronize(device=None, /) -> None:
     """Raises RuntimeError: there is no accelerator."""
-    _none_available()
+    _none_available("synchronize")
 
 
 def empty_cache() -> None:
     """Raises RuntimeError: there is no accelerator."""
-    _none_available()
+    _none_available("empty_cache")
 
 
 def memory_allocated(device_index=None, /) -> int:
     """Raises RuntimeError: there is no accelerator."""
-    _none_available()
+    _none_available("memory_allocated")
 
 
 def max_memory_allocated(device_index=None, /) -> int:
     """Raises RuntimeError: there is no accelerator."""
-    _none_available()
+    _none_available("max_memory_allocated")
 
 
 def memory_reserved(device_index=None, /) -> int:
     """Raises RuntimeError: there is no accelerator."""
-    _none_available()
+    _none_available("memory_reserved")
 
 
 def max_memory_reserved(device_index=None, /) -> int:
     """Raises RuntimeError: there is no accelerator."""
-    _none_available()
+    _none_available("max_memory_reserved")
 
 
 def reset_peak_memory_stats(device_index=None, /) -> None:
     """Raises RuntimeError: there is no accelerator."""
-    _none_available()
+    _none_available("reset_peak_memory_stats")

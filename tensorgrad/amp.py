@@ -30,7 +30,7 @@ from ._dtypes import bfloat16, float16
 from .autograd.grad_mode import no_grad
 from .tensor import Tensor
 
-__all__ = ["GradScaler", "autocast", "is_autocast_available"]
+__all__ = ["GradScaler", "autocast", "get_autocast_dtype", "is_autocast_available"]
 
 _READY, _UNSCALED, _STEPPED = "ready", "unscaled", "stepped"
 _NO_GPU = ("cuda", "xpu")  # PyTorch warns and disables autocast for these without the device
@@ -306,6 +306,7 @@ class _AutocastState(threading.local):
 
     def __init__(self):
         self.enabled: dict[str, bool] = {}
+        self.dtype: dict[str, _dtypes.dtype] = {}
 
 
 _state = _AutocastState()
@@ -315,6 +316,13 @@ def is_autocast_available(device_type: str) -> bool:
     """Whether PyTorch has autocast for ``device_type`` (an unknown name raises)."""
     device(device_type)
     return device_type in ("cpu", "cuda", "mps", "xpu")
+
+
+def get_autocast_dtype(device_type: str) -> _dtypes.dtype:
+    """The dtype an ``autocast`` block for ``device_type`` names: the innermost open block's,
+    else PyTorch's default (bfloat16 on the CPU, float16 elsewhere). An unknown name raises."""
+    device(device_type)
+    return _state.dtype.get(device_type) or _default_fast_dtype(device_type)
 
 
 def is_autocast_enabled(device_type: str | None = None) -> bool:
@@ -366,13 +374,14 @@ class autocast:  # noqa: N801 - PyTorch's name
         self._previous: list[bool] = []
 
     def __enter__(self) -> autocast:
-        enabled = _state.enabled
-        self._previous.append(enabled.get(self.device, False))
+        enabled, dtypes = _state.enabled, _state.dtype
+        self._previous.append((enabled.get(self.device, False), dtypes.get(self.device)))
         enabled[self.device] = self._enabled
+        dtypes[self.device] = self.fast_dtype
         return self
 
     def __exit__(self, *exc_info) -> None:
-        _state.enabled[self.device] = self._previous.pop()
+        _state.enabled[self.device], _state.dtype[self.device] = self._previous.pop()
 
     def __call__(self, function):
         @functools.wraps(function)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from . import _backend
 from ._backend import ndarray
-from ._device import CPU, check_device, device
+from ._device import CPU, DLDeviceType, check_device, check_dlpack_device, device
 from ._dtypes import bool as _BOOL
 from ._dtypes import default_float_numpy, from_numpy_dtype
 from ._dtypes import dtype as _dtype_class
@@ -411,14 +411,44 @@ class Tensor:
         array = self._data if dtype is None else self._data.astype(dtype, copy=False)
         return array.copy() if copy else array
 
-    def __dlpack__(self, *args, **kwargs):
+    def __dlpack__(self, *, stream=-1, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule of this tensor's memory (no copy), for another library's
+        ``from_dlpack`` (PyTorch, NumPy, JAX…). Any shape, stride and dtype tensorgrad has;
+        the capsule is versioned (DLPack 1.x) when ``max_version`` allows it.
+
+        As in PyTorch: a tensor that requires grad raises ``BufferError`` (the graph would be
+        lost; ``detach()`` first); ``stream`` must be None or -1 on the CPU (AssertionError
+        otherwise). ``dl_device`` other than the CPU raises ``DeviceUnavailableError``.
+        """
         if self._requires_grad:
             # BufferError is the DLPack protocol's "cannot export" (PyTorch raises it too).
-            raise BufferError("__dlpack__: cannot export a tensor that requires grad; detach it")
-        return self._data.__dlpack__(*args, **kwargs)
+            raise BufferError(
+                "__dlpack__: can't export a tensor that requires grad (the graph would be "
+                "lost); use tensor.detach()"
+            )
+        if stream is not None and type(stream) is not int:
+            raise TypeError(f"__dlpack__: stream must be int or None, not {type(stream).__name__}")
+        if stream not in (None, -1):
+            raise AssertionError(f"__dlpack__: stream should be None on cpu, got {stream}")
+        if dl_device is not None:
+            check_dlpack_device(dl_device, "__dlpack__")
+        data = self._data
+        if not data.flags.writeable:
+            # Broadcast views (expand) are read-only to NumPy, but their memory is not; an
+            # unversioned capsule cannot say "read-only", and PyTorch exports them writable.
+            alias = data.view()
+            try:
+                alias.flags.writeable = True
+            except ValueError:  # memory that really is read-only: NumPy's BufferError says so
+                pass
+            else:
+                data = alias
+        return data.__dlpack__(max_version=max_version, dl_device=dl_device, copy=copy)
 
-    def __dlpack_device__(self):
-        return self._data.__dlpack_device__()
+    def __dlpack_device__(self) -> tuple[DLDeviceType, int]:
+        """``(DLDeviceType.kDLCPU, 0)``: where the data is, in DLPack's terms."""
+        code, index = self._data.__dlpack_device__()
+        return DLDeviceType(code), index
 
     # ----------------------------------------------------------------- printing
     def __repr__(self) -> str:
