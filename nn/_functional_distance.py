@@ -11,7 +11,7 @@ from __future__ import annotations
 import tensorgrad
 from tensorgrad import Tensor
 from tensorgrad.nn._functional_activation import logsigmoid
-from tensorgrad.nn._functional_loss import (
+from tensorgrad.nn._functional_loss_common import (
     _as_tensor,
     _broadcast_shape,
     _broadcast_target,

@@ -1,9 +1,12 @@
 """``tensorgrad.nn.functional``: the stateless forms of the layers, activations and losses.
 
 Composites of the core's ops unless noted; the activations live in
-``_functional_activation.py``, the losses in ``_functional_loss.py``, the distances and the
-margin and embedding losses in ``_functional_distance.py``, the spatial functions (padding,
-resizing, unfold/fold, convolutions and pools) in ``_functional_spatial.py`` and attention
+``_functional_activation.py``, the classification losses in
+``_functional_loss_classification.py``, the regression and likelihood losses in
+``_functional_loss_regression.py`` (their shared reduction helpers in
+``_functional_loss_common.py``), the distances and the margin and embedding losses in
+``_functional_distance.py``, the spatial functions (padding, resizing, unfold/fold,
+convolutions and pools) in ``_functional_spatial.py`` and attention
 (``scaled_dot_product_attention``, ``multi_head_attention_forward``) in
 ``_functional_attention.py``; all are re-exported here, so ``F.cross_entropy`` and
 ``F.conv2d`` work as in PyTorch.
@@ -65,16 +68,18 @@ from tensorgrad.nn._functional_distance import (
     soft_margin_loss,
     triplet_margin_loss,
 )
-from tensorgrad.nn._functional_loss import (
+from tensorgrad.nn._functional_loss_classification import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    kl_div,
+    nll_loss,
+)
+from tensorgrad.nn._functional_loss_regression import (
     gaussian_nll_loss,
     huber_loss,
-    kl_div,
     l1_loss,
     mse_loss,
-    nll_loss,
     poisson_nll_loss,
     smooth_l1_loss,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tensorgrad import Tensor
 from tensorgrad.nn import functional as F
-from tensorgrad.nn._functional_loss import _reduction
+from tensorgrad.nn._functional_loss_common import _reduction
 from tensorgrad.nn.module import Module
 
 __all__ = [

@@ -1,162 +1,38 @@
-"""The loss functions of ``tensorgrad.nn.functional`` (PyTorch's formulas and reductions).
+"""Classification losses of ``tensorgrad.nn.functional``: inputs are logits, probabilities or
+log-probabilities, targets are labels, class indices or class distributions.
 
-Regression, cross-entropy and likelihood losses; the margin and embedding losses are in
-``_functional_distance.py``. Every loss takes ``reduction='mean' | 'sum' | 'none'`` (and
-``kl_div`` also ``'batchmean'``) and, where PyTorch does, its legacy ``size_average`` and
-``reduce`` flags. Weighted means follow PyTorch: ``nll_loss``/``cross_entropy`` with class
-indices divide by the summed weight of the non-ignored targets; ``mse_loss`` and ``l1_loss``
-with an elementwise ``weight`` divide by ``weight.sum()``, while ``huber_loss`` takes the plain
-mean of the weighted losses.
+``binary_cross_entropy`` (probabilities) and ``binary_cross_entropy_with_logits``;
+``cross_entropy`` (logits) and ``nll_loss`` (log-probabilities), which share the class-index
+target checks, the class-weight matrix and the flattening of (N, C, d1, …) inputs; and
+``kl_div`` (log-probabilities against a target distribution). They are split from the
+regression losses because they share those class-target helpers and nothing else. Weighted
+means follow PyTorch: ``nll_loss``/``cross_entropy`` with class indices divide by the summed
+weight of the non-ignored targets. Each takes ``reduction='mean' | 'sum' | 'none'`` (and
+``kl_div`` also ``'batchmean'``) and PyTorch's legacy ``size_average``/``reduce`` flags.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import tensorgrad
 from tensorgrad import Tensor
-from tensorgrad.nn.utils import array_module
+from tensorgrad.nn._functional_loss_common import (
+    _as_tensor,
+    _broadcast_shape,
+    _reduce,
+    _reduction,
+)
 from tensorgrad.ops import fused
 from tensorgrad.ops.class_targets import class_target_weights
 
 __all__ = [
-    "mse_loss",
-    "l1_loss",
-    "smooth_l1_loss",
-    "huber_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "nll_loss",
     "kl_div",
-    "poisson_nll_loss",
-    "gaussian_nll_loss",
 ]
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _reduction(name: str, reduction: str, size_average=None, reduce=None) -> str:
-    """The reduction, translating PyTorch's deprecated ``size_average``/``reduce`` flags."""
-    if size_average is not None or reduce is not None:
-        warnings.warn(
-            f"{name}: size_average and reduce are deprecated, use reduction= instead",
-            stacklevel=3,
-        )
-        if reduce is False:
-            return "none"
-        return "sum" if size_average is False else "mean"
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: {reduction} is not a valid value for reduction")
-    return reduction
-
-
-def _reduce(loss: Tensor, reduction: str, weight: Tensor | None = None) -> Tensor:
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / weight.sum() if weight is not None else loss.mean()
-
-
-def _as_tensor(value, like: Tensor) -> Tensor:
-    return value if isinstance(value, Tensor) else tensorgrad.tensor(value, dtype=like.dtype)
-
-
-def _check_regression(name: str, input: Tensor, target: Tensor, weight: Tensor | None) -> None:
-    """PyTorch warns (and broadcasts) when the shapes differ; shapes that do not broadcast
-    are an error naming the loss."""
-    if not input.is_floating_point():
-        raise RuntimeError(f"{name}: input must be a floating-point tensor, got {input.dtype}")
-    if tuple(target.shape) != tuple(input.shape):
-        try:
-            array_module(input).broadcast_shapes(tuple(input.shape), tuple(target.shape))
-        except ValueError:
-            raise RuntimeError(
-                f"{name}: target of shape {tuple(target.shape)} does not broadcast with input "
-                f"of shape {tuple(input.shape)}"
-            ) from None
-        warnings.warn(
-            f"{name}: using a target size {tuple(target.shape)} that is different to the "
-            f"input size {tuple(input.shape)}; this will likely lead to incorrect results "
-            f"due to broadcasting. Please ensure they have the same size.",
-            stacklevel=3,
-        )
-    if weight is not None and tuple(weight.shape) != tuple(input.shape):
-        raise ValueError(
-            f"{name}: weight of shape {tuple(weight.shape)} and input of shape "
-            f"{tuple(input.shape)} must have the same size"
-        )
-
-
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Squared error (input - target)², reduced."""
-    reduction = _reduction("mse_loss", reduction, size_average, reduce)
-    target = _as_tensor(target, input)
-    _check_regression("mse_loss", input, target, weight)
-    difference = input - target
-    loss = difference * difference
-    return _reduce(loss if weight is None else loss * weight, reduction, weight)
-
-
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Absolute error |input - target|, reduced."""
-    reduction = _reduction("l1_loss", reduction, size_average, reduce)
-    target = _as_tensor(target, input)
-    _check_regression("l1_loss", input, target, weight)
-    loss = (input - target).abs()
-    return _reduce(loss if weight is None else loss * weight, reduction, weight)
-
-
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """0.5·d²/beta where d = |input - target| < beta, else d - 0.5·beta (beta=0: L1)."""
-    reduction = _reduction("smooth_l1_loss", reduction, size_average, reduce)
-    if beta < 0:
-        raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
-    target = _as_tensor(target, input)
-    _check_regression("smooth_l1_loss", input, target, None)
-    distance = (input - target).abs()
-    if beta == 0:
-        return _reduce(distance, reduction)
-    loss = tensorgrad.where(
-        distance < beta, (0.5 / beta) * distance * distance, distance - 0.5 * beta
-    )
-    return _reduce(loss, reduction)
-
-
-def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """0.5·d² where d = |input - target| < delta, else delta·(d - 0.5·delta)."""
-    reduction = _reduction("huber_loss", reduction)
-    if delta <= 0:
-        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
-    target = _as_tensor(target, input)
-    _check_regression("huber_loss", input, target, weight)
-    distance = (input - target).abs()
-    loss = tensorgrad.where(
-        distance < delta, 0.5 * distance * distance, delta * (distance - 0.5 * delta)
-    )
-    # PyTorch's weighted huber mean is the plain mean of the weighted losses (unlike MSE/L1).
-    return _reduce(loss if weight is None else loss * weight, reduction)
-
-
-def _broadcast_shape(name: str, **tensors: Tensor) -> tuple:
-    """The shape the named tensors broadcast to; PyTorch's RuntimeError, naming the loss and
-    every shape, when they do not."""
-    shapes = [tuple(t.shape) for t in tensors.values()]
-    try:
-        return tuple(array_module(next(iter(tensors.values()))).broadcast_shapes(*shapes))
-    except ValueError:
-        described = ", ".join(f"{key} of shape {shape}" for key, shape in zip(tensors, shapes))
-        raise RuntimeError(f"{name}: the shapes do not broadcast: {described}") from None
-
-
-def _broadcast_target(name: str, input: Tensor, target) -> Tensor:
-    """``target`` as a tensor (a number takes the input's dtype), checked to broadcast with
-    ``input``."""
-    target = _as_tensor(target, input)
-    _broadcast_shape(name, input=input, target=target)
-    return target
 
 
 def _check_binary(name: str, input: Tensor, target: Tensor) -> None:
@@ -430,72 +306,4 @@ def kl_div(
     if reduction == "batchmean":
         total = loss.sum()
         return total / input.shape[0] if input.dim() else total
-    return _reduce(loss, reduction)
-
-
-def poisson_nll_loss(
-    input,
-    target,
-    log_input=True,
-    full=False,
-    size_average=None,
-    eps=1e-8,
-    reduce=None,
-    reduction="mean",
-) -> Tensor:
-    """Negative log-likelihood of ``target`` counts under Poisson(rate).
-
-    With ``log_input`` the input is log(rate) and the loss e^input - target·input; otherwise
-    it is the rate and the loss input - target·log(input + eps). ``full`` adds Stirling's
-    approximation of log(target!), target·log target - target + ½·log(2π·target), where
-    target > 1. input and target broadcast together.
-    """
-    name = "poisson_nll_loss"
-    reduction = _reduction(name, reduction, size_average, reduce)
-    target = _broadcast_target(name, input, target)
-    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
-    if full:
-        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
-        loss = loss + tensorgrad.where(target <= 1, 0.0, stirling)
-    return _reduce(loss, reduction)
-
-
-def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean") -> Tensor:
-    """Negative log-likelihood of ``target`` under N(input, var):
-    ½·(log max(var, eps) + (input - target)² / max(var, eps)) (+ ½·log 2π if ``full``).
-
-    input: (N, *) or (*); target broadcasts with it; var: a number, the input's shape, the
-    input's shape without its last dim, or the input's shape with one dim of size 1 (one
-    variance shared along it). Negative variances raise ValueError. As in PyTorch, var is
-    clamped at ``eps`` for the value only: its gradient passes through the clamp.
-    """
-    name = "gaussian_nll_loss"
-    if isinstance(var, (int, float)) and not isinstance(var, bool):
-        if var < 0:
-            raise ValueError(f"{name}: var has negative entry/entries (var={var})")
-        var = tensorgrad.full_like(input, var)
-    elif (var < 0).any():
-        raise ValueError(f"{name}: var has negative entry/entries")
-    input_shape, var_shape = tuple(input.shape), tuple(var.shape)
-    if var_shape != input_shape:
-        if input_shape[:-1] == var_shape:  # one variance per sample: shared by the last dim
-            var = var.unsqueeze(-1)
-        elif not (
-            input.dim() == var.dim()
-            and sum(v for i, v in zip(input_shape, var_shape) if i != v) == 1
-        ):
-            raise ValueError(
-                f"{name}: var is of incorrect size: var of shape {var_shape} for input of "
-                f"shape {input_shape} (expected the input's shape, that shape without its "
-                f"last dim, or with one dim of size 1)"
-            )
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: {reduction} is not valid")
-    _broadcast_shape(name, input=input, target=target, var=var)
-    var = var.clone()
-    with tensorgrad.no_grad():
-        var.clamp_(min=eps)
-    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
-    if full:
-        loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
