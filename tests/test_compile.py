@@ -374,7 +374,7 @@ def test_a_hook_registered_after_recording_is_called():
 def test_each_new_shape_records_until_the_recompile_limit_then_runs_eagerly():
     layer = nn.Linear(2, 2)
     compiled = tg.compile(layer)
-    limit = tg.compiler.CACHE_SIZE_LIMIT
+    limit = tg._dynamo.config.recompile_limit
     for batch in range(1, limit + 1):
         x = tg.randn(batch, 2)
         np.testing.assert_array_equal(compiled(x).detach().numpy(), layer(x).detach().numpy())
@@ -684,3 +684,97 @@ def test_a_call_that_switches_modes_itself_stays_eager_without_recording_every_t
         for _ in range(3):
             compiled(tg.ones(2, 3))
     assert compiled.recordings == 0 and len(next(iter(compiled._cache.values()))) == 1
+
+
+# ------------------------------------------------------------ torch._dynamo's names, stances
+@pytest.fixture
+def recompile_limit():
+    config = tg._dynamo.config
+    before = config.recompile_limit
+    yield config
+    config.cache_size_limit = before
+
+
+def test_dynamo_config_sets_the_recompile_limit_and_refuses_unknown_settings(recompile_limit):
+    recompile_limit.cache_size_limit = 2  # PyTorch's older name of the same setting
+    assert recompile_limit.recompile_limit == 2
+    double = tg.compile(lambda x: x * 2)
+    double(tg.ones(1))
+    double(tg.ones(2))
+    with pytest.warns(UserWarning, match=r"recompile limit \(2 recordings"):
+        assert double(tg.ones(3)).tolist() == [2.0, 2.0, 2.0]
+    assert double.recordings == 2
+    recompile_limit.suppress_errors = True  # kept, as PyTorch's
+    assert recompile_limit.suppress_errors is True
+    recompile_limit.suppress_errors = False
+    with pytest.raises(AttributeError, match="does not exist"):
+        recompile_limit.cache_limit = 3
+
+
+def test_stances_force_eager_and_fail_or_run_eagerly_on_recompile():
+    seen = []
+
+    def step(x):
+        seen.append(tg.compiler.is_compiling())
+        return x + 1
+
+    compiled = tg.compile(step)
+    with tg.compiler.set_stance("force_eager"):
+        compiled(tg.ones(1))
+    assert seen == [False] and compiled.recordings == 0
+    compiled(tg.ones(1))  # the first recording is made whatever the stance below
+    assert seen == [False, True]
+    with tg.compiler.set_stance("fail_on_recompile"):
+        assert compiled(tg.ones(1)).tolist() == [2.0]  # replayed
+        with pytest.raises(RuntimeError, match="fail_on_recompile"):
+            compiled(tg.ones(2))
+    tg.compiler.set_stance("eager_on_recompile")
+    try:
+        assert compiled(tg.ones(2)).tolist() == [2.0, 2.0]
+    finally:
+        tg.compiler.set_stance("default")
+    assert seen == [False, True, False] and compiled.recordings == 1
+
+
+def test_stance_eager_then_compile_and_as_a_decorator():
+    seen = []
+
+    def step(x):
+        seen.append(tg.compiler.is_compiling())
+        return x + 1
+
+    compiled = tg.compile(step)
+
+    @tg.compiler.set_stance("eager_then_compile")
+    def run(x):
+        return compiled(x)
+
+    assert tg.compiler._settings.state.stance == "default"  # held only during calls
+    run(tg.ones(1))
+    run(tg.ones(1))
+    run(tg.ones(1))
+    assert seen == [False, True]
+    with pytest.raises(ValueError, match="unknown stance"):
+        tg.compiler.set_stance("eager")
+    with pytest.raises(RuntimeError, match="force_backend"):
+        tg.compiler.set_stance("force_eager", force_backend="eager")
+    with pytest.raises(RuntimeError, match="inside a compiled function"):
+        tg.compile(lambda x: tg.compiler.set_stance("default") or x, fullgraph=True)(tg.ones(1))
+    assert tg.compiler._settings.state.stance == "default"
+
+
+def test_dynamo_names_scripts_use():
+    model = nn.Linear(2, 2)
+    compiled = tg.compile(model)
+    assert isinstance(compiled, tg._dynamo.eval_frame.OptimizedModule)
+    assert isinstance(compiled, nn.Linear) and not isinstance(model, tg._dynamo.OptimizedModule)
+    x = tg.randn(3, 2)
+    tg._dynamo.mark_dynamic(x, 0)
+    tg._dynamo.maybe_mark_dynamic(x, [0, 1])
+    tg._dynamo.mark_static(x)
+    with pytest.raises(IndexError, match="out of range"):
+        tg._dynamo.mark_dynamic(x, 2)
+    compiled(x)
+    tg._dynamo.reset()
+    assert compiled._compiled_call.recordings == 0
+    assert tg._dynamo.is_compiling() is False

@@ -24,7 +24,8 @@ from __future__ import annotations
 import functools
 
 from .. import _tracing
-from ._compiled import CACHE_SIZE_LIMIT, DISABLE_VARIABLE, CompiledFunction, compiled_functions
+from ._compiled import DISABLE_VARIABLE, CompiledFunction, compiled_functions
+from ._settings import set_stance
 
 __all__ = [
     "compile",
@@ -34,7 +35,8 @@ __all__ = [
     "is_compiling",
     "is_dynamo_compiling",
     "list_backends",
-    "CACHE_SIZE_LIMIT",
+    "set_stance",
+    "OptimizedModule",
     "DISABLE_VARIABLE",
 ]
 
@@ -107,12 +109,20 @@ def _is_module(value) -> bool:
     return all(hasattr(value, name) for name in ("forward", "_modules", "_parameters"))
 
 
+class OptimizedModule:
+    """What every compiled module is an instance of (besides its own class):
+    ``isinstance(m, OptimizedModule)`` tells a compiled module, ``m._orig_mod`` its original.
+    Also ``tensorgrad._dynamo.eval_frame.OptimizedModule``, as in PyTorch."""
+
+    __slots__ = ()
+
+
 def _compiled_module(module, compiled: CompiledFunction):
     """A module of ``module``'s class sharing its ``__dict__``, whose calls are compiled."""
     cls = type(module)
     optimized = type(
         "OptimizedModule",
-        (cls,),
+        (OptimizedModule, cls),
         {
             "__call__": lambda self, *args, **kwargs: compiled(*args, **kwargs),
             "_orig_mod": property(lambda self: module, doc="The module that was compiled."),

@@ -27,17 +27,16 @@ from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
 from ._codegen import guard_function, lower
 from ._recorder import Recorder, Unsupported, _describe
+from ._settings import state as stance_state
 from ._steps import BackwardStep, Frame, rebuild
 
 __all__ = [
     "CompiledFunction",
     "compiled_functions",
     "record_call",
-    "CACHE_SIZE_LIMIT",
     "DISABLE_VARIABLE",
 ]
 
-CACHE_SIZE_LIMIT = 8  # recordings per compiled function (PyTorch's recompile_limit)
 LOWER = True  # replay records as generated straight-line code (False: step by step, for tests)
 DISABLE_VARIABLE = "TENSORGRAD_COMPILE_DISABLE"
 compiled_functions: weakref.WeakSet = weakref.WeakSet()  # for tensorgrad.compiler.reset()
@@ -54,6 +53,7 @@ class CompiledFunction:
         self._cache: dict = {}  # key -> entries, newest first
         self._warned: set = set()
         self._unstable: set = set()  # keys whose last recording changed its own guards
+        self._called = False  # for the "eager_then_compile" stance
         self._lock = threading.Lock()
         self.__wrapped__ = fn
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -76,6 +76,7 @@ class CompiledFunction:
         self._cache.clear()
         self._warned.clear()
         self._unstable.clear()
+        self._called = False
 
     @property
     def recordings(self) -> int:
@@ -85,6 +86,7 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if (
             self._disable
+            or stance_state.stance == "force_eager"
             or _tracing.state.recorder is not None  # inside another recording: part of it
             or anomaly.is_anomaly_enabled()
         ):
@@ -105,24 +107,43 @@ class CompiledFunction:
                 if entry.eager:
                     return self._fn(*args, **kwargs)
                 return entry.replay(flat)
-        if sum(len(entries) for entries in self._cache.values()) >= CACHE_SIZE_LIMIT:
-            return self._over_limit(args, kwargs)
+        return self._new_signature(key, flat, args, kwargs)
+
+    def _new_signature(self, key, flat: list, args: tuple, kwargs: dict):
+        """Record, unless the stance or the recompile limit says to run eagerly (or raise)."""
+        stance = stance_state.stance
+        recorded = sum(len(entries) for entries in self._cache.values())
+        if recorded and stance == "eager_on_recompile":
+            return self._fn(*args, **kwargs)
+        if recorded and stance == "fail_on_recompile":
+            raise RuntimeError(
+                f"tensorgrad.compile: detected a recompile of {self.__name__} while the stance "
+                f"is 'fail_on_recompile' (a call it has not recorded: new shapes, dtypes or "
+                f"grad flags of its tensors, or new other arguments)"
+            )
+        if stance in ("eager_then_compile", "aot_eager_then_compile") and not self._called:
+            self._called = True
+            return self._fn(*args, **kwargs)
+        self._called = True
+        limit = int(stance_state.recompile_limit)
+        if recorded >= limit:
+            return self._over_limit(args, kwargs, limit)
         return self._record(key, flat, args, kwargs)
 
-    def _over_limit(self, args: tuple, kwargs: dict):
-        """A new signature once CACHE_SIZE_LIMIT are recorded: eager, as PyTorch's run-only
-        mode (the records kept still replay); fullgraph=True raises instead."""
+    def _over_limit(self, args: tuple, kwargs: dict, limit: int):
+        """A new signature once ``limit`` are recorded: eager, as PyTorch's run-only mode (the
+        records kept still replay); fullgraph=True raises instead."""
         message = (
-            f"tensorgrad.compile: {self.__name__} hit the recompile limit "
-            f"({CACHE_SIZE_LIMIT} recordings); new signatures run eagerly. A new shape, dtype "
-            f"or Python argument on every call records every time: keep them fixed, or call "
-            f"tensorgrad.compiler.reset()"
+            f"tensorgrad.compile: {self.__name__} hit the recompile limit ({limit} "
+            f"recordings, tensorgrad._dynamo.config.recompile_limit); new signatures run "
+            f"eagerly. A new shape, dtype or Python argument on every call records every "
+            f"time: keep them fixed, or call tensorgrad.compiler.reset()"
         )
         if self._fullgraph:
             raise RuntimeError(f"{message} (fullgraph=True)")
         if "limit" not in self._warned:
             self._warned.add("limit")
-            warnings.warn(message, UserWarning, stacklevel=3)
+            warnings.warn(message, UserWarning, stacklevel=4)  # the caller's line
         return self._fn(*args, **kwargs)
 
     def _record(self, key, flat: list, args: tuple, kwargs: dict):

@@ -1,0 +1,66 @@
+"""``tensorgrad._dynamo.config``: the settings scripts write as ``torch._dynamo.config.X = …``.
+
+``recompile_limit`` (alias ``cache_size_limit``, default 8) is how many signatures a compiled
+function records before new ones run eagerly (see ``tensorgrad.compile``). The other settings
+PyTorch scripts set are kept and change nothing here: tensorgrad's
+compiler never raises where it can run eagerly (``suppress_errors``), re-records each new shape
+(``automatic_dynamic_shapes``, ``assume_static_by_default``) and has no graph breaks to report
+(``verbose``). A setting PyTorch does not have raises AttributeError, as there.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+from ..compiler._settings import state as _compiler
+
+# name -> default (recompile_limit is the compiler's own setting)
+_DEFAULTS = {
+    "recompile_limit": _compiler.recompile_limit,
+    "accumulated_recompile_limit": 256,
+    "suppress_errors": False,
+    "verbose": False,
+    "optimize_ddp": True,
+    "capture_scalar_outputs": False,
+    "capture_dynamic_output_shape_ops": False,
+    "automatic_dynamic_shapes": True,
+    "assume_static_by_default": True,
+    "force_parameter_static_shapes": True,
+    "error_on_recompile": False,
+}
+_ALIASES = {
+    "cache_size_limit": "recompile_limit",
+    "accumulated_cache_size_limit": "accumulated_recompile_limit",
+}
+_values = dict(_DEFAULTS)
+
+
+def _key(name: str) -> str:
+    key = _ALIASES.get(name, name)
+    if key not in _DEFAULTS:
+        raise AttributeError(f"tensorgrad._dynamo.config.{name} does not exist")
+    return key
+
+
+class _ConfigModule(types.ModuleType):
+    """This module, whose attributes are the settings (checked when written)."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        key = _key(name)
+        return _compiler.recompile_limit if key == "recompile_limit" else _values[key]
+
+    def __setattr__(self, name: str, value) -> None:
+        if name.startswith("__"):  # the import machinery's own attributes
+            super().__setattr__(name, value)
+            return
+        key = _key(name)  # values unchecked, as PyTorch's
+        if key == "recompile_limit":
+            _compiler.recompile_limit = value
+        else:
+            _values[key] = value
+
+
+sys.modules[__name__].__class__ = _ConfigModule
