@@ -5,6 +5,7 @@ call (the backward in the engine's order), so parameters, gradients, optimizer s
 statistics and random draws must match exactly, not approximately.
 """
 
+import copy
 import re
 import warnings
 
@@ -18,6 +19,7 @@ import tensorgrad as tg
 import tensorgrad.compiler._compiled as compiled_module
 import tensorgrad.nn.functional as F
 from tensorgrad import nn
+from tensorgrad.ops import _warnings as ops_warnings
 
 THIS_FILE = re.escape(__file__)
 
@@ -778,3 +780,78 @@ def test_dynamo_names_scripts_use():
     tg._dynamo.reset()
     assert compiled._compiled_call.recordings == 0
     assert tg._dynamo.is_compiling() is False
+
+
+# ------------------------------------------------------------------- NumPy's warnings in a replay
+class _CountingSquare(tg.autograd.Function):
+    calls = 0
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        _CountingSquare.calls += 1
+        (x,) = ctx.saved_tensors
+        return 2 * x * grad
+
+
+def _sqrt_step(through_function: bool):
+    """A step whose backward divides by zero (d sqrt(x) at x = 0)."""
+    x = tg.tensor([0.0, 4.0], requires_grad=True)
+
+    def step():
+        x.grad = None
+        y = x.sqrt()
+        (_CountingSquare.apply(y) if through_function else y * y).sum().backward()
+        return x.grad.clone()
+
+    return step
+
+
+@pytest.mark.parametrize("through_function", [False, True], ids=["ops", "function"])
+@pytest.mark.parametrize("setting", ["default", "always", "error", "seterr"])
+def test_a_replayed_backward_warns_and_raises_as_eager_mode_does(through_function, setting):
+    def run(step):
+        _CountingSquare.calls = 0
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+            if setting in ("always", "error"):
+                warnings.simplefilter(setting)
+            else:  # only tensorgrad's own filter in front: the replay runs bare
+                warnings.resetwarnings()
+                warnings.filters.insert(0, ops_warnings._ours)
+                if setting == "seterr":
+                    np.seterr(all="raise")
+            grads = [step().tolist() for _ in range(3)]
+        return grads, [str(w.message) for w in caught], _CountingSquare.calls
+
+    eager = run(_sqrt_step(through_function))
+    compiled = run(tg.compile(_sqrt_step(through_function)))
+    assert compiled == eager
+    assert eager[0] == [[0.0, 1.0]] * 3 and eager[1] == []
+
+
+def test_a_copy_of_a_compiled_module_compiles_a_copy_and_config_patch_restores():
+    model = nn.Linear(2, 1)
+    compiled = tg.compile(model, fullgraph=True)
+    copied = copy.deepcopy(compiled)
+    assert isinstance(copied, tg._dynamo.OptimizedModule) and copied._orig_mod is not model
+    assert copied._compiled_call._options() == {"fullgraph": True, "disable": False}
+    with tg.no_grad():
+        copied.weight.zero_()
+        copied.bias.zero_()
+    x = tg.ones(1, 2)
+    assert copied(x).item() == 0.0 and compiled(x).item() == model(x).item() != 0.0
+    config = tg._dynamo.config
+    loose = tg.compile(model)
+    loose(x)
+    with config.patch(cache_size_limit=1):
+        assert config.recompile_limit == 1
+        with pytest.warns(UserWarning, match="Linear hit the recompile limit") as caught:
+            loose(tg.ones(3, 2))
+        assert caught[0].filename == __file__  # the caller's line, not tensorgrad's
+    assert config.recompile_limit == 8
+    with pytest.raises(AttributeError, match="does not exist"):
+        config.patch(recompile=2)

@@ -6,10 +6,12 @@ PyTorch scripts set are kept and change nothing here: tensorgrad's
 compiler never raises where it can run eagerly (``suppress_errors``), re-records each new shape
 (``automatic_dynamic_shapes``, ``assume_static_by_default``) and has no graph breaks to report
 (``verbose``). A setting PyTorch does not have raises AttributeError, as there.
+``patch(...)`` changes settings for a ``with`` block or a decorated function.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import types
 
@@ -41,6 +43,31 @@ def _key(name: str) -> str:
     if key not in _DEFAULTS:
         raise AttributeError(f"tensorgrad._dynamo.config.{name} does not exist")
     return key
+
+
+def patch(name=None, value=None, **changes):
+    """``with config.patch(recompile_limit=64): …`` (or as a decorator): the settings changed
+    inside, restored after. Also ``patch("recompile_limit", 64)`` and ``patch({...})``."""
+    if isinstance(name, dict):
+        changes = {**name, **changes}
+    elif name is not None:
+        changes = {name: value, **changes}
+    keys = {_key(setting): setting for setting in changes}  # unknown names raise now
+    return _Patch(sys.modules[__name__], {keys[k]: changes[keys[k]] for k in keys})
+
+
+class _Patch(contextlib.ContextDecorator):
+    def __init__(self, config, changes: dict):
+        self._config, self._changes, self._saved = config, changes, []
+
+    def __enter__(self):
+        self._saved.append({key: getattr(self._config, key) for key in self._changes})
+        for key, value in self._changes.items():
+            setattr(self._config, key, value)
+
+    def __exit__(self, *exc_info) -> None:
+        for key, value in self._saved.pop().items():
+            setattr(self._config, key, value)
 
 
 class _ConfigModule(types.ModuleType):

@@ -21,6 +21,7 @@ records again).
 
 from __future__ import annotations
 
+import copy
 import functools
 
 from .. import _tracing
@@ -98,7 +99,9 @@ def compile(  # noqa: A001 - PyTorch's name
     if not callable(model):
         raise RuntimeError(f"compile: model must be a callable, got {type(model).__name__}")
     if _is_module(model):
-        return _compiled_module(model, CompiledFunction(model.__call__, fullgraph, disable))
+        compiled = CompiledFunction(model.__call__, fullgraph, disable)
+        compiled.__name__ = type(model).__name__  # what its warnings name
+        return _compiled_module(model, compiled)
     compiled = CompiledFunction(model, fullgraph, disable)
     functools.update_wrapper(compiled, model, updated=())
     return compiled
@@ -112,9 +115,25 @@ def _is_module(value) -> bool:
 class OptimizedModule:
     """What every compiled module is an instance of (besides its own class):
     ``isinstance(m, OptimizedModule)`` tells a compiled module, ``m._orig_mod`` its original.
-    Also ``tensorgrad._dynamo.eval_frame.OptimizedModule``, as in PyTorch."""
+    Also ``tensorgrad._dynamo.eval_frame.OptimizedModule``, as in PyTorch.
+
+    Its copies are compiled copies of a copy of the original (a deep copy shares nothing with
+    it), and it pickles as "compile the unpickled original", as PyTorch's does.
+    """
 
     __slots__ = ()
+
+    def __deepcopy__(self, memo: dict):
+        options = self._compiled_call._options()
+        return compile(copy.deepcopy(self._orig_mod, memo), **options)
+
+    def __reduce_ex__(self, protocol):
+        return (_compile_module, (self._orig_mod, self._compiled_call._options()))
+
+
+def _compile_module(module, options: dict):
+    """``compile(module, **options)``: what an unpickled compiled module is rebuilt with."""
+    return compile(module, **options)
 
 
 def _compiled_module(module, compiled: CompiledFunction):

@@ -18,6 +18,7 @@ from .._backend import ndarray
 from ..autograd.engine import _is_exclusive, accumulate_array, fit_array
 from ..autograd.grad_mode import state as grad_state
 from ..ops._op import _quiet_forward
+from ..ops._warnings import silenced as numpy_warnings_silenced
 from ._steps import _CONSTANT, BackwardStep, Frame, OpStep, _as_array
 
 __all__ = ["lower", "guard_function"]
@@ -42,6 +43,7 @@ class _Writer:
             "asarray": numpy_module.asarray,
             "errstate": numpy_module.errstate,
             "quiet": _quiet_forward,
+            "silenced": numpy_warnings_silenced,
             # Warnings from generated code count as tensorgrad's own (see tensorgrad.ops).
             "__name__": "tensorgrad.compiler.generated",
             "keep": _keep,
@@ -163,9 +165,10 @@ def _forward(out: _Writer, index: int, step: OpStep) -> None:
 def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
     """The plan unrolled into a local function ``backward()``: ``p<j>_<k>`` pending gradients,
     ``t<b>``/``o<b>`` leaf totals (returned). It runs as the engine runs formulas, without
-    NumPy warnings; ``numpy.errstate`` around it would cost as much as a small layer's
-    backward, so it runs bare and again quietly only if a warning was an error (``-W error``,
-    ``numpy.seterr(all="raise")``): formulas write nothing but their own new arrays."""
+    NumPy warnings. ``numpy.errstate`` around it costs as much as a small layer's backward,
+    so a plan of op formulas alone runs bare while tensorgrad's warnings filter silences
+    them, and again quietly only if one raised (``numpy.seterr(all="raise")``): op formulas
+    write nothing but their own new arrays, and the totals reach the leaves after it."""
     plan = step.plan
     totals = ", ".join(f"t{slot}, o{slot}" for slot in plan.boundaries) or "_"
     out.line(1, "def backward():")
@@ -199,11 +202,21 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
     out.line(1, "enabled = grad_state.enabled")
     out.line(1, "grad_state.enabled = False")
     out.line(1, "try:")
-    out.line(2, "try:")
-    out.line(3, f"{totals} = backward()")
-    out.line(2, "except (RuntimeWarning, FloatingPointError):")
-    out.line(3, "with errstate(all='ignore'):")
-    out.line(4, f"{totals} = backward()")
+    # Bare only if every node is an op formula (a graph step runs the engine, which frees
+    # what it saved, and a user's Function may count its calls: neither may run twice).
+    if all(isinstance(node, OpStep) for _, node, _ in plan.schedule):
+        out.line(2, "if silenced():")
+        out.line(3, "try:")
+        out.line(4, f"{totals} = backward()")
+        out.line(3, "except (RuntimeWarning, FloatingPointError):  # seterr(all='raise')")
+        out.line(4, "with errstate(all='ignore'):")
+        out.line(5, f"{totals} = backward()")
+        out.line(2, "else:")
+        out.line(3, "with errstate(all='ignore'):")
+        out.line(4, f"{totals} = backward()")
+    else:
+        out.line(2, "with errstate(all='ignore'):")
+        out.line(3, f"{totals} = backward()")
     for slot in plan.boundaries:
         leaf = out.constant("L", step.leaves[slot])
         out.line(2, f"if t{slot} is not None:")

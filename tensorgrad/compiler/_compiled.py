@@ -26,7 +26,7 @@ from ..autograd.function import Function, connect
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
 from ._codegen import guard_function, lower
-from ._recorder import Recorder, Unsupported, _describe
+from ._recorder import Recorder, Unsupported, _describe, user_stacklevel
 from ._settings import state as stance_state
 from ._steps import BackwardStep, Frame, rebuild
 
@@ -68,6 +68,10 @@ class CompiledFunction:
     def __get__(self, instance, owner=None):
         """As a method decorator: bound to the instance, which becomes part of the key."""
         return self if instance is None else functools.partial(self, instance)
+
+    def _options(self) -> dict:
+        """The ``compile`` arguments this was made with."""
+        return {"fullgraph": self._fullgraph, "disable": self._asked_disable}
 
     def reset(self) -> None:
         """Forget every recording (the next call records again) and read the environment
@@ -143,7 +147,7 @@ class CompiledFunction:
             raise RuntimeError(f"{message} (fullgraph=True)")
         if "limit" not in self._warned:
             self._warned.add("limit")
-            warnings.warn(message, UserWarning, stacklevel=4)  # the caller's line
+            warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
         return self._fn(*args, **kwargs)
 
     def _record(self, key, flat: list, args: tuple, kwargs: dict):
@@ -179,7 +183,7 @@ class CompiledFunction:
                     f"tensorgrad.compile: {self.__name__} runs eagerly for these inputs: "
                     f"{problem.reason} (at {problem.where or 'an unknown line'})",
                     UserWarning,
-                    stacklevel=3,
+                    stacklevel=user_stacklevel(),
                 )
             # Eager while what it saw holds (a hook removed again lets the recordings back).
             program = _Eager(recorder)

@@ -42,15 +42,28 @@ class Unsupported(Exception):
         self.reason, self.where = reason, where
 
 
+def _in_tensorgrad(frame) -> bool:
+    filename = os.path.abspath(frame.f_code.co_filename)
+    return filename.startswith(_PACKAGE) or filename.startswith(_NN)
+
+
 def user_line() -> str:
     """``file:line`` of the innermost frame outside tensorgrad (the user's code)."""
     frame = sys._getframe(1)
     while frame is not None:
-        filename = os.path.abspath(frame.f_code.co_filename)
-        if not (filename.startswith(_PACKAGE) or filename.startswith(_NN)):
+        if not _in_tensorgrad(frame):
             return f"{frame.f_code.co_filename}:{frame.f_lineno}"
         frame = frame.f_back
     return ""
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a ``warnings.warn`` in the caller point at the user's
+    code: the innermost frame outside tensorgrad."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and _in_tensorgrad(frame):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 class Recorder:

@@ -7,21 +7,10 @@ cross-entropy, BCE, softplus, erf); ``tensorgrad.ops.conversion.parse_to_argumen
 ``to(...)`` parser ``nn.Module.to`` shares with ``Tensor.to``.
 """
 
-import warnings
-
-# Like PyTorch, ops give no warnings for log(0), overflow in exp, 0/0…: the value (inf, NaN)
-# says it. Scoped to tensorgrad's own modules, so NumPy code of the user still warns; and free,
-# unlike numpy.errstate around every call. (Op.apply handles `-W error`, see _op.py.)
-warnings.filterwarnings(
-    "ignore",
-    message=r"(divide by zero|overflow|invalid value|underflow) encountered",
-    category=RuntimeWarning,
-    module=r"tensorgrad(\.|$)",
-)
-
-from .. import _registry  # noqa: E402
-from . import (  # noqa: E402 - every module that declares ops
+from .. import _registry
+from . import (  # every module that declares ops, and NumPy's warnings filter (see _warnings)
     _tensor_xp,
+    _warnings,
     activation,
     arithmetic,
     comparison,
@@ -54,7 +43,7 @@ from . import (  # noqa: E402 - every module that declares ops
     trigonometry,
     unary,
 )
-from ._op import Op  # noqa: E402
+from ._op import Op
 
 Op.tensor_namespace = _tensor_xp  # what backward formulas call under create_graph
 
