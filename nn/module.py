@@ -365,34 +365,51 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ dtype
-    def _convert(self, convert: Callable[[Tensor], Tensor]) -> Module:
-        """Convert every floating-point parameter and buffer in place (objects keep identity)."""
-        for module in self.modules():
+    def _convert(self, convert: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        """Replace every parameter's data and gradient and every buffer by ``convert`` of it
+        (parameters keep their identity, as in PyTorch); ``recurse=False``: this module's only.
+        """
+        for module in self.modules() if recurse else (self,):
             for param in module._parameters.values():
-                if param is None or not param.is_floating_point():
+                if param is None:
                     continue
                 param.data = convert(param.data)
                 if param.grad is not None:
                     param.grad = convert(param.grad.data)
             for name, buffer in module._buffers.items():
-                if buffer is not None and buffer.is_floating_point():
+                if buffer is not None:
                     module._buffers[name] = convert(buffer)
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """``to(dtype)``, ``to(device)`` or ``to(tensor)``: convert floating-point state in place.
-
-        Returns ``self``; a device other than the CPU raises.
+        """``to(dtype)``, ``to(device)``, ``to(tensor)``, ``to(memory_format=...)``: convert the
+        floating-point state to ``dtype``, and the 4-d (5-d) state to ``channels_last``
+        (``channels_last_3d``) layout, in place. Returns ``self``; a device other than the CPU
+        raises.
         """
-        target = parse_to_arguments(args, kwargs)
-        if target is None:
-            return self
-        dtype = target
-        if not dtype.is_floating_point:
+        dtype, layout = parse_to_arguments(args, kwargs)
+        if dtype is not None and not dtype.is_floating_point:
             raise TypeError(
                 f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}"
             )
-        return self._convert(lambda t: t.to(dtype))
+
+        def convert(t: Tensor) -> Tensor:
+            if dtype is not None and t.is_floating_point():
+                t = t.to(dtype)
+            if t.ndim in (4, 5):  # PyTorch applies a layout to image-shaped state only
+                t = t.to(memory_format=layout)
+            return t
+
+        if dtype is None and layout is tensorgrad.preserve_format:
+            return self
+        return self._convert(convert)
+
+    def to_empty(self, *, device, recurse: bool = True) -> Module:
+        """Give every parameter, gradient and buffer new, uninitialised storage on ``device``
+        (same shapes and dtypes; parameters stay the same objects). The values are garbage
+        until set, e.g. by ``reset_parameters()`` or ``load_state_dict``. Returns ``self``.
+        """
+        return self._convert(lambda t: tensorgrad.empty_like(t, device=device), recurse)
 
     def float(self) -> Module:
         """Convert floating-point parameters and buffers to float32."""

@@ -11,19 +11,24 @@ import sys as _sys
 
 from . import (
     _allocator,  # noqa: F401 - first: tunes malloc before the arrays exist (see it)
+    _dynamo,  # noqa: F401 - scripts reach tensorgrad._dynamo.config without importing it
     _tensor_methods,  # noqa: F401 - installs the methods and operators on Tensor
     accelerator,
     amp,
     autograd,
     backends,
     compiler,
+    cpu,
     cuda,
     distributed,
+    jit,
     linalg,
+    mps,
     onnx,
     random,
     testing,
     utils,
+    version,
     viz,
 )
 from ._creation import (
@@ -75,6 +80,13 @@ from ._dtypes import (
     short,
     uint8,
 )
+from ._memory_format import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from ._threads import (
     get_num_interop_threads,
     get_num_threads,
@@ -83,6 +95,7 @@ from ._threads import (
 )
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import is_inference_mode_enabled
 from .backends import (
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,
@@ -96,8 +109,7 @@ from .random import Generator, default_generator, initial_seed, manual_seed, see
 from .serialization import load, save
 from .tensor import Tensor
 from .utils.dlpack import from_dlpack
-
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def is_tensor(obj) -> bool:

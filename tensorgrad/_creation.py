@@ -13,6 +13,14 @@ import warnings
 from . import _backend, _device
 from ._device import check_device
 from ._dtypes import default_float_numpy, promote_numpy, to_numpy_dtype
+from ._memory_format import (
+    check_memory_format,
+    check_rank,
+    contiguous_format,
+    empty_as,
+    preserve_format,
+    resolve,
+)
 from ._registry import tensor_method, tensor_property
 from ._tracing import observed
 from .random import numpy_generator
@@ -200,12 +208,22 @@ def ones(
 
 @observed
 def empty(
-    *size, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+    *size,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+    memory_format=contiguous_format,
 ) -> Tensor:
-    """An uninitialised tensor of the given size (default float type)."""
+    """An uninitialised tensor of the given size (default float type), laid out in
+    ``memory_format`` (``channels_last`` for (N, H, W, C) order)."""
     _check_placement(device, pin_memory, "empty")
     shape = _size_argument(size, "empty")
-    return _finish(_xp.empty(shape, dtype=_float_dtype(dtype)), None, requires_grad)
+    fmt = check_memory_format(memory_format or contiguous_format, "empty")
+    if fmt is preserve_format:  # there is no input whose layout to preserve
+        raise RuntimeError("empty: unsupported memory format preserve_format")
+    check_rank(shape, fmt)
+    return _finish(empty_as(_xp, shape, _float_dtype(dtype), fmt), None, requires_grad)
 
 
 def _fill_dtype(fill_value, dtype):
@@ -435,34 +453,67 @@ def _like(input: Tensor, dtype):
     return input.shape, (input._data.dtype if dtype is None else to_numpy_dtype(dtype))
 
 
+def _laid_out(array, input: Tensor, memory_format, op: str):
+    """``array`` (row-major) in the layout ``memory_format`` asks for, given the ``*_like``
+    call's ``input`` (``preserve_format``, the default, follows ``input``)."""
+    fmt = resolve(input._data, check_memory_format(memory_format or preserve_format, op))
+    if fmt is contiguous_format:
+        return array
+    out = empty_as(_xp, array.shape, array.dtype, fmt)
+    out[...] = array
+    return out
+
+
 @observed
 def zeros_like(
-    input: Tensor, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+    input: Tensor,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    pin_memory: bool = False,
+    *,
+    memory_format=preserve_format,
 ) -> Tensor:
-    """Zeros with ``input``'s shape and dtype."""
+    """Zeros with ``input``'s shape and dtype (and layout, see ``memory_format``)."""
     _check_placement(device, pin_memory, "zeros_like")
     shape, np_dtype = _like(input, dtype)
-    return _finish(_xp.zeros(shape, dtype=np_dtype), None, requires_grad)
+    array = _laid_out(_xp.zeros(shape, dtype=np_dtype), input, memory_format, "zeros_like")
+    return _finish(array, None, requires_grad)
 
 
 @observed
 def ones_like(
-    input: Tensor, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+    input: Tensor,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    pin_memory: bool = False,
+    *,
+    memory_format=preserve_format,
 ) -> Tensor:
-    """Ones with ``input``'s shape and dtype."""
+    """Ones with ``input``'s shape and dtype (and layout, see ``memory_format``)."""
     _check_placement(device, pin_memory, "ones_like")
     shape, np_dtype = _like(input, dtype)
-    return _finish(_xp.ones(shape, dtype=np_dtype), None, requires_grad)
+    array = _laid_out(_xp.ones(shape, dtype=np_dtype), input, memory_format, "ones_like")
+    return _finish(array, None, requires_grad)
 
 
 @observed
 def empty_like(
-    input: Tensor, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
+    input: Tensor,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    pin_memory: bool = False,
+    *,
+    memory_format=preserve_format,
 ) -> Tensor:
-    """An uninitialised tensor with ``input``'s shape and dtype."""
+    """An uninitialised tensor with ``input``'s shape and dtype (and layout, see
+    ``memory_format``)."""
     _check_placement(device, pin_memory, "empty_like")
     shape, np_dtype = _like(input, dtype)
-    return _finish(_xp.empty(shape, dtype=np_dtype), None, requires_grad)
+    fmt = resolve(input._data, check_memory_format(memory_format or preserve_format, "empty_like"))
+    return _finish(empty_as(_xp, shape, np_dtype, fmt), None, requires_grad)
 
 
 @observed
@@ -473,11 +524,15 @@ def full_like(
     device=None,
     requires_grad=False,
     pin_memory: bool = False,
+    *,
+    memory_format=preserve_format,
 ) -> Tensor:
-    """``fill_value`` everywhere, with ``input``'s shape and dtype."""
+    """``fill_value`` everywhere, with ``input``'s shape and dtype (and layout, see
+    ``memory_format``)."""
     _check_placement(device, pin_memory, "full_like")
     shape, np_dtype = _like(input, dtype)
-    return _finish(_xp.full(shape, fill_value, dtype=np_dtype), None, requires_grad)
+    array = _xp.full(shape, fill_value, dtype=np_dtype)
+    return _finish(_laid_out(array, input, memory_format, "full_like"), None, requires_grad)
 
 
 @observed
@@ -488,11 +543,15 @@ def rand_like(
     requires_grad=False,
     device=None,
     pin_memory: bool = False,
+    *,
+    memory_format=preserve_format,
 ):
-    """Uniform [0, 1) samples with ``input``'s shape and dtype."""
+    """Uniform [0, 1) samples with ``input``'s shape and dtype (and layout, see
+    ``memory_format``)."""
     _check_placement(device, pin_memory, "rand_like")
     shape, np_dtype = _like(input, dtype)
-    return rand(shape, generator=generator, dtype=np_dtype, requires_grad=requires_grad)
+    array = rand(shape, generator=generator, dtype=np_dtype)._data
+    return _finish(_laid_out(array, input, memory_format, "rand_like"), None, requires_grad)
 
 
 @observed
@@ -503,21 +562,36 @@ def randn_like(
     requires_grad=False,
     device=None,
     pin_memory: bool = False,
+    *,
+    memory_format=preserve_format,
 ):
-    """Standard normal samples with ``input``'s shape and dtype."""
+    """Standard normal samples with ``input``'s shape and dtype (and layout, see
+    ``memory_format``)."""
     _check_placement(device, pin_memory, "randn_like")
     shape, np_dtype = _like(input, dtype)
-    return randn(shape, generator=generator, dtype=np_dtype, requires_grad=requires_grad)
+    array = randn(shape, generator=generator, dtype=np_dtype)._data
+    return _finish(_laid_out(array, input, memory_format, "randn_like"), None, requires_grad)
 
 
 @observed
-def randint_like(input: Tensor, low=0, high=None, dtype=None, generator=None, device=None):
-    """Random integers in [low, high) with ``input``'s shape and dtype."""
+def randint_like(
+    input: Tensor,
+    low=0,
+    high=None,
+    dtype=None,
+    generator=None,
+    device=None,
+    *,
+    memory_format=preserve_format,
+):
+    """Random integers in [low, high) with ``input``'s shape and dtype (and layout, see
+    ``memory_format``)."""
     check_device(device, "randint_like")
     if high is None:
         low, high = 0, low
     shape, np_dtype = _like(input, dtype)
-    return randint(low, high, shape, generator=generator, dtype=np_dtype)
+    array = randint(low, high, shape, generator=generator, dtype=np_dtype)._data
+    return _finish(_laid_out(array, input, memory_format, "randint_like"), None, False)
 
 
 def _new_dtype(input: Tensor, dtype):

@@ -7,15 +7,21 @@ is guaranteed is reproducibility: the same seed gives the same numbers.
 from __future__ import annotations
 
 from . import _backend
+from ._device import CPU, check_device
 from ._tracing import observed
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator"]
 
 
 class Generator:
-    """A random-number generator (``tensorgrad.Generator().manual_seed(0)``)."""
+    """A random-number generator (``tensorgrad.Generator().manual_seed(0)``).
 
-    def __init__(self, device: str = "cpu"):
+    ``device`` must be the CPU: PyTorch built without CUDA raises a RuntimeError for
+    ``Generator(device="cuda")``, and so does tensorgrad (its device error is one).
+    """
+
+    def __init__(self, device="cpu"):
+        check_device(device, "Generator")
         self._seed = 67280421310721  # PyTorch's default initial seed
         self._numpy = _backend.default_module.random.default_rng(self._seed)
 
@@ -35,6 +41,11 @@ class Generator:
     def initial_seed(self) -> int:
         """The seed last set."""
         return self._seed
+
+    @property
+    def device(self):
+        """Where the generator's numbers are made: always ``device(type='cpu')``."""
+        return CPU
 
     def get_state(self) -> dict:
         """The generator's state (a dict; restore it with :meth:`set_state`)."""

@@ -23,6 +23,8 @@ from ._dtypes import float64 as _FLOAT64
 from ._dtypes import int32 as _INT32
 from ._dtypes import int64 as _INT64
 from ._hooks import RemovableHandle
+from ._memory_format import check_memory_format, contiguous_format, is_contiguous_as, resolve
+from ._memory_format import preserve_format as _PRESERVE
 from ._printing import tensor_repr
 from ._shapes import normalize_dim
 from ._tracing import escape, observed, watch
@@ -143,9 +145,12 @@ class Tensor:
         """True for float16/32/64 tensors."""
         return self._data.dtype.kind == "f"
 
-    def is_contiguous(self) -> bool:
-        """True if the elements are laid out in row-major order without gaps."""
-        return self._data.flags.c_contiguous
+    def is_contiguous(self, memory_format=contiguous_format) -> bool:
+        """True if the elements lie in ``memory_format``'s order without gaps (row-major by
+        default; ``channels_last`` asks for (N, H, W, C) order, False for a rank other than 4).
+        """
+        fmt = check_memory_format(memory_format, "is_contiguous")
+        return is_contiguous_as(self._data, contiguous_format if fmt is _PRESERVE else fmt)
 
     def stride(self, dim: int | None = None):
         """Steps in elements (not bytes) between neighbours along each dim, or along ``dim``."""
@@ -311,41 +316,56 @@ class Tensor:
             return f"tensorgrad.{type(self).__name__}[{self.dtype.name}]"
         return self.to(dtype)
 
-    def float(self) -> Tensor:
+    def float(self, memory_format=_PRESERVE) -> Tensor:
         """Convert to float32."""
-        return self.to(_FLOAT32)
+        return self.to(_FLOAT32, memory_format=memory_format)
 
-    def double(self) -> Tensor:
+    def double(self, memory_format=_PRESERVE) -> Tensor:
         """Convert to float64."""
-        return self.to(_FLOAT64)
+        return self.to(_FLOAT64, memory_format=memory_format)
 
-    def half(self) -> Tensor:
+    def half(self, memory_format=_PRESERVE) -> Tensor:
         """Convert to float16."""
-        return self.to(_FLOAT16)
+        return self.to(_FLOAT16, memory_format=memory_format)
 
-    def long(self) -> Tensor:
+    def long(self, memory_format=_PRESERVE) -> Tensor:
         """Convert to int64."""
-        return self.to(_INT64)
+        return self.to(_INT64, memory_format=memory_format)
 
-    def int(self) -> Tensor:
+    def int(self, memory_format=_PRESERVE) -> Tensor:
         """Convert to int32."""
-        return self.to(_INT32)
+        return self.to(_INT32, memory_format=memory_format)
 
-    def bool(self) -> Tensor:
+    def bool(self, memory_format=_PRESERVE) -> Tensor:
         """Convert to bool."""
-        return self.to(_BOOL)
+        return self.to(_BOOL, memory_format=memory_format)
 
-    def cpu(self) -> Tensor:
-        """This tensor (tensorgrad runs on the CPU)."""
-        return self
+    def cpu(self, memory_format=_PRESERVE) -> Tensor:
+        """This tensor (tensorgrad runs on the CPU), or a copy in another ``memory_format``."""
+        return self if memory_format is _PRESERVE else self.to(memory_format=memory_format)
 
-    def contiguous(self) -> Tensor:
+    def contiguous(self, *, memory_format=contiguous_format) -> Tensor:
         """This tensor if its memory is row-major without gaps, else a contiguous copy.
 
         The copy is recorded like ``clone()``, so gradients flow through it; ``view`` needs it
         after a ``transpose`` or ``permute`` (``y.transpose(1, 2).contiguous().view(B, T, C)``).
+        ``memory_format=tensorgrad.channels_last`` asks for (N, H, W, C) order instead.
         """
-        return self if self._data.flags.c_contiguous else self.clone()
+        if memory_format is contiguous_format:  # the common call, kept short
+            return (
+                self if self._data.flags.c_contiguous else self.clone(memory_format=memory_format)
+            )
+        fmt = check_memory_format(memory_format, "contiguous")
+        if fmt is _PRESERVE:  # PyTorch: fine for a row-major tensor, refused for any other
+            if self._data.flags.c_contiguous:
+                return self
+            raise RuntimeError(
+                f"contiguous: preserve memory format is unsupported by the contiguous operator "
+                f"(tensor of shape {self.shape}, strides {self.stride()})"
+            )
+        if is_contiguous_as(self._data, resolve(self._data, fmt)):
+            return self
+        return self.clone(memory_format=fmt)
 
     def __bool__(self) -> bool:
         if watch.threads:

@@ -16,16 +16,25 @@ from __future__ import annotations
 import functools
 import threading
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
+]
 
 
 class _GradState(threading.local):
-    """``enabled``: whether this thread records. ``__init__`` runs again, giving the
-    default, the first time each new thread touches the object. (No ``__slots__``: slots
-    would live on the one shared object, not per thread.)"""
+    """``enabled``: whether this thread records; ``inference``: whether it is inside
+    ``inference_mode()``. ``__init__`` runs again, giving the defaults, the first time each
+    new thread touches the object. (No ``__slots__``: slots would live on the one shared
+    object, not per thread.)"""
 
     def __init__(self):
         self.enabled = True
+        self.inference = False
 
 
 state = _GradState()
@@ -34,6 +43,12 @@ state = _GradState()
 def is_grad_enabled() -> bool:
     """True when ops record the graph for ``backward``."""
     return state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (and not inside a nested ``inference_mode(False)``);
+    ``no_grad`` alone does not count, as in PyTorch."""
+    return state.inference
 
 
 class _GradModeContext:
@@ -108,6 +123,15 @@ class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
 
     def __init__(self, mode: bool = True):
         self._target = not mode
+
+    def __enter__(self):
+        self._previous_inference = state.inference
+        state.inference = not self._target
+        return super().__enter__()
+
+    def __exit__(self, *exc_info):
+        state.inference = self._previous_inference
+        return super().__exit__(*exc_info)
 
     def _fresh(self):
         return inference_mode(not self._target)

@@ -2,7 +2,8 @@
 
 ``backends.mps.is_available()`` is False; ``backends.cudnn.benchmark = True``,
 ``backends.cudnn.deterministic``, ``backends.cuda.matmul.allow_tf32 = True`` and the like are
-accepted and have no effect (tensorgrad's CPU results do not depend on them).
+accepted and have no effect (tensorgrad's CPU results do not depend on them);
+``backends.opt_einsum`` answers as PyTorch without the opt_einsum package.
 
 The global switches PyTorch keeps on ``torch`` itself live here and are exported there:
 ``set_float32_matmul_precision`` (tied to ``cuda.matmul.fp32_precision``) and
@@ -11,12 +12,13 @@ The global switches PyTorch keeps on ``torch`` itself live here and are exported
 
 import warnings
 
-from . import cuda, cudnn, mps
+from . import cuda, cudnn, mps, opt_einsum
 
 __all__ = [
     "cuda",
     "cudnn",
     "mps",
+    "opt_einsum",
     "set_float32_matmul_precision",
     "get_float32_matmul_precision",
     "use_deterministic_algorithms",

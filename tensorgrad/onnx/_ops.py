@@ -371,7 +371,7 @@ def _flip(graph, x, dims):
 
 
 @translates(shape.Clone)
-def _clone(graph, x):
+def _clone(graph, x, memory_format=None):  # ONNX has no memory layouts: values are what count
     return graph.add("Identity", [x.name])
 
 

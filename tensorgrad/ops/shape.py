@@ -11,6 +11,13 @@ import math
 import numbers
 import operator
 
+from .._memory_format import (
+    check_memory_format,
+    contiguous_format,
+    empty_as,
+    preserve_format,
+    resolve,
+)
 from .._registry import op, tensor_method, tensor_property
 from .._shapes import broadcast_error, broadcast_shape, normalize_dim, normalize_dims, sum_to_axes
 from ..tensor import Tensor
@@ -102,11 +109,15 @@ class Flip(Op):
 
 
 class Clone(Op):
-    """out = a copy of x"""
+    """out = a copy of x (row-major, or laid out in ``memory_format``)"""
 
     @staticmethod
-    def forward(ctx, x):
-        return x.copy()
+    def forward(ctx, x, memory_format=None):
+        if memory_format is None:
+            return x.copy()
+        out = empty_as(ctx.xp, x.shape, x.dtype, memory_format)
+        out[...] = x
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -420,9 +431,13 @@ def broadcast_tensors(*tensors) -> tuple:
 
 
 @op("clone")
-def clone(input: Tensor) -> Tensor:
-    """A copy that does not share memory (still in the graph)."""
-    return Clone.apply(input)
+def clone(input: Tensor, *, memory_format=preserve_format) -> Tensor:
+    """A copy that does not share memory (still in the graph), laid out in ``memory_format``
+    (by default as ``input`` is: channels-last stays channels-last, see ``memory_format``)."""
+    fmt = resolve(input._data, check_memory_format(memory_format or preserve_format, "clone"))
+    if fmt is contiguous_format:
+        return Clone.apply(input)
+    return Clone.apply(input, memory_format=fmt)
 
 
 @op("pixel_shuffle", methods=())
