@@ -8,6 +8,8 @@ does, and give an exact zero gradient where the upstream gradient is exactly zer
 
 from __future__ import annotations
 
+import math
+
 from .._backend import array_module
 from .._dtypes import result_numpy_dtype, to_numpy_dtype
 from .._registry import op
@@ -158,21 +160,19 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """y = 1 / (1 + e^-x), as e^min(x, 0) / (1 + e^-|x|) from one exponential e = e^-|x|:
-    nothing can overflow, and tiny outputs keep their relative precision (the tutorials take
-    log(sigmoid(x))). The numerator, 1 for x >= 0 and e below, is max(e, x >= 0) since e <= 1.
-
-    Branch-free on purpose: the textbook ``where(x >= 0, …, …)`` form costs twice as much on
-    random signs (a data-dependent mask), and ``1 / (1 + e^-x)`` overflows for x < -88.
+    """y = 1 / (1 + e^-x), as PyTorch's CPU kernel computes it: four array passes. Where x
+    falls below log of the dtype's smallest normal number (about -87.3 in float32), e^-x
+    would overflow and y be subnormal: if any element does (one min-reduction finds out), the
+    whole array takes the overflow-free form e^min(x, 0) / (1 + e^-|x|), which also keeps
+    the relative precision of tiny outputs (the tutorials take log(sigmoid(x))). Half
+    precision is computed in float32, as PyTorch does.
     """
 
     @staticmethod
     def forward(ctx, x):
         xp = ctx.xp
-        decay = xp.exp(-xp.abs(x))  # e^-|x| in (0, 1]
-        y = xp.maximum(decay, x >= 0)
-        decay += 1  # fresh buffers nobody else sees: updated in place
-        y /= decay
+        y = _sigmoid(xp, x.astype(xp.float32) if x.dtype.itemsize < 4 else x)
+        y = y.astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 
@@ -180,6 +180,33 @@ class Sigmoid(Op):
     def backward(ctx, grad):  # dy/dx = y(1 - y)
         (y,) = ctx.saved_tensors
         return grad * y * (1 - y)
+
+
+def _sigmoid(xp, x):
+    """sigmoid of a float32/float64 array, as a new array (see :class:`Sigmoid`)."""
+    smallest = x.min() if x.size else 0.0
+    if smallest >= _normal_exponent_floor(xp, x.dtype):  # False for NaN too
+        y = xp.negative(x, out=xp.empty_like(x))  # an array even when x is 0-d
+        xp.exp(y, out=y)
+        y += 1
+        return xp.reciprocal(y, out=y)
+    # e = e^-|x| in (0, 1]; the numerator, 1 for x >= 0 and e below, is max(e, x >= 0).
+    decay = xp.exp(-xp.abs(x))
+    y = xp.maximum(decay, x >= 0)
+    decay += 1  # fresh buffers nobody else sees: updated in place
+    y /= decay
+    return y
+
+
+_NORMAL_EXPONENT_FLOORS: dict = {}
+
+
+def _normal_exponent_floor(xp, dtype) -> float:
+    """log of the smallest normal number of ``dtype``: e^x is subnormal below it."""
+    floor = _NORMAL_EXPONENT_FLOORS.get(dtype)
+    if floor is None:
+        floor = _NORMAL_EXPONENT_FLOORS[dtype] = math.log(float(xp.finfo(dtype).tiny))
+    return floor
 
 
 class Relu(Op):
