@@ -13,6 +13,8 @@ backward node keeps the interpreter, which that node reuses).
 
 from __future__ import annotations
 
+import functools
+
 from .._backend import default_module as numpy_module
 from .._backend import ndarray
 from ..autograd.engine import _is_exclusive, accumulate_array, fit_array
@@ -64,9 +66,16 @@ class _Writer:
 
     def function(self, name: str):
         namespace = dict(self.names)
-        source = "\n".join(self.lines)
-        exec(compile(source, "<tensorgrad.compile record>", "exec"), namespace)  # noqa: S102
+        exec(_code("\n".join(self.lines)), namespace)  # noqa: S102
         return namespace[name]
+
+
+@functools.lru_cache(maxsize=256)
+def _code(source: str):
+    """``source`` compiled. Cached: a new batch size or mode of the same model writes the same
+    source (shapes and objects are names bound in the namespace), and compiling a long
+    record costs milliseconds."""
+    return compile(source, "<tensorgrad.compile record>", "exec")
 
 
 def guard_function(guards: list):
