@@ -34,28 +34,25 @@ from . import (
 from ._creation import (
     arange,
     as_tensor,
-    bernoulli,
     empty,
-    empty_like,
     eye,
     from_numpy,
     full,
-    full_like,
     linspace,
-    normal,
     ones,
-    ones_like,
-    rand,
-    rand_like,
-    randint,
-    randint_like,
-    randn,
-    randn_like,
-    randperm,
     tensor,
     zeros,
+)
+from ._creation_like import (
+    empty_like,
+    full_like,
+    ones_like,
+    rand_like,
+    randint_like,
+    randn_like,
     zeros_like,
 )
+from ._creation_random import bernoulli, normal, rand, randint, randn, randperm
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (
     bfloat16,

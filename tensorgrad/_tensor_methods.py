@@ -8,7 +8,7 @@ with ``backward`` and ``draw`` from the layers above the ops, so ``x.exp()`` is 
 
 from __future__ import annotations
 
-from . import _creation, _numpy_dispatch, _registry, ops  # noqa: F401 - they declare methods
+from . import _creation_like, _numpy_dispatch, _registry, ops  # noqa: F401 - they declare methods
 from .autograd import grad_mode
 from .autograd.differentiate import backward
 from .tensor import Tensor

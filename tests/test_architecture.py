@@ -156,7 +156,12 @@ LAYERS = {  # a module may import only from its own layer or the ones below
         "tensorgrad.random",
     ],
     1: ["tensorgrad.tensor"],
-    2: ["tensorgrad._registry", "tensorgrad._creation"],
+    2: [
+        "tensorgrad._registry",
+        "tensorgrad._creation",
+        "tensorgrad._creation_random",
+        "tensorgrad._creation_like",
+    ],
     3: [
         "tensorgrad.autograd.engine",
         "tensorgrad.autograd.function",

@@ -8,7 +8,8 @@ linear in its vector, so differentiating it again gives the jvp) and the second-
 
 from __future__ import annotations
 
-from .._creation import ones_like, zeros, zeros_like
+from .._creation import zeros
+from .._creation_like import ones_like, zeros_like
 from ..ops.joining import stack
 from ..tensor import Tensor
 from .differentiate import grad

@@ -16,6 +16,7 @@ __all__: list = []
 
 _COMPARISON = "tensorgrad.ops.comparison."
 _CREATION = "tensorgrad._creation."
+_LIKE = "tensorgrad._creation_like."
 
 
 def _pair(graph: Graph, input, other) -> tuple[str, str]:
@@ -225,12 +226,12 @@ for _name, _fill in (("zeros", 0), ("ones", 1), ("empty", 0)):
             graph, graph.ints(_sizes(size)), _fill
         )
     )
-    translates(_CREATION + f"{_name}_like")(
+    translates(_LIKE + f"{_name}_like")(
         lambda graph, input, dtype=None, device=None, requires_grad=False, _fill=_fill: _filled(
             graph, graph.shape(input.name), _fill
         )
     )
-    translates(_CREATION + f"new_{_name}", dynamic=("size",))(
+    translates(_LIKE + f"new_{_name}", dynamic=("size",))(
         lambda graph, input, *size, dtype=None, device=None, requires_grad=False, _fill=_fill: (
             _filled(graph, graph.ints(_sizes(size)), _fill)
         )
@@ -242,12 +243,12 @@ def _full(graph, size, fill_value, dtype=None, device=None, requires_grad=False)
     return _filled(graph, graph.ints(size), fill_value)
 
 
-@translates(_CREATION + "full_like")
+@translates(_LIKE + "full_like")
 def _full_like(graph, input, fill_value, dtype=None, device=None, requires_grad=False):
     return _filled(graph, graph.shape(input.name), fill_value)
 
 
-@translates(_CREATION + "new_full", dynamic=("size",))
+@translates(_LIKE + "new_full", dynamic=("size",))
 def _new_full(graph, input, size, fill_value, dtype=None, device=None, requires_grad=False):
     return _filled(graph, graph.ints(size), fill_value)
 

@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Generic, TypeVar
 
-from ..._creation import randperm
+from ..._creation_random import randperm
 from ...random import Generator, default_generator
 from ...tensor import Tensor
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sized
 
-from ..._creation import randperm
+from ..._creation_random import randperm
 from ...random import Generator
 from .sampler import Sampler
 
