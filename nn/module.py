@@ -353,6 +353,7 @@ class Module:
             param.requires_grad_(requires_grad)
         return self
 
+    @tensorgrad.compiler.allow_in_graph  # a compiled step calls it again
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of every parameter: to None (default) or to zeros in place."""
         zero_grads(self.parameters(), set_to_none)

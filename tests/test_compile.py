@@ -855,3 +855,36 @@ def test_a_copy_of_a_compiled_module_compiles_a_copy_and_config_patch_restores()
     assert config.recompile_limit == 8
     with pytest.raises(AttributeError, match="does not exist"):
         config.patch(recompile=2)
+
+
+def test_updates_through_data_and_detach_aliases_replay_like_word_language_model():
+    """pytorch/examples' word_language_model: model.zero_grad(), then p.data.add_(p.grad)."""
+
+    def train(compiled: bool):
+        tg.manual_seed(0)
+        model = _mlp()
+        x, y = tg.randn(5, 8), tg.randint(0, 3, (5,))
+
+        def step(x, y):
+            model.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            for p in model.parameters():
+                p.data.add_(p.grad, alpha=-0.1)
+            with tg.no_grad():
+                model[0].bias.detach().mul_(0.9)  # shares the version counter, unlike .data
+            return loss
+
+        run = tg.compile(step) if compiled else step
+        losses = [run(x, y).item() for _ in range(4)]
+        return losses, [p.detach().numpy().copy() for p in model.parameters()], model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # recorded, not left eager
+        compiled = train(True)
+    eager = train(False)
+    assert compiled[0] == eager[0]
+    for a, b in zip(compiled[1], eager[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    versions = [p._version_counter[0] for p in compiled[2].parameters()]
+    assert versions == [p._version_counter[0] for p in eager[2].parameters()]

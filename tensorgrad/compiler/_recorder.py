@@ -138,9 +138,14 @@ class Recorder:
     def ref(self, tensor: Tensor) -> Ref:
         slot = self.slot(tensor)
         known = self.refs.get(slot)
-        if known is not None:
-            return known
-        return Ref("slot", slot, None, tensor._requires_grad)
+        if known is None:
+            return Ref("slot", slot, None, tensor._requires_grad)
+        if known.kind in ("external", "arg"):
+            base = known.target if known.kind == "external" else self.flat_args[known.target]
+            if base is not tensor:  # p.data, p.detach(): a new alias on every replay too
+                shares_versions = tensor._version_counter is base._version_counter
+                return Ref("alias", slot, (known, shares_versions), tensor._requires_grad)
+        return known
 
     def _outputs(self, step_index: int, tensors) -> list:
         """Registers for a step's new output tensors: ``[(position, register)]``."""

@@ -43,8 +43,10 @@ class Ref:
     """A tensor (or array) argument of a call step: how to find it in a replay.
 
     ``kind`` is ``"arg"`` (the call's own argument object), ``"external"`` (a tensor that
-    existed before the call, e.g. a parameter: the object itself), ``"slot"`` (a value made in
-    the call: a new Tensor over the register's array) or ``"array"`` (the raw array).
+    existed before the call, e.g. a parameter: the object itself), ``"alias"`` (a new tensor
+    over an arg's or external's array, as ``p.data`` or ``p.detach()`` made one: ``target`` is
+    that one's Ref and whether the alias shares its version counter), ``"slot"`` (a value
+    made in the call: a new Tensor over the register's array) or ``"array"`` (the raw array).
     """
 
     __slots__ = ("kind", "slot", "target", "requires_grad")
@@ -60,6 +62,13 @@ class Ref:
             return frame.args[self.target]
         if kind == "array":
             return frame.regs[self.slot]
+        if kind == "alias":
+            base_ref, shares_versions = self.target
+            base = base_ref.resolve(frame)
+            alias = Tensor(base._data, self.requires_grad)
+            if shares_versions:
+                alias._version_counter = base._version_counter
+            return alias
         return Tensor(frame.regs[self.slot])
 
     def leaf(self, frame: Frame) -> Tensor:
