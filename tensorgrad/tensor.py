@@ -269,10 +269,12 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        if watch.threads:
-            escape(self, ".data assignment")
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
+        if value._data is self._data:  # `p.data += update` writes the same array back
+            return
+        if watch.threads:
+            escape(self, ".data assignment")
         self._data = value._data
 
     # ----------------------------------------------------------------- conversions

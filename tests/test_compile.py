@@ -858,7 +858,8 @@ def test_a_copy_of_a_compiled_module_compiles_a_copy_and_config_patch_restores()
 
 
 def test_updates_through_data_and_detach_aliases_replay_like_word_language_model():
-    """pytorch/examples' word_language_model: model.zero_grad(), then p.data.add_(p.grad)."""
+    """pytorch/examples' word_language_model (model.zero_grad(), p.data.add_(p.grad)) and
+    makemore (p.data += -lr * p.grad)."""
 
     def train(compiled: bool):
         tg.manual_seed(0)
@@ -870,7 +871,8 @@ def test_updates_through_data_and_detach_aliases_replay_like_word_language_model
             loss = F.cross_entropy(model(x), y)
             loss.backward()
             for p in model.parameters():
-                p.data.add_(p.grad, alpha=-0.1)
+                p.data.add_(p.grad, alpha=-0.05)
+                p.data += -0.05 * p.grad  # makemore's update: writes the same array back
             with tg.no_grad():
                 model[0].bias.detach().mul_(0.9)  # shares the version counter, unlike .data
             return loss
