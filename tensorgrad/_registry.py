@@ -242,7 +242,7 @@ def _public(function: Callable, name: str, method: bool) -> Callable:
     # The parameters are the function's own, under any recording wrapper (see _tracing).
     code = getattr(inspect.unwrap(function), "__code__", None)
     if method and _is_inplace(name):
-        function = observed(function)
+        function = observed(function, inplace=True)
     if code is None:
         return function
     parameters = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]

@@ -13,6 +13,9 @@ core reports to it through the functions here:
   one call (a comparison that builds its bool tensor directly, an indexing op whose index
   array is computed from a tensor);
 - :func:`constant` — a tensor the core made from Python values (a scalar operand);
+- :func:`inplace_in_graph`, :func:`snapshot`, :func:`overwritten` — an in-place method
+  changed a tensor of the graph being recorded: its ops are recorded, with the copy it
+  works on and the write back into the tensor's array;
 - :func:`escape` — a tensor's value left for Python (``item()``, ``bool(t)``…), which a replay
   could not repeat.
 
@@ -34,6 +37,9 @@ __all__ = [
     "whole_if_needed",
     "constant",
     "escape",
+    "inplace_in_graph",
+    "snapshot",
+    "overwritten",
     "opaque",
     "is_recording",
 ]
@@ -63,6 +69,8 @@ class _TraceState(threading.local):
     def __init__(self):
         self.recorder = None
         self.depth = 0
+        self.inplace_method = False  # inside an observed in-place method (at depth 1)
+        self.inplace_as_ops = False  # ... whose ops were recorded: not one call step
 
 
 state = _TraceState()
@@ -116,8 +124,12 @@ def escape(tensor, what: str) -> None:
         recorder.escape(tensor, what)
 
 
-def observed(function):
-    """Make each top-level call of ``function`` during a recording one replayable step."""
+def observed(function, inplace: bool = False):
+    """Make each top-level call of ``function`` during a recording one replayable step.
+
+    ``inplace``: ``function`` is an in-place method; when it changes a tensor of the graph
+    being recorded, its ops are recorded instead (see :func:`inplace_in_graph`).
+    """
 
     @functools.wraps(function)
     def call(*args, **kwargs):
@@ -126,15 +138,45 @@ def observed(function):
         # A generator (model.parameters()) is spent by the call: the replay needs its items.
         args = tuple(list(a) if isinstance(a, types.GeneratorType) else a for a in args)
         state.depth += 1
+        state.inplace_method = inplace
         try:
             result = function(*args, **kwargs)
         finally:
             state.depth -= 1
-        state.recorder.call(function, args, kwargs, result)
+            state.inplace_method = False
+            as_ops, state.inplace_as_ops = state.inplace_as_ops, False
+        if not as_ops:
+            state.recorder.call(function, args, kwargs, result)
         return result
 
     call.__wrapped_observed__ = function
     return call
+
+
+def inplace_in_graph() -> bool:
+    """Called by an in-place method about to change a tensor of the graph being recorded
+    (what a replay cannot repeat as one call): True if it is the recorded call itself, whose
+    ops are then recorded (the depth its wrapper raised is lowered until it returns)."""
+    if state.recorder is None or state.depth != 1 or not state.inplace_method:
+        return False
+    state.depth, state.inplace_method, state.inplace_as_ops = 0, False, True
+    return True
+
+
+def inplace_done() -> None:
+    """The end of what :func:`inplace_in_graph` let record."""
+    state.depth = 1
+
+
+def snapshot(copy, tensor) -> None:
+    """``copy`` is a new tensor over a copy of ``tensor``'s array, in its graph place."""
+    state.recorder.snapshot(copy, tensor)
+
+
+def overwritten(tensor, result) -> None:
+    """``result``'s values were written into ``tensor``'s array, and ``tensor`` took its
+    place in the graph."""
+    state.recorder.overwritten(tensor, result)
 
 
 def whole_if_needed(function):

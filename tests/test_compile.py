@@ -878,15 +878,76 @@ def test_updates_through_data_and_detach_aliases_replay_like_word_language_model
             return loss
 
         run = tg.compile(step) if compiled else step
-        losses = [run(x, y).item() for _ in range(4)]
-        return losses, [p.detach().numpy().copy() for p in model.parameters()], model
+        return [run(x, y).item() for _ in range(4)], model
 
+    compiled, eager = _recorded_and_eager(train)
+    versions = [p._version_counter[0] for p in compiled.parameters()]
+    assert versions == [p._version_counter[0] for p in eager.parameters()]
+
+
+def _recorded_and_eager(train):
+    """``train(compiled)`` -> (losses, model), run compiled (recorded: a fallback warning
+    fails) and eager; asserts equal losses and parameters; returns both models."""
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # recorded, not left eager
-        compiled = train(True)
-    eager = train(False)
-    assert compiled[0] == eager[0]
-    for a, b in zip(compiled[1], eager[1], strict=True):
-        np.testing.assert_array_equal(a, b)
-    versions = [p._version_counter[0] for p in compiled[2].parameters()]
-    assert versions == [p._version_counter[0] for p in eager[2].parameters()]
+        warnings.simplefilter("error")
+        compiled_losses, compiled = train(True)
+    eager_losses, eager = train(False)
+    assert compiled_losses == eager_losses
+    for a, b in zip(compiled.parameters(), eager.parameters(), strict=True):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    return compiled, eager
+
+
+class _ResidualBlock(nn.Module):
+    """torchvision's habits: in-place activations and ``out += identity`` inside the graph."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 2, 3, padding=1)
+        self.relu = nn.ReLU(inplace=True)
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(2 * 4 * 4, 3), nn.LeakyReLU(0.1, True))
+
+    def forward(self, x):
+        out = self.relu(self.conv(x))
+        out += x
+        out.mul_(0.5)
+        return self.head(self.relu(out))
+
+
+def test_in_place_ops_on_graph_tensors_record_as_their_ops():
+    def train(compiled: bool):
+        tg.manual_seed(0)
+        model = _ResidualBlock()
+        optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x, y = tg.randn(4, 2, 4, 4), tg.randint(0, 3, (4,))
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        run = tg.compile(step) if compiled else step
+        return [run(x, y).item() for _ in range(4)], model
+
+    _recorded_and_eager(train)
+
+
+def test_binary_cross_entropy_checks_its_values_on_every_replay():
+    model = nn.Sequential(nn.Linear(3, 1), nn.Sigmoid())
+
+    def step(x, target):
+        loss = F.binary_cross_entropy(model(x).view(-1), target)
+        loss.backward()
+        return loss
+
+    compiled = tg.compile(step)
+    x = tg.randn(4, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the value check is an op: recorded, not eager
+        compiled(x, tg.tensor([0.0, 1.0, 1.0, 0.0]))
+        compiled(x, tg.tensor([1.0, 1.0, 0.0, 0.0]))
+    assert compiled.recordings == 1
+    with pytest.raises(RuntimeError, match="target should be between 0 and 1, got 2.0 at flat"):
+        compiled(x, tg.tensor([0.0, 2.0, 1.0, 0.0]))

@@ -25,7 +25,7 @@ from ..ops._op import Op
 from ..ops.indexing import Index
 from ..tensor import Tensor
 from ._plan import Plan
-from ._steps import BackwardStep, CallStep, GraphStep, OpStep, Ref
+from ._steps import BackwardStep, CallStep, CopyStep, GraphStep, OpStep, Ref
 
 __all__ = ["Recorder", "Unsupported"]
 
@@ -290,6 +290,25 @@ class Recorder:
                 for edge, slot in zip(node._next, slots)
             ]
             self.meta[index] = list(node._input_meta)
+
+    def snapshot(self, copy: Tensor, tensor: Tensor) -> None:
+        """An in-place op on a graph tensor made ``copy`` of ``tensor`` to work on: same
+        values, same place in the graph (see ``ops/inplace.py``)."""
+        if self.problem is not None:
+            return
+        source = self.slot(tensor)
+        target = self._new_slot(copy._data, copy)
+        if source in self.producer:
+            self.producer[target] = self.producer[source]
+        self.steps.append(CopyStep(source, target, into=False))
+
+    def overwritten(self, tensor: Tensor, result: Tensor) -> None:
+        """``result`` was written into ``tensor``'s array, and ``tensor`` now stands for it."""
+        if self.problem is not None:
+            return
+        source, target = self.slot(result), self.slot(tensor)
+        self.steps.append(CopyStep(source, target, into=True))
+        self.slot_of[id(tensor)] = source  # read from now on as the op's result
 
     def call(self, function, args: tuple, kwargs: dict, result) -> None:
         """An observed public function ran (see ``_tracing.observed``)."""

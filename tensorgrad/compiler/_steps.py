@@ -10,6 +10,8 @@ arrays), the call's flattened arguments, and what each step keeps for backward (
 - :class:`GraphStep` — a call that built a graph (a ``Function``, an indexing op with a tensor
   index): called again on leaf tensors wrapping its inputs; its backward runs the engine over
   that small graph.
+- :class:`CopyStep` — an in-place op on a graph tensor: the copy its ops work on, and their
+  result written back into the tensor's array;
 - :class:`BackwardStep` — ``loss.backward()``: a :class:`~tensorgrad.compiler._plan.Plan`
   whose totals go to the leaves' ``.grad``, the engine's way.
 """
@@ -23,7 +25,7 @@ from ..autograd.grad_mode import set_grad_enabled
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
 
-__all__ = ["Frame", "OpStep", "CallStep", "GraphStep", "BackwardStep", "Ref"]
+__all__ = ["Frame", "OpStep", "CallStep", "GraphStep", "CopyStep", "BackwardStep", "Ref"]
 
 _CONSTANT = 2  # function.py's kind for a saved array outside the graph
 
@@ -227,6 +229,24 @@ class GraphStep(_TensorCall):
     @staticmethod
     def exclusive(frame, gradient, grad_outputs, input_grads) -> bool:
         return False  # the engine's capture may share it
+
+
+class CopyStep:
+    """An in-place op on a tensor of the graph, around its recorded ops: the copy of the
+    tensor's array they work on (``regs[target] = copy of regs[source]``), or, with ``into``,
+    their result written back into that array (as eager mode writes it)."""
+
+    __slots__ = ("source", "target", "into")
+
+    def __init__(self, source: int, target: int, into: bool):
+        self.source, self.target, self.into = source, target, into
+
+    def run(self, frame: Frame) -> None:
+        regs = frame.regs
+        if self.into:
+            regs[self.target][...] = regs[self.source]
+        else:
+            regs[self.target] = regs[self.source].copy()
 
 
 class BackwardStep:

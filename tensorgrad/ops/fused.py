@@ -200,12 +200,14 @@ class BinaryCrossEntropy(Op):
 
     Fused for its gradient: d/dx = (x - y) / max(x(1-x), 1e-12), PyTorch's formula, which
     still pushes a saturated wrong prediction (x = 0, y = 1) back, where the gradient of the
-    clamped composite is 0.
+    clamped composite is 0. The forward checks that x and y lie in [0, 1] (an op, so that a
+    compiled replay checks every new batch too).
     """
 
     @staticmethod
     def forward(ctx, x, y):
         xp = ctx.xp
+        _check_probabilities(x, y)
         ctx.save_for_backward(x, y)
         log_p = xp.maximum(xp.log(x), -100)
         log_not_p = xp.maximum(xp.log1p(-x), -100)
@@ -221,6 +223,21 @@ class BinaryCrossEntropy(Op):
             grad_x = grad * (x - y) / xp.where(x * (1 - x) < _EPSILON, _EPSILON, x * (1 - x))
         grad_y = grad * (xp.log1p(-x) - xp.log(x)) if needs[1] else None
         return grad_x, grad_y
+
+
+def _check_probabilities(x, y) -> None:
+    """PyTorch's check, element by element in order: the first element whose input ``x`` or
+    target ``y`` lies outside [0, 1] (NaN included) names which of the two is wrong."""
+    bad_input = ~((x >= 0) & (x <= 1))
+    bad = bad_input | ~((y >= 0) & (y <= 1))
+    if not bad.any():
+        return
+    first = int(bad.reshape(-1).argmax())
+    label, values = ("input", x) if bad_input.reshape(-1)[first] else ("target", y)
+    raise RuntimeError(
+        f"binary_cross_entropy: all elements of {label} should be between 0 and 1, got "
+        f"{values.reshape(-1)[first].item()} at flat index {first} (shape {tuple(x.shape)})"
+    )
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .._backend import array_module
 from .._registry import op, tensor_method
-from .._tracing import constant
+from .._tracing import constant, inplace_done, inplace_in_graph, overwritten, snapshot, watch
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
 from ._util import is_scalar, promote
@@ -58,8 +58,31 @@ def _inplace(self: Tensor, op: str, others: tuple, out_of_place, update_array) -
     # The op may save its input for backward (mul_ needs the old value for the other
     # operand's gradient), so it gets a snapshot that the write below cannot change, as
     # PyTorch saves the original self. Only recorded in-place ops pay for the copy.
-    previous = Tensor(self._data.copy(), self._requires_grad, self.grad_fn, self._output_nr)
-    result = out_of_place(previous)
+    as_ops = watch.threads and inplace_in_graph()  # a compile recording sees its ops
+    try:
+        previous = Tensor(self._data.copy(), self._requires_grad, self.grad_fn, self._output_nr)
+        if as_ops:
+            snapshot(previous, self)
+        result = _changed(op, self, out_of_place(previous))
+        array_module(self._data).copyto(self._data, result._data)
+        if as_ops:
+            overwritten(self, result)
+    finally:
+        if as_ops:
+            inplace_done()
+    self._version_counter[0] += 1
+    if self._retains_grad and self.grad_fn is not None:
+        # .grad is the gradient of the newest version only (PyTorch's rule).
+        self.grad_fn._retained.pop(self._output_nr, None)
+    self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+    self._requires_grad = result._requires_grad
+    if self.grad_fn is not None and self._retains_grad:
+        self.grad_fn._retain_output(self)
+    return self
+
+
+def _changed(op: str, self: Tensor, result: Tensor) -> Tensor:
+    """``result`` checked to fit in ``self`` (its shape), converted to ``self``'s dtype."""
     if result.shape != self.shape:
         raise RuntimeError(
             f"{op}: the result has shape {result.shape} but the tensor modified in place has "
@@ -72,16 +95,7 @@ def _inplace(self: Tensor, op: str, others: tuple, out_of_place, update_array) -
                 f"{self.dtype}"
             )
         result = result.to(self.dtype)
-    array_module(self._data).copyto(self._data, result._data)
-    self._version_counter[0] += 1
-    if self._retains_grad and self.grad_fn is not None:
-        # .grad is the gradient of the newest version only (PyTorch's rule).
-        self.grad_fn._retained.pop(self._output_nr, None)
-    self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
-    self._requires_grad = result._requires_grad
-    if self.grad_fn is not None and self._retains_grad:
-        self.grad_fn._retain_output(self)
-    return self
+    return result
 
 
 def _inplace_error(op: str, self: Tensor, others: tuple, error: Exception) -> RuntimeError:
