@@ -312,6 +312,17 @@ class _AutocastState(threading.local):
 _state = _AutocastState()
 
 
+def warn_old_spelling(device_type: str, name: str) -> None:
+    """PyTorch's FutureWarning for ``tensorgrad.<device_type>.amp.<name>(…)``, the deprecated
+    spelling of ``tensorgrad.amp.<name>('<device_type>', …)``, at the constructor's caller."""
+    warnings.warn(
+        f"`tensorgrad.{device_type}.amp.{name}(args...)` is deprecated. Please use "
+        f"`tensorgrad.amp.{name}('{device_type}', args...)` instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
+
+
 def is_autocast_available(device_type: str) -> bool:
     """Whether PyTorch has autocast for ``device_type`` (an unknown name raises)."""
     device(device_type)

@@ -6,28 +6,17 @@ Each warns as PyTorch does (a FutureWarning naming the new spelling), then is ex
 
 from __future__ import annotations
 
-import warnings
-
 from .. import amp
 from .._dtypes import bfloat16
 
 __all__ = ["GradScaler", "autocast"]
 
 
-def _warn_deprecated(name: str) -> None:
-    warnings.warn(
-        f"`tensorgrad.cpu.amp.{name}(args...)` is deprecated. Please use "
-        f"`tensorgrad.amp.{name}('cpu', args...)` instead.",
-        FutureWarning,
-        stacklevel=3,  # the line that called the constructor
-    )
-
-
 class autocast(amp.autocast):  # noqa: N801 - PyTorch's name
     """``tensorgrad.amp.autocast("cpu", …)`` under its old name (which warns)."""
 
     def __init__(self, enabled: bool = True, dtype=bfloat16, cache_enabled: bool = True) -> None:
-        _warn_deprecated("autocast")
+        amp.warn_old_spelling("cpu", "autocast")
         super().__init__("cpu", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
 
@@ -42,5 +31,5 @@ class GradScaler(amp.GradScaler):
         growth_interval: int = 2000,
         enabled: bool = True,
     ) -> None:
-        _warn_deprecated("GradScaler")
+        amp.warn_old_spelling("cpu", "GradScaler")
         super().__init__("cpu", init_scale, growth_factor, backoff_factor, growth_interval, enabled)

@@ -7,8 +7,6 @@ disable themselves. So nanoGPT's ``GradScaler(enabled=(dtype == 'float16'))`` pa
 
 from __future__ import annotations
 
-import warnings
-
 from .. import amp
 from .._dtypes import float16
 
@@ -26,12 +24,7 @@ class GradScaler(amp.GradScaler):
         growth_interval: int = 2000,
         enabled: bool = True,
     ) -> None:
-        warnings.warn(
-            "`tensorgrad.cuda.amp.GradScaler(args...)` is deprecated. Please use "
-            "`tensorgrad.amp.GradScaler('cuda', args...)` instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
+        amp.warn_old_spelling("cuda", "GradScaler")
         super().__init__(
             "cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled
         )
@@ -41,10 +34,5 @@ class autocast(amp.autocast):  # noqa: N801 - PyTorch's name
     """``tensorgrad.amp.autocast("cuda", …)``: disabled, since CUDA is not available."""
 
     def __init__(self, enabled: bool = True, dtype=float16, cache_enabled: bool = True) -> None:
-        warnings.warn(
-            "`tensorgrad.cuda.amp.autocast(args...)` is deprecated. Please use "
-            "`tensorgrad.amp.autocast('cuda', args...)` instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
+        amp.warn_old_spelling("cuda", "autocast")
         super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
