@@ -17,7 +17,7 @@ from tensorgrad.autograd.graph import scope
 from tensorgrad.nn._state_dict import load_state_dict_into
 from tensorgrad.nn.parameter import Parameter
 from tensorgrad.nn.utils import zero_grads
-from tensorgrad.ops.conversion import parse_to_arguments
+from tensorgrad.ops.conversion import cuda_device, parse_to_arguments
 from tensorgrad.utils.hooks import RemovableHandle
 
 __all__ = ["Module", "RemovableHandle"]
@@ -383,25 +383,28 @@ class Module:
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """``to(dtype)``, ``to(device)``, ``to(tensor)``, ``to(memory_format=...)``: convert the
-        floating-point state to ``dtype``, and the 4-d (5-d) state to ``channels_last``
-        (``channels_last_3d``) layout, in place. Returns ``self``; a device other than the CPU
-        raises.
+        """``to(device)``, ``to(dtype)``, ``to(tensor)``, ``to(device, dtype)``,
+        ``to(memory_format=...)``: move the parameters, gradients and buffers to ``device``,
+        convert the floating-point ones to ``dtype`` and the 4-d (5-d) ones to
+        ``channels_last`` (``channels_last_3d``) layout, in place (parameters stay the same
+        objects, so an optimizer made before still holds them). Returns ``self``.
         """
-        dtype, layout = parse_to_arguments(args, kwargs)
+        dtype, layout, place = parse_to_arguments(args, kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(
                 f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}"
             )
 
         def convert(t: Tensor) -> Tensor:
+            if place is not None:
+                t = t.to(place)
             if dtype is not None and t.is_floating_point():
                 t = t.to(dtype)
             if t.ndim in (4, 5):  # PyTorch applies a layout to image-shaped state only
                 t = t.to(memory_format=layout)
             return t
 
-        if dtype is None and layout is tensorgrad.preserve_format:
+        if dtype is None and place is None and layout is tensorgrad.preserve_format:
             return self
         return self._convert(convert)
 
@@ -425,18 +428,20 @@ class Module:
         return self.to(tensorgrad.float16)
 
     def cpu(self) -> Module:
-        """This module (tensorgrad runs on the CPU)."""
-        return self
+        """Move every parameter, gradient and buffer to the CPU, in place; returns ``self``."""
+        return self.to("cpu")
 
     def cuda(self, device: int | tensorgrad.device | None = None) -> Module:
-        """Raises: CUDA is not available (the error of ``tensor.cuda()``, an AssertionError as
-        in PyTorch built without CUDA).
+        """Move every parameter, gradient and buffer to a CUDA device (``device``, an index
+        or a device; the current one if None), in place; returns ``self``. Without CUDA it
+        raises the error of ``tensor.cuda()`` (an AssertionError, as in PyTorch built without
+        CUDA).
 
-        *Decision:* a module with no parameters or buffers raises too; PyTorch returns it
-        unchanged, having nothing to move.
+        *Decision:* without CUDA, a module with no parameters or buffers raises too; PyTorch
+        returns it unchanged, having nothing to move.
         """
-        tensorgrad.empty(0).cuda(device)
-        return self
+        return self.to(cuda_device(device))
+
 
     # ------------------------------------------------------------------ state dict
     def state_dict(

@@ -14,7 +14,6 @@ import math
 import numbers
 
 from . import _backend
-from ._device import check_device
 from ._dtypes import default_float_numpy, promote_numpy, to_numpy_dtype
 from ._memory_format import (
     check_memory_format,
@@ -44,11 +43,15 @@ _xp = _backend.default_module
 _INT64 = _xp.dtype("int64")
 
 
-def _finish(array, dtype, requires_grad: bool) -> Tensor:
+def _finish(array, dtype, requires_grad: bool, target=None) -> Tensor:
+    """The factories' last step: ``array`` cast to ``dtype`` and moved to ``target`` (a
+    device; None keeps it where it is), as a tensor."""
     if dtype is not None:
         array = array.astype(to_numpy_dtype(dtype), copy=False)
     elif array.dtype.kind == "O" or array.dtype not in _SUPPORTED:
         raise TypeError(f"cannot make a tensor from data of NumPy dtype {array.dtype}")
+    if target is not None:
+        array = _backend.transfer(array, target)
     return Tensor(array).requires_grad_(requires_grad) if requires_grad else Tensor(array)
 
 
@@ -107,7 +110,7 @@ def tensor(
     tensor([[1., 2.],
             [3., 4.]], requires_grad=True)
     """
-    _check_placement(device, pin_memory, "tensor")
+    target = _check_placement(device, pin_memory, "tensor")
     if isinstance(data, Tensor):
         array = data._data.copy()
     elif isinstance(data, _backend.ndarray):
@@ -125,18 +128,18 @@ def tensor(
                 array = array.astype(inferred, copy=False)
             elif array.size == 0:  # [] and [[]]: the default float type, as in PyTorch
                 array = array.astype(default_float_numpy(), copy=False)
-    return _finish(array, dtype, requires_grad)
+    return _finish(array, dtype, requires_grad, target)
 
 
 @observed
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like :func:`tensor`, but shares memory with a tensor or ndarray when it can."""
-    check_device(device, "as_tensor")
+    target = _check_placement(device, False, "as_tensor")
     if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
+        return data.to(dtype=dtype, device=device)
     if isinstance(data, _backend.ndarray):
-        return _finish(data, dtype, False)
-    return tensor(data, dtype=dtype)
+        return _finish(data, dtype, False, target)
+    return tensor(data, dtype=dtype, device=device)
 
 
 @observed
@@ -147,15 +150,23 @@ def from_numpy(array) -> Tensor:
     return _finish(array, None, False)
 
 
-def _check_placement(device, pin_memory: bool, op: str) -> None:
-    """``device`` must be the CPU, and ``pin_memory`` False: page-locked memory only speeds up
-    copies to an accelerator, and PyTorch without one raises RuntimeError for it too."""
-    check_device(device, op)
+def _check_placement(device, pin_memory: bool, op: str, like: Tensor | None = None):
+    """Where a factory puts its result: ``device``, else ``like``'s device (the ``*_like``
+    factories), else the default device; None when that is the CPU (nothing to move).
+
+    ``pin_memory`` must be False: page-locked memory only speeds up copies to an accelerator,
+    and PyTorch without one raises RuntimeError for it too.
+    """
+    if device is None and like is not None:
+        target = _backend.device_of(like._data)
+    else:
+        target = _backend.target_device(device, op)
     if pin_memory:
         raise RuntimeError(
             f"{op}: pin_memory=True requires an accelerator; none is available (tensorgrad "
             f"runs on the CPU), so there is no pinned memory allocator"
         )
+    return None if target.type == "cpu" else target
 
 
 def _size_argument(size, op: str) -> tuple:
@@ -179,9 +190,9 @@ def zeros(
     *size, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
 ) -> Tensor:
     """A tensor of zeros of the given size (default float type)."""
-    _check_placement(device, pin_memory, "zeros")
+    target = _check_placement(device, pin_memory, "zeros")
     shape = _size_argument(size, "zeros")
-    return _finish(_xp.zeros(shape, dtype=_float_dtype(dtype)), None, requires_grad)
+    return _finish(_xp.zeros(shape, dtype=_float_dtype(dtype)), None, requires_grad, target)
 
 
 @observed
@@ -189,9 +200,9 @@ def ones(
     *size, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
 ) -> Tensor:
     """A tensor of ones of the given size (default float type)."""
-    _check_placement(device, pin_memory, "ones")
+    target = _check_placement(device, pin_memory, "ones")
     shape = _size_argument(size, "ones")
-    return _finish(_xp.ones(shape, dtype=_float_dtype(dtype)), None, requires_grad)
+    return _finish(_xp.ones(shape, dtype=_float_dtype(dtype)), None, requires_grad, target)
 
 
 @observed
@@ -205,13 +216,13 @@ def empty(
 ) -> Tensor:
     """An uninitialised tensor of the given size (default float type), laid out in
     ``memory_format`` (``channels_last`` for (N, H, W, C) order)."""
-    _check_placement(device, pin_memory, "empty")
+    target = _check_placement(device, pin_memory, "empty")
     shape = _size_argument(size, "empty")
     fmt = check_memory_format(memory_format or contiguous_format, "empty")
     if fmt is preserve_format:  # there is no input whose layout to preserve
         raise RuntimeError("empty: unsupported memory format preserve_format")
     check_rank(shape, fmt)
-    return _finish(empty_as(_xp, shape, _float_dtype(dtype), fmt), None, requires_grad)
+    return _finish(empty_as(_xp, shape, _float_dtype(dtype), fmt), None, requires_grad, target)
 
 
 def _fill_dtype(fill_value, dtype):
@@ -229,11 +240,11 @@ def full(
     size, fill_value, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
 ) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value)."""
-    _check_placement(device, pin_memory, "full")
+    target = _check_placement(device, pin_memory, "full")
     shape = _size_argument((size,), "full")
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     array = _xp.full(shape, value, dtype=_fill_dtype(value, dtype))
-    return _finish(array, None, requires_grad)
+    return _finish(array, None, requires_grad, target)
 
 
 @observed
@@ -244,7 +255,7 @@ def arange(
 
     int64 when every argument is an int, the default float type otherwise.
     """
-    _check_placement(device, pin_memory, "arange")
+    target = _check_placement(device, pin_memory, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -266,7 +277,7 @@ def arange(
     count = max(math.ceil((end - start) / step), 0)
     # start + step·i in float64, like PyTorch, rather than NumPy's accumulated float steps.
     array = (start + step * _xp.arange(count, dtype=_xp.float64)).astype(np_dtype)
-    return _finish(array, None, requires_grad)
+    return _finish(array, None, requires_grad, target)
 
 
 @observed
@@ -274,11 +285,11 @@ def linspace(
     start, end, steps: int, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
-    _check_placement(device, pin_memory, "linspace")
+    target = _check_placement(device, pin_memory, "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     array = _xp.linspace(float(start), float(end), int(steps)).astype(_float_dtype(dtype))
-    return _finish(array, None, requires_grad)
+    return _finish(array, None, requires_grad, target)
 
 
 @observed
@@ -291,7 +302,7 @@ def eye(
     pin_memory: bool = False,
 ) -> Tensor:
     """The n×m identity matrix (n×n if ``m`` is None)."""
-    _check_placement(device, pin_memory, "eye")
+    target = _check_placement(device, pin_memory, "eye")
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
-    return _finish(_xp.eye(n, m, dtype=_float_dtype(dtype)), None, requires_grad)
+    return _finish(_xp.eye(n, m, dtype=_float_dtype(dtype)), None, requires_grad, target)

@@ -4,18 +4,17 @@
   ``randint_like``: ``input``'s shape and dtype (and layout, see ``memory_format``);
 - ``Tensor.new_zeros``, ``new_ones``, ``new_empty``, ``new_full``, ``new_tensor``: the given
   size, ``x``'s dtype;
-- ``Tensor.cuda``, ``pin_memory``, ``is_pinned``, ``get_device``, ``is_cuda``…: every tensor is
-  on the CPU, and these answer as PyTorch does without an accelerator.
+- ``Tensor.pin_memory``, ``is_pinned``, ``get_device``, ``is_cuda``, ``is_cpu``…: what a
+  tensor says about where it lives (moving it is ``Tensor.to``/``cuda``/``cpu``).
 """
 
 from __future__ import annotations
 
 import warnings
 
-from . import _device
+from . import _backend, _device
 from ._creation import _check_placement, _finish, _xp, empty, full, ones, tensor, zeros
 from ._creation_random import rand, randint, randn
-from ._device import check_device
 from ._dtypes import to_numpy_dtype
 from ._memory_format import (
     check_memory_format,
@@ -60,10 +59,10 @@ def _made_like(
     """The ``*_like`` factories but ``empty_like`` and ``randint_like``: ``make(shape, dtype)``
     (an array) with ``input``'s shape and dtype unless ``dtype`` is given, laid out as
     ``memory_format`` asks."""
-    _check_placement(device, pin_memory, op)
+    target = _check_placement(device, pin_memory, op, like=input)
     shape, np_dtype = _like(input, dtype)
     array = _laid_out(make(shape, np_dtype), input, memory_format, op)
-    return _finish(array, None, requires_grad)
+    return _finish(array, None, requires_grad, target)
 
 
 @observed
@@ -110,10 +109,10 @@ def empty_like(
 ) -> Tensor:
     """An uninitialised tensor with ``input``'s shape and dtype (and layout, see
     ``memory_format``)."""
-    _check_placement(device, pin_memory, "empty_like")
+    target = _check_placement(device, pin_memory, "empty_like", like=input)
     shape, np_dtype = _like(input, dtype)
     fmt = resolve(input._data, check_memory_format(memory_format or preserve_format, "empty_like"))
-    return _finish(empty_as(_xp, shape, np_dtype, fmt), None, requires_grad)
+    return _finish(empty_as(_xp, shape, np_dtype, fmt), None, requires_grad, target)
 
 
 @observed
@@ -195,16 +194,21 @@ def randint_like(
 ):
     """Random integers in [low, high) with ``input``'s shape and dtype (and layout, see
     ``memory_format``)."""
-    check_device(device, "randint_like")
+    target = _check_placement(device, False, "randint_like", like=input)
     if high is None:
         low, high = 0, low
     shape, np_dtype = _like(input, dtype)
     array = randint(low, high, shape, generator=generator, dtype=np_dtype)._data
-    return _finish(_laid_out(array, input, memory_format, "randint_like"), None, False)
+    return _finish(_laid_out(array, input, memory_format, "randint_like"), None, False, target)
 
 
 def _new_dtype(input: Tensor, dtype):
     return input._data.dtype if dtype is None else dtype
+
+
+def _new_device(input: Tensor, device, pin_memory: bool, op: str):
+    """The ``new_*`` methods' device: ``device``, else ``input``'s."""
+    return _check_placement(device, pin_memory, op, like=input) or "cpu"
 
 
 @tensor_method("new_zeros")
@@ -213,8 +217,8 @@ def new_zeros(
     input: Tensor, *size, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
 ) -> Tensor:
     """``x.new_zeros(size)``: zeros of ``x``'s dtype (unless given)."""
-    _check_placement(device, pin_memory, "new_zeros")
-    return zeros(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
+    where = _new_device(input, device, pin_memory, "new_zeros")
+    return zeros(*size, dtype=_new_dtype(input, dtype), device=where, requires_grad=requires_grad)
 
 
 @tensor_method("new_ones")
@@ -223,8 +227,8 @@ def new_ones(
     input: Tensor, *size, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
 ) -> Tensor:
     """``x.new_ones(size)``: ones of ``x``'s dtype (unless given)."""
-    _check_placement(device, pin_memory, "new_ones")
-    return ones(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
+    where = _new_device(input, device, pin_memory, "new_ones")
+    return ones(*size, dtype=_new_dtype(input, dtype), device=where, requires_grad=requires_grad)
 
 
 @tensor_method("new_empty")
@@ -233,8 +237,8 @@ def new_empty(
     input: Tensor, *size, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
 ) -> Tensor:
     """``x.new_empty(size)``: an uninitialised tensor of ``x``'s dtype (unless given)."""
-    _check_placement(device, pin_memory, "new_empty")
-    return empty(*size, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
+    where = _new_device(input, device, pin_memory, "new_empty")
+    return empty(*size, dtype=_new_dtype(input, dtype), device=where, requires_grad=requires_grad)
 
 
 @tensor_method("new_full")
@@ -249,8 +253,8 @@ def new_full(
     pin_memory: bool = False,
 ):
     """``x.new_full(size, value)``: ``value`` everywhere, of ``x``'s dtype (unless given)."""
-    _check_placement(device, pin_memory, "new_full")
-    return full(size, fill_value, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
+    where = _new_device(input, device, pin_memory, "new_full")
+    return full(size, fill_value, dtype=_new_dtype(input, dtype), device=where, requires_grad=requires_grad)
 
 
 @tensor_method("new_tensor")
@@ -259,24 +263,11 @@ def new_tensor(
     input: Tensor, data, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
 ) -> Tensor:
     """``x.new_tensor(data)``: a copy of ``data`` with ``x``'s dtype (unless given)."""
-    _check_placement(device, pin_memory, "new_tensor")
-    return tensor(data, dtype=_new_dtype(input, dtype), requires_grad=requires_grad)
+    where = _new_device(input, device, pin_memory, "new_tensor")
+    return tensor(data, dtype=_new_dtype(input, dtype), device=where, requires_grad=requires_grad)
 
 
 # ---------------------------------------------------------------- where a tensor lives
-@tensor_method("cuda")
-def cuda(input: Tensor, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
-    """``x.cuda()``: raises, CUDA is not available (PyTorch's AssertionError type)."""
-    if device is None or isinstance(device, int):
-        target = _device.device("cuda", device)
-    else:
-        target = _device.device(device)
-    if target.type != "cuda":
-        raise RuntimeError(f"cuda: invalid device '{target}', must be a cuda device")
-    check_device(target, "cuda")
-    return input
-
-
 def _warn_device_argument(method: str) -> None:
     warnings.warn(
         f"The argument 'device' of Tensor.{method}() is deprecated. Please do not pass this "
@@ -297,31 +288,37 @@ def is_pinned(input: Tensor, device=None) -> bool:
 
 @tensor_method("pin_memory")
 def pin_memory(input: Tensor, device=None) -> Tensor:
-    """Raises RuntimeError, as PyTorch does without an accelerator: pinned memory only speeds
-    up copies to one. Scripts guard it (``if device_type == 'cuda': x = x.pin_memory()``)."""
-    if device is None:
+    """A CPU copy meant for fast copies to an accelerator. With CUDA (CuPy) present it is an
+    ordinary copy: tensorgrad does not allocate page-locked memory, so ``is_pinned()`` stays
+    False. Without an accelerator it raises RuntimeError, as PyTorch does; scripts guard it
+    (``if device_type == 'cuda': x = x.pin_memory()``)."""
+    if device is not None:
+        _warn_device_argument("pin_memory")
+        if _device.device(device).type == "cpu":
+            raise RuntimeError("pin_memory: CPU device type not an accelerator")
+    if not _backend.accelerator_available():
         _device.no_accelerator("pin_memory")
-    _warn_device_argument("pin_memory")
-    target = _device.device(device)
-    if target.type == "cpu":
-        raise RuntimeError("pin_memory: CPU device type not an accelerator")
-    check_device(target, "pin_memory")
+    if type(input._data) is not _backend.ndarray:
+        raise RuntimeError(f"pin_memory: cannot pin '{input.device}' memory, only CPU memory")
+    return Tensor(input._data.copy())
 
 
 @tensor_method("get_device")
 def get_device(input: Tensor) -> int:
-    """The CUDA device index, -1 for a CPU tensor (always -1)."""
-    return -1
+    """The device index of a tensor in device memory, -1 for a CPU tensor."""
+    index = input.device.index
+    return -1 if index is None else index
 
 
-@tensor_property("is_cuda", "Whether the tensor is on a CUDA device: always False.")
-def _is_cuda(input: Tensor) -> bool:
-    return False
+def _on(device_type: str):
+    def test(input: Tensor) -> bool:
+        return type(input._data) is not _backend.ndarray and input.device.type == device_type
+
+    return test
 
 
-@tensor_property("is_mps", "Whether the tensor is on Apple's MPS device: always False.")
-def _is_mps(input: Tensor) -> bool:
-    return False
+tensor_property("is_cuda", "Whether the tensor is on a CUDA device.")(_on("cuda"))
+tensor_property("is_mps", "Whether the tensor is on Apple's MPS device: always False.")(_on("mps"))
 
 
 @tensor_property("is_meta", "Whether the tensor is a meta tensor (no data): always False.")
@@ -329,6 +326,6 @@ def _is_meta(input: Tensor) -> bool:
     return False
 
 
-@tensor_property("is_cpu", "Whether the tensor is on the CPU: always True.")
+@tensor_property("is_cpu", "Whether the tensor is on the CPU.")
 def _is_cpu(input: Tensor) -> bool:
-    return True
+    return type(input._data) is _backend.ndarray

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 
+from ._backend import device_of, to_host
 from ._creation import _INT64, _check_placement, _finish, _float_dtype, _size_argument, _xp
 from ._dtypes import to_numpy_dtype
 from ._tracing import observed
@@ -18,13 +19,15 @@ __all__ = ["rand", "randn", "normal", "bernoulli", "randint", "randperm"]
 
 
 def _float_sample(op: str, size, dtype, device, pin_memory: bool):
-    """``rand``/``randn``'s checked arguments: the shape, the dtype asked for and the dtype to
-    draw in (NumPy's generator draws float32 and float64 only; others are drawn in float64)."""
-    _check_placement(device, pin_memory, op)
+    """``rand``/``randn``'s checked arguments: the shape, the dtype asked for, the dtype to
+    draw in (NumPy's generator draws float32 and float64 only; others are drawn in float64)
+    and the device (None: the CPU). Samples are drawn on the host, so a seed gives the same
+    numbers on every device."""
+    target = _check_placement(device, pin_memory, op)
     shape = _size_argument(size, op)
     np_dtype = _float_dtype(dtype)
     sample_dtype = np_dtype if np_dtype in (_xp.float32, _xp.float64) else _xp.float64
-    return shape, np_dtype, sample_dtype
+    return shape, np_dtype, sample_dtype, target
 
 
 @observed
@@ -32,9 +35,9 @@ def rand(
     *size, generator=None, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
 ) -> Tensor:
     """Uniform samples in [0, 1)."""
-    shape, np_dtype, sample_dtype = _float_sample("rand", size, dtype, device, pin_memory)
+    shape, np_dtype, sample_dtype, target = _float_sample("rand", size, dtype, device, pin_memory)
     array = numpy_generator(generator).random(shape, dtype=sample_dtype).astype(np_dtype)
-    return _finish(array, None, requires_grad)
+    return _finish(array, None, requires_grad, target)
 
 
 @observed
@@ -42,9 +45,9 @@ def randn(
     *size, generator=None, dtype=None, device=None, requires_grad=False, pin_memory: bool = False
 ) -> Tensor:
     """Standard normal samples (mean 0, variance 1)."""
-    shape, np_dtype, sample_dtype = _float_sample("randn", size, dtype, device, pin_memory)
+    shape, np_dtype, sample_dtype, target = _float_sample("randn", size, dtype, device, pin_memory)
     array = numpy_generator(generator).standard_normal(shape, dtype=sample_dtype)
-    return _finish(array.astype(np_dtype, copy=False), None, requires_grad)
+    return _finish(array.astype(np_dtype, copy=False), None, requires_grad, target)
 
 
 @observed
@@ -53,8 +56,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None) -> Tenso
 
     With two numbers, ``size`` is required, as in PyTorch; ``std`` must be >= 0.
     """
-    mean_value = mean._data if isinstance(mean, Tensor) else mean
-    std_value = std._data if isinstance(std, Tensor) else std
+    mean_value = to_host(mean._data) if isinstance(mean, Tensor) else mean
+    std_value = to_host(std._data) if isinstance(std, Tensor) else std
     if size is None and not isinstance(mean, Tensor) and not isinstance(std, Tensor):
         raise TypeError(
             f"normal(): with a number mean ({mean!r}) and std ({std!r}), size= is required"
@@ -70,7 +73,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None) -> Tenso
     np_dtype = (
         reference._data.dtype if reference is not None and dtype is None else (_float_dtype(dtype))
     )
-    return _finish(_xp.asarray(array).astype(np_dtype), None, False)
+    target = None if reference is None else device_of(reference._data)
+    return _finish(_xp.asarray(array).astype(np_dtype), None, False, target)
 
 
 @observed
@@ -90,9 +94,9 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
             "bernoulli: expected every probability in input to be in [0, 1] (p_in >= 0 && "
             "p_in <= 1), but some are not"
         )
-    probability = input._data if p is None else p
+    probability = to_host(input._data) if p is None else p
     draws = numpy_generator(generator).random(input.shape) < probability
-    return Tensor(draws.astype(input._data.dtype))
+    return _finish(draws.astype(input._data.dtype), None, False, device_of(input._data))
 
 
 @observed
@@ -110,7 +114,7 @@ def randint(
     """Integers uniform in [low, high) (int64 by default), PyTorch's two forms:
     ``randint(high, size)`` and ``randint(low, high, size)``, positionally or by keyword
     (``randint(low=1, high=5, size=(2,))``); ``size`` is a tuple or list."""
-    _check_placement(device, pin_memory, "randint")
+    target = _check_placement(device, pin_memory, "randint")
     keywords = {"low": low, "high": high, "size": size}
     given = len(args) + sum(value is not None for value in keywords.values())
     if given not in (2, 3) or (given == 2 and low is not None):
@@ -146,16 +150,17 @@ def randint(
                 f"([{limits.min}, {limits.max}])"
             )
     array = numpy_generator(generator).integers(low, high, shape).astype(np_dtype)
-    return _finish(array, None, requires_grad)
+    return _finish(array, None, requires_grad, target)
 
 
 @observed
 def randperm(n: int, generator=None, dtype=None, device=None, pin_memory: bool = False) -> Tensor:
     """A random permutation of 0 … n-1 (int64)."""
-    _check_placement(device, pin_memory, "randperm")
+    target = _check_placement(device, pin_memory, "randperm")
     if not isinstance(n, numbers.Integral) or isinstance(n, bool):
         raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
     if n < 0:
         raise RuntimeError(f"randperm: trying to create a tensor with negative dimension {n}")
     np_dtype = _INT64 if dtype is None else to_numpy_dtype(dtype)
-    return _finish(numpy_generator(generator).permutation(n).astype(np_dtype), None, False)
+    array = numpy_generator(generator).permutation(n).astype(np_dtype)
+    return _finish(array, None, False, target)

@@ -1,11 +1,13 @@
-"""``tensorgrad.device``: where tensors live. tensorgrad runs on the CPU, so ``"cpu"`` is the
-only device that can hold data; other names can be written down (scripts build
-``device("cuda" if cuda.is_available() else "cpu")``) but using one raises.
+"""``tensorgrad.device``: where tensors live. ``"cpu"`` always holds data; ``"cuda"`` does
+when CuPy and a GPU are present (``tensorgrad/_cupy.py``); other names can be written down
+(scripts build ``device("cuda" if cuda.is_available() else "cpu")``) but using one raises.
+Which backend serves a device is ``tensorgrad/_backend.py``'s business; this module only
+names devices and remembers the default one.
 
 *Decision:* PyTorch built without CUDA raises ``AssertionError("Torch not compiled with CUDA
 enabled")`` (and ``RuntimeError`` for MPS); tensorgrad raised ``RuntimeError``. The error here
 is both, so ``except`` clauses written for either catch it. ``set_default_device("cuda")``
-raises at once, where PyTorch waits for the first tensor made.
+without a GPU raises at once, where PyTorch waits for the first tensor made.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import enum
 
 __all__ = [
     "device",
-    "check_device",
+    "register_device_type",
     "no_accelerator",
     "DeviceUnavailableError",
     "DLDeviceType",
@@ -24,7 +26,6 @@ __all__ = [
 
 
 _KNOWN_TYPES = {"cpu", "cuda", "mps", "meta", "xpu"}
-_NAMES = {"cuda": "CUDA", "mps": "MPS", "xpu": "XPU", "meta": "the meta device"}
 
 
 class DeviceUnavailableError(AssertionError, RuntimeError):
@@ -89,11 +90,12 @@ class device:  # noqa: N801 - PyTorch's name
         return (device, (self.type, self.index))
 
     def __enter__(self) -> device:
-        check_device(self, "device")
+        _entered.append(get_default_device())
+        set_default_device(self)
         return self
 
     def __exit__(self, *exc_info) -> None:
-        return None
+        set_default_device(_entered.pop())
 
 
 def _type_name(value) -> str:
@@ -103,17 +105,9 @@ def _type_name(value) -> str:
 CPU = device("cpu")
 
 
-def check_device(value, op: str) -> None:
-    """Raise unless ``value`` (None, a string, an int or a device) names the CPU."""
-    if value is None:
-        return
-    target = value if type(value) is device else device(value)
-    if target.type != "cpu":
-        what = _NAMES.get(target.type, f"device {target.type!r}")
-        raise DeviceUnavailableError(
-            f"{op}: {what} is not available: tensorgrad runs on the CPU only (asked for "
-            f"device '{target}'; use device='cpu')"
-        )
+def register_device_type(name: str) -> None:
+    """Accept ``name`` as a device type (a backend registered for it)."""
+    _KNOWN_TYPES.add(name)
 
 
 def no_accelerator(op: str):
@@ -171,14 +165,27 @@ def check_dlpack_device(dl_device, op: str) -> None:
     )
 
 
-def set_default_device(device: str | int | device | None) -> None:
-    """Set the device factories use when given none: only ``"cpu"`` (or None, the reset).
+_default = [CPU]  # the device factories use when given none
+_entered: list[device] = []  # the defaults that `with device(...):` blocks will restore
+# Set by tensorgrad._backend: raises unless a backend can hold tensors on the device it is
+# given (this module sits below the backends, so it cannot ask them itself).
+check_available = None
 
-    Raises at once for another device (PyTorch raises at the first tensor made).
+
+def set_default_device(device: str | int | device | None) -> None:
+    """Set the device factories use when given none (None resets it to the CPU).
+
+    Raises at once for a device no backend can serve (PyTorch raises at the first tensor made).
     """
-    check_device(device, "set_default_device")
+    target = CPU if device is None else as_device(device)
+    check_available(target, "set_default_device")
+    _default[0] = target
 
 
 def get_default_device() -> device:
-    """The device factories use when given none: always ``device(type='cpu')``."""
-    return CPU
+    """The device factories use when given none (``device(type='cpu')`` unless set)."""
+    return _default[0]
+
+
+def as_device(value) -> device:
+    return value if type(value) is device else device(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._backend import default_module as _xp
+from ._backend import device_of, ndarray, to_host
 
 _DEFAULT_SHOWN = {"float32", "int64", "bool"}
 
@@ -49,8 +50,11 @@ def _format_array(array, indent: int) -> str:
 def tensor_repr(t) -> str:
     """The text PyTorch would print for ``t``."""
     array = t._data
-    body = _format_array(array, len("tensor("))
     extras = []
+    if type(array) is not ndarray:
+        extras.append(f"device='{device_of(array)}'")
+        array = to_host(array)
+    body = _format_array(array, len("tensor("))
     if array.size == 0 and array.ndim != 1:
         extras.append(f"size={tuple(array.shape)}")
     name = t.dtype.name

@@ -8,7 +8,7 @@ counters, the generator's state) raises the device error of ``x.to("mps")``, a R
 
 from __future__ import annotations
 
-from ._device import check_device
+from ._backend import check_device
 
 __all__ = [
     "is_available",

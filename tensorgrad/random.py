@@ -7,7 +7,8 @@ is guaranteed is reproducibility: the same seed gives the same numbers.
 from __future__ import annotations
 
 from . import _backend
-from ._device import CPU, check_device
+from ._backend import check_device
+from ._device import CPU
 from ._tracing import observed
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator"]

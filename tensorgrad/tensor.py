@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from . import _backend
 from ._backend import ndarray
-from ._device import CPU, DLDeviceType, check_device, check_dlpack_device, device
+from ._device import CPU, DLDeviceType, check_dlpack_device, device
 from ._dtypes import bool as _BOOL
 from ._dtypes import default_float_numpy, from_numpy_dtype
 from ._dtypes import dtype as _dtype_class
@@ -91,7 +91,7 @@ class Tensor:
         device=None,
         *sizes,
     ):
-        if type(data) is not ndarray:
+        if type(data) is not ndarray and type(data) not in _backend.array_types:
             if not isinstance(data, _ARRAYS) or _is_size(requires_grad):
                 _construct(self, data, (requires_grad, grad_fn, output_nr, size, device), sizes)
                 return
@@ -164,8 +164,9 @@ class Tensor:
 
     @property
     def device(self) -> device:
-        """Where the data lives: always ``device(type='cpu')``."""
-        return CPU
+        """Where the data lives, e.g. ``device(type='cpu')`` or ``device(type='cuda', index=0)``
+        (read off the array's type: a tensor cannot disagree with its data)."""
+        return CPU if type(self._data) is ndarray else _backend.device_of(self._data)
 
     @property
     def _version(self) -> int:
@@ -303,6 +304,8 @@ class Tensor:
         """
         if watch.threads:
             escape(self, "numpy()")
+        if type(self._data) is not ndarray:
+            _refuse_numpy(self)
         if self._requires_grad:
             if force:
                 return self._data.copy()
@@ -343,8 +346,11 @@ class Tensor:
         return self.to(_BOOL, memory_format=memory_format)
 
     def cpu(self, memory_format=_PRESERVE) -> Tensor:
-        """This tensor (tensorgrad runs on the CPU), or a copy in another ``memory_format``."""
-        return self if memory_format is _PRESERVE else self.to(memory_format=memory_format)
+        """This tensor on the CPU: itself if already there (unless another ``memory_format``
+        asks for a copy), else a copy that gradients flow back through."""
+        if type(self._data) is ndarray and memory_format is _PRESERVE:
+            return self
+        return self.to("cpu", memory_format=memory_format)
 
     def contiguous(self, *, memory_format=contiguous_format) -> Tensor:
         """This tensor if its memory is row-major without gaps, else a contiguous copy.
@@ -428,6 +434,8 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         if watch.threads:
             escape(self, "numpy.asarray()")
+        if type(self._data) is not ndarray:
+            _refuse_numpy(self)
         if copy is False and dtype is not None and self._data.dtype != dtype:
             raise ValueError("__array__: a copy is needed to change the dtype")
         array = self._data if dtype is None else self._data.astype(dtype, copy=False)
@@ -450,11 +458,13 @@ class Tensor:
             )
         if stream is not None and type(stream) is not int:
             raise TypeError(f"__dlpack__: stream must be int or None, not {type(stream).__name__}")
+        data = self._data
+        if type(data) is not ndarray:  # device memory: the array's own protocol (streams too)
+            return data.__dlpack__(stream=stream)
         if stream not in (None, -1):
             raise AssertionError(f"__dlpack__: stream should be None on cpu, got {stream}")
         if dl_device is not None:
             check_dlpack_device(dl_device, "__dlpack__")
-        data = self._data
         if not data.flags.writeable:
             # Broadcast views (expand) are read-only to NumPy, but their memory is not; an
             # unversioned capsule cannot say "read-only", and PyTorch exports them writable.
@@ -468,7 +478,7 @@ class Tensor:
         return data.__dlpack__(max_version=max_version, dl_device=dl_device, copy=copy)
 
     def __dlpack_device__(self) -> tuple[DLDeviceType, int]:
-        """``(DLDeviceType.kDLCPU, 0)``: where the data is, in DLPack's terms."""
+        """Where the data is, in DLPack's terms: ``(DLDeviceType.kDLCPU, 0)`` on the CPU."""
         code, index = self._data.__dlpack_device__()
         return DLDeviceType(code), index
 
@@ -514,7 +524,7 @@ def _construct(tensor: Tensor, data, slots: tuple, more_sizes: tuple) -> None:
             )
     size = slots[3] if count <= 3 else None
     device = slots[4] if count <= 4 else None
-    check_device(device, "Tensor")
+    target = _backend.target_device(device, "Tensor")
     array_module = _backend.default_module
     if data is _NO_DATA or _is_size(data):
         if data is not _NO_DATA:
@@ -531,7 +541,8 @@ def _construct(tensor: Tensor, data, slots: tuple, more_sizes: tuple) -> None:
                 f"Tensor(): trying to create a tensor with negative dimension "
                 f"{min(shape)}: {list(shape)}"
             )
-        Tensor.__init__(tensor, array_module.empty(shape, dtype=default_float_numpy()))
+        empty = array_module.empty(shape, dtype=default_float_numpy())
+        Tensor.__init__(tensor, _backend.transfer(empty, target))
         return
     if sizes or size is not None:
         raise TypeError(
@@ -555,7 +566,15 @@ def _construct(tensor: Tensor, data, slots: tuple, more_sizes: tuple) -> None:
         raise ValueError(f"Tensor(): data is not a rectangular nested sequence: {error}") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"Tensor(): data must hold numbers, got NumPy dtype {array.dtype}")
-    Tensor.__init__(tensor, array.astype(default_float_numpy()))
+    Tensor.__init__(tensor, _backend.transfer(array.astype(default_float_numpy()), target))
+
+
+def _refuse_numpy(tensor: Tensor):
+    """PyTorch's TypeError for NumPy conversion of a tensor in device memory."""
+    raise TypeError(
+        f"can't convert {tensor.device} device type tensor to numpy. Use Tensor.cpu() to "
+        f"copy the tensor to host memory first."
+    )
 
 
 def _size(value) -> int:

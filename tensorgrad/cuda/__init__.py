@@ -8,7 +8,8 @@ What PyTorch built without CUDA answers, tensorgrad answers: ``is_available()`` 
 
 from __future__ import annotations
 
-from .._device import check_device
+from .. import _cupy  # noqa: F401 - registers the cuda backend (CuPy loads on first use)
+from .._backend import check_device
 from . import amp
 
 __all__ = [

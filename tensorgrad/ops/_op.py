@@ -10,7 +10,8 @@ Tensors), so the very same formula records a differentiable graph.
 
 from __future__ import annotations
 
-from .._backend import array_module, ndarray
+from .._backend import array_module, device_of, ndarray
+from .._device import CPU
 from .._tracing import after_op
 from ..autograd import anomaly
 from ..autograd.function import Function, connect, resolve_saved
@@ -64,6 +65,11 @@ class Op(Function):
                     raw = cls.forward(ctx, *arrays, **params)
                 except RuntimeWarning:
                     raw = _quiet_forward(cls, ctx, arrays, params)
+                except TypeError:
+                    out = _on_one_device(cls, inputs, params)
+                    if out is None:
+                        raise
+                    return out
                 # A 0-d result may be a NumPy scalar; save_for_backward matched it by identity.
                 data = raw if type(raw) is ndarray else ctx.xp.asarray(raw)
                 out = Tensor(data, True, ctx) if data.dtype.kind == "f" else Tensor(data)
@@ -80,6 +86,8 @@ class Op(Function):
         first = inputs[0]
         if type(first) is not Tensor and not isinstance(first, Tensor):
             # Raw arrays: a formula inside an ordinary backward.
+            if type(first) is not ndarray:
+                ctx.xp = array_module(first)
             return cls.forward(ctx, *inputs, **params)
         data = first._data
         if type(data) is not ndarray:
@@ -93,6 +101,11 @@ class Op(Function):
                 data = cls.forward(ctx, *[t._data for t in inputs], **params)
         except RuntimeWarning:
             data = _quiet_forward(cls, ctx, [t._data for t in inputs], params)
+        except TypeError:
+            out = _on_one_device(cls, inputs, params)
+            if out is None:
+                raise
+            return out
         out = Tensor(data)
         if cls.is_view:
             _share_memory_identity(cls, out, first)
@@ -126,6 +139,31 @@ class Op(Function):
                 f"{len(self._next)}"
             )
         return result
+
+
+def _on_one_device(cls, inputs, params):
+    """After a forward failed with a TypeError (how NumPy and CuPy refuse each other's arrays,
+    so the common path pays nothing for this): None if the inputs share a device (the error
+    was something else); the op's result if the only strangers are 0-d CPU tensors, which
+    PyTorch lets join any device's op as scalars (moved over, gradients flowing back); else
+    PyTorch's error naming two devices.
+    """
+    devices = {}
+    for t in inputs:
+        if isinstance(t, Tensor):
+            devices.setdefault(device_of(t._data), []).append(t)
+    if len(devices) < 2:
+        return None
+    places = list(devices)
+    on_devices = [d for d in places if d.type != "cpu"]
+    if len(on_devices) == 1 and all(t.ndim == 0 for t in devices.get(CPU, ())):
+        target = on_devices[0]
+        moved = [t.to(target) if isinstance(t, Tensor) else t for t in inputs]
+        return cls.apply(*moved, **params)
+    raise RuntimeError(
+        f"{cls.name()}: Expected all tensors to be on the same device, but found at least two "
+        f"devices, {places[0]} and {places[1]}!"
+    )
 
 
 def _quiet_forward(cls, ctx, arrays, params):

@@ -15,7 +15,8 @@ from typing import IO, Any
 import numpy as np
 
 from .._creation import from_numpy
-from .._device import check_device, device
+from .._backend import check_device
+from .._device import device
 from ..tensor import Tensor
 from . import _safetensors
 from ._structure import TREE_KEY, StructureError, flatten, rebuild

@@ -16,7 +16,8 @@ import ctypes
 from typing import Any
 
 from .. import _backend
-from .._device import DLDeviceType, check_device, check_dlpack_device
+from .._backend import check_device
+from .._device import DLDeviceType, check_dlpack_device
 from ..tensor import Tensor
 
 __all__ = ["DLDeviceType", "from_dlpack", "to_dlpack"]
