@@ -11,10 +11,17 @@ from pathlib import Path
 
 
 def parser(
-    description: str, *, epochs: int, lr: float, out: str, compiles: bool = False
+    description: str,
+    *,
+    epochs: int,
+    lr: float,
+    out: str,
+    compiles: bool = False,
+    devices: bool = False,
 ) -> argparse.ArgumentParser:
     """The flags every example takes: --epochs --lr --seed --out --fast (and --compile for the
-    examples whose training step can be compiled: ``compiles=True``)."""
+    examples whose training step can be compiled: ``compiles=True``; --device for those that
+    run on a GPU: ``devices=True``)."""
     result = argparse.ArgumentParser(description=description)
     result.add_argument("--epochs", type=int, default=epochs, help="training epochs/steps")
     result.add_argument("--lr", type=float, default=lr, help="learning rate")
@@ -26,6 +33,13 @@ def parser(
             "--compile",
             action="store_true",
             help="record the training step once and replay it (tensorgrad.compile)",
+        )
+    if devices:
+        result.add_argument(
+            "--device",
+            default="cpu",
+            help="where to train: cpu (default) or cuda (needs CuPy and a GPU: "
+            "pip install 'tensorgrad[cuda]')",
         )
     return result
 

@@ -10,6 +10,7 @@ Adam on mini-batches of 32 with a cosine learning-rate schedule — which must r
 into a fresh network (same test accuracy), and its loss graph drawn as SVG.
 
     python examples/digits.py --out runs/digits
+    python examples/digits.py --device cuda    # on a GPU (pip install 'tensorgrad[cuda]')
 """
 
 from __future__ import annotations
@@ -59,12 +60,12 @@ def tutorial_network() -> nn.Sequential:
 
 
 def train_tutorial(
-    data, iterations: int, lr: float, seed: int, compiled: bool = False
+    data, iterations: int, lr: float, seed: int, compiled: bool = False, device="cpu"
 ) -> tuple[nn.Module, dict]:
     """Full-batch gradient descent on ½‖one-hot − output‖² averaged over the samples."""
-    x_train, y_train, x_test, y_test = data
+    x_train, y_train, x_test, y_test = (t.to(device) for t in data)
     tg.manual_seed(seed)
-    model = tutorial_network()
+    model = tutorial_network().to(device)
     optimizer = tg.optim.SGD(model.parameters(), lr=lr)
     targets = nn.functional.one_hot(y_train, 10).float()
     history = {"loss": [], "accuracy_at": [], "accuracy": []}
@@ -101,12 +102,13 @@ def modern_network(dropout: float = 0.2) -> nn.Sequential:
 
 
 def train_modern(
-    data, epochs: int, lr: float, seed: int, compiled: bool = False
+    data, epochs: int, lr: float, seed: int, compiled: bool = False, device="cpu"
 ) -> tuple[nn.Module, dict]:
-    """Adam on shuffled mini-batches of 32, cosine-annealed learning rate, cross-entropy."""
+    """Adam on shuffled mini-batches of 32, cosine-annealed learning rate, cross-entropy.
+    The loader batches on the CPU; each batch moves to ``device``, as PyTorch scripts do."""
     x_train, y_train, x_test, y_test = data
     tg.manual_seed(seed)
-    model = modern_network()
+    model = modern_network().to(device)
     optimizer = tg.optim.Adam(model.parameters(), lr=lr)
     scheduler = tg.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     loader = DataLoader(
@@ -130,11 +132,11 @@ def train_modern(
         model.train()
         total = 0.0
         for inputs, labels in loader:
-            loss = step(inputs, labels)
+            loss = step(inputs.to(device), labels.to(device))
             total += loss.item() * len(labels)
         scheduler.step()
         history["loss"].append(total / len(y_train))
-        history["accuracy"].append(accuracy(model, x_test, y_test))
+        history["accuracy"].append(accuracy(model, x_test.to(device), y_test.to(device)))
     return model, history
 
 
@@ -175,10 +177,10 @@ def plot_confusion(model: nn.Module, inputs: tg.Tensor, labels: tg.Tensor, path:
     """Confusion matrix of the model's test predictions."""
     model.eval()
     with tg.no_grad():
-        predictions = model(inputs).argmax(dim=1).numpy()
+        predictions = model(inputs).argmax(dim=1).cpu().numpy()
     plt = pyplot()
     figure, axis = plt.subplots(figsize=(6, 5.5))
-    ConfusionMatrixDisplay(confusion_matrix(labels.numpy(), predictions)).plot(ax=axis)
+    ConfusionMatrixDisplay(confusion_matrix(labels.cpu().numpy(), predictions)).plot(ax=axis)
     axis.set_title("modern recipe: test set")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
@@ -187,7 +189,7 @@ def plot_confusion(model: nn.Module, inputs: tg.Tensor, labels: tg.Tensor, path:
 
 def main(argv=None) -> dict:
     arguments = parser(
-        __doc__.splitlines()[0], epochs=60, lr=1e-3, out="runs/digits", compiles=True
+        __doc__.splitlines()[0], epochs=60, lr=1e-3, out="runs/digits", compiles=True, devices=True
     )
     arguments.add_argument("--tutorial-iterations", type=int, default=TUTORIAL_ITERATIONS)
     arguments.add_argument("--tutorial-lr", type=float, default=TUTORIAL_LR)
@@ -195,22 +197,26 @@ def main(argv=None) -> dict:
     iterations = 200 if args.fast else args.tutorial_iterations
     epochs = 3 if args.fast else args.epochs
     folder = output_folder(args.out)
+    device = tg.device(args.device)
     data = load_data(args.seed)
 
     with one_blas_thread():  # small matrices: a second BLAS thread only costs (see _common)
         start = time.perf_counter()
-        _, tutorial = train_tutorial(data, iterations, args.tutorial_lr, args.seed, args.compile)
+        _, tutorial = train_tutorial(
+            data, iterations, args.tutorial_lr, args.seed, args.compile, device
+        )
         tutorial_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        model, modern = train_modern(data, epochs, args.lr, args.seed, args.compile)
+        model, modern = train_modern(data, epochs, args.lr, args.seed, args.compile, device)
         modern_seconds = time.perf_counter() - start
 
     weights = folder / "digits_mlp.safetensors"
     tg.save(model.state_dict(), weights)
-    reloaded = modern_network()
+    reloaded = modern_network().to(device)
     reloaded.load_state_dict(tg.load(weights))
-    modern_accuracy = accuracy(model, data[2], data[3])
-    reloaded_accuracy = accuracy(reloaded, data[2], data[3])
+    x_test, y_test = data[2].to(device), data[3].to(device)
+    modern_accuracy = accuracy(model, x_test, y_test)
+    reloaded_accuracy = accuracy(reloaded, x_test, y_test)
 
     metrics = {
         "tutorial_iterations": iterations,
@@ -226,14 +232,15 @@ def main(argv=None) -> dict:
         "modern_test_accuracy": modern_accuracy,
         "modern_seconds": modern_seconds,
         "compiled": args.compile,
+        "device": str(device),
         "reloaded_test_accuracy": reloaded_accuracy,
         "test_samples": len(data[3]),
     }
     written = [write_metrics(folder, metrics), weights]
     plot_curves(tutorial, modern, folder / "curves.png")
-    plot_confusion(model, data[2], data[3], folder / "confusion.png")
+    plot_confusion(model, x_test, y_test, folder / "confusion.png")
     written += [folder / "curves.png", folder / "confusion.png"]
-    graph = draw_graph(model, data, folder / "digits_graph.svg")
+    graph = draw_graph(model, (x_test, y_test), folder / "digits_graph.svg")
     written += [graph] if graph else []
 
     print(

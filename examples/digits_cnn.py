@@ -11,6 +11,7 @@ Writes to ``--out``: ``metrics.json``, ``filters.png`` (the learned first-layer 
 ``comparison.md`` (MLP vs CNN) and the weights as safetensors.
 
     python examples/digits_cnn.py --out runs/digits_cnn
+    python examples/digits_cnn.py --device cuda    # on a GPU (pip install 'tensorgrad[cuda]')
 """
 
 from __future__ import annotations
@@ -81,17 +82,28 @@ def mlp(dropout: float = 0.3) -> nn.Sequential:
     )
 
 
-def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray) -> float:
+def _device_of(model: nn.Module) -> tg.device:
+    return next(model.parameters()).device
+
+
+def predict(model: nn.Module, images: np.ndarray) -> np.ndarray:
+    """The model's classes for ``images`` (eval mode), as a NumPy array."""
     model.eval()
     with tg.no_grad():
-        return float((model(tg.tensor(images)).argmax(1).numpy() == labels).mean())
+        return model(tg.tensor(images, device=_device_of(model))).argmax(1).cpu().numpy()
+
+
+def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray) -> float:
+    return float((predict(model, images) == labels).mean())
 
 
 def train(
     model: nn.Module, data, epochs: int, lr: float, seed: int, name: str, compiled: bool = False
 ) -> dict:
-    """Adam with a one-cycle learning rate (warm up, then cosine down), shifted batches of 64."""
+    """Adam with a one-cycle learning rate (warm up, then cosine down), shifted batches of 64
+    (made on the CPU, then moved to the model's device)."""
     train_x, train_y, test_x, test_y = data
+    device = _device_of(model)
     rng = np.random.default_rng(seed)
     loader = DataLoader(
         TensorDataset(tg.tensor(train_x), tg.tensor(train_y)),
@@ -121,7 +133,8 @@ def train(
                 group["lr"] = lr * (
                     warm if fraction < 0.2 else 0.5 * (1 + np.cos(np.pi * (fraction - 0.2) / 0.8))
                 )
-            loss = train_step(tg.tensor(shift_randomly(images.numpy(), rng)), labels)
+            shifted = tg.tensor(shift_randomly(images.numpy(), rng), device=device)
+            loss = train_step(shifted, labels.to(device))
             running += loss.item() * len(labels)
             step += 1
         history["loss"].append(running / len(train_y))
@@ -131,7 +144,7 @@ def train(
 
 def plot_filters(model: nn.Sequential, path: Path) -> None:
     plt = pyplot()
-    filters = model[0].weight.detach().numpy()[:, 0]
+    filters = model[0].weight.detach().cpu().numpy()[:, 0]
     figure, axes = plt.subplots(4, 8, figsize=(8, 4))
     for axis, kernel in zip(axes.flat, filters, strict=True):
         axis.imshow(kernel, cmap="coolwarm")
@@ -145,7 +158,8 @@ def plot_feature_maps(model: nn.Sequential, image: np.ndarray, path: Path) -> No
     plt = pyplot()
     model.eval()
     with tg.no_grad():
-        maps = model[2](model[1](model[0](tg.tensor(image[None])))).numpy()[0]
+        first = model[2](model[1](model[0](tg.tensor(image[None], device=_device_of(model)))))
+    maps = first.cpu().numpy()[0]
     figure, axes = plt.subplots(4, 9, figsize=(9, 4))
     axes[0, 0].imshow(image[0], cmap="gray_r")
     axes[0, 0].set_title("input", fontsize=8)
@@ -160,9 +174,7 @@ def plot_feature_maps(model: nn.Sequential, image: np.ndarray, path: Path) -> No
 
 def plot_misclassified(model: nn.Module, images: np.ndarray, labels: np.ndarray, path: Path) -> int:
     plt = pyplot()
-    model.eval()
-    with tg.no_grad():
-        predictions = model(tg.tensor(images)).argmax(1).numpy()
+    predictions = predict(model, images)
     wrong = np.flatnonzero(predictions != labels)
     figure, axes = plt.subplots(
         1, max(len(wrong[:10]), 1), figsize=(1.4 * max(len(wrong[:10]), 1), 1.8)
@@ -180,7 +192,12 @@ def plot_misclassified(model: nn.Module, images: np.ndarray, labels: np.ndarray,
 
 def main(argv=None) -> dict:
     arguments = parser(
-        __doc__.splitlines()[0], epochs=30, lr=3e-3, out="runs/digits_cnn", compiles=True
+        __doc__.splitlines()[0],
+        epochs=30,
+        lr=3e-3,
+        out="runs/digits_cnn",
+        compiles=True,
+        devices=True,
     )
     args = arguments.parse_args(argv)
     epochs = 2 if args.fast else args.epochs
@@ -190,7 +207,7 @@ def main(argv=None) -> dict:
     results = {}
     for name, build in (("mlp", mlp), ("cnn", cnn)):
         tg.manual_seed(args.seed)
-        model = build()
+        model = build().to(args.device)
         start = time.perf_counter()
         history = train(model, data, epochs, args.lr, args.seed, name, args.compile)
         results[name] = (model, history, time.perf_counter() - start)
@@ -213,6 +230,7 @@ def main(argv=None) -> dict:
     metrics = {
         "epochs": epochs,
         "lr": args.lr,
+        "device": str(tg.device(args.device)),
         "cnn_test_accuracy": history["accuracy"][-1],
         "cnn_first_loss": history["loss"][0],
         "cnn_final_loss": history["loss"][-1],

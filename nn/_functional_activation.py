@@ -356,7 +356,7 @@ def rrelu(
         return leaky_relu(input, (lower + upper) / 2, inplace)
 
     def function(x):
-        slope = tensorgrad.rand(x.shape, dtype=x.dtype) * (upper - lower) + lower
+        slope = tensorgrad.rand(x.shape, dtype=x.dtype, device=x.device) * (upper - lower) + lower
         return tensorgrad.where(x > 0, x, x * slope)
 
     return _apply(function, input, inplace)

@@ -20,9 +20,12 @@ from tensorgrad.ops import attention, fused
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 
-def _dropout_multiplier(shape: tuple, p: float, dtype) -> Tensor:
-    """0 with probability p, else 1/(1-p) (inverted dropout), from the global generator."""
-    keep = tensorgrad.rand(shape, dtype=dtype) >= p
+def _dropout_multiplier(shape: tuple, p: float, like: Tensor) -> Tensor:
+    """0 with probability p, else 1/(1-p) (inverted dropout), from the global generator, of
+    ``like``'s dtype and on its device (drawn on the host: a seed gives the same mask
+    everywhere)."""
+    dtype = like.dtype
+    keep = tensorgrad.rand(shape, dtype=dtype, device=like.device) >= p
     return keep.to(dtype) * (1.0 / (1.0 - p)) if p < 1.0 else keep.to(dtype)
 
 
@@ -130,7 +133,7 @@ def scaled_dot_product_attention(
             )
     keep = None
     if dropout_p > 0.0:
-        keep = _dropout_multiplier(scores_shape, dropout_p, query.dtype)
+        keep = _dropout_multiplier(scores_shape, dropout_p, query)
     if scale is None:
         scale = 1.0 / math.sqrt(embed) if embed else math.inf
     return attention.scaled_dot_product_attention(
@@ -180,14 +183,15 @@ def _as_additive(mask: Tensor, dtype) -> Tensor:
     """A bool mask (True = masked, MultiheadAttention's sense) as 0 / -inf of ``dtype``."""
     if mask.dtype != tensorgrad.bool:
         return mask
-    return tensorgrad.zeros(mask.shape, dtype=dtype).masked_fill(mask, float("-inf"))
+    zeros = tensorgrad.zeros(mask.shape, dtype=dtype, device=mask.device)
+    return zeros.masked_fill(mask, float("-inf"))
 
 
 def _append_key(mask: Tensor | None) -> Tensor | None:
     """One more key along the last dim that every query may attend (bias_kv, zero_attn)."""
     if mask is None:
         return None
-    column = tensorgrad.zeros((*mask.shape[:-1], 1), dtype=mask.dtype)
+    column = tensorgrad.zeros((*mask.shape[:-1], 1), dtype=mask.dtype, device=mask.device)
     return tensorgrad.cat([mask, column], -1)
 
 
@@ -311,7 +315,7 @@ def multi_head_attention_forward(
         v = tensorgrad.cat([v, bias_v.reshape(1, *heads).unsqueeze(2).expand(batch, -1, 1, -1)], 2)
         attn_mask, key_padding_mask = _append_key(attn_mask), _append_key(key_padding_mask)
     if add_zero_attn:
-        zeros = tensorgrad.zeros((batch, num_heads, 1, head_dim), dtype=k.dtype)
+        zeros = tensorgrad.zeros((batch, num_heads, 1, head_dim), dtype=k.dtype, device=k.device)
         k, v = tensorgrad.cat([k, zeros], 2), tensorgrad.cat([v, zeros], 2)
         attn_mask, key_padding_mask = _append_key(attn_mask), _append_key(key_padding_mask)
     source_length = k.shape[2]
@@ -396,5 +400,5 @@ def _attention_with_weights(q, k, v, mask, dropout_p):
         )
     weights = tensorgrad.softmax(scores, -1)
     if dropout_p > 0.0:
-        weights = weights * _dropout_multiplier(tuple(weights.shape), dropout_p, weights.dtype)
+        weights = weights * _dropout_multiplier(tuple(weights.shape), dropout_p, weights)
     return weights @ v, weights

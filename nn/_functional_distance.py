@@ -223,7 +223,9 @@ def multi_margin_loss(
     hinge = tensorgrad.where(violation > 0, violation, 0.0)
     if p == 2:
         hinge = hinge * hinge
-    hinge = tensorgrad.where(tensorgrad.arange(classes) != indices, hinge, 0.0)
+    hinge = tensorgrad.where(
+        tensorgrad.arange(classes, device=indices.device) != indices, hinge, 0.0
+    )
     if weight is not None:
         hinge = hinge * weight[indices]
     losses = hinge.sum(1) / classes

@@ -47,7 +47,9 @@ def _reduce(loss: Tensor, reduction: str, weight: Tensor | None = None) -> Tenso
 
 
 def _as_tensor(value, like: Tensor) -> Tensor:
-    return value if isinstance(value, Tensor) else tensorgrad.tensor(value, dtype=like.dtype)
+    if isinstance(value, Tensor):
+        return value
+    return tensorgrad.tensor(value, dtype=like.dtype, device=like.device)
 
 
 def _broadcast_shape(name: str, **tensors: Tensor) -> tuple:

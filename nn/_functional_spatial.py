@@ -62,7 +62,9 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
         shape[dim] = kept + max(before, 0) + max(after, 0)
         place.append(slice(max(before, 0), max(before, 0) + kept))
     cropped = input[tuple(crop)]
-    canvas = tensorgrad.full(tuple(shape), 0 if value is None else value, dtype=input.dtype)
+    canvas = tensorgrad.full(
+        tuple(shape), 0 if value is None else value, dtype=input.dtype, device=input.device
+    )
     return tensorgrad.index_put(canvas, tuple(place), cropped)
 
 
@@ -106,8 +108,13 @@ def _pad_by_index(input: Tensor, pad: tuple, mode: str) -> Tensor:
         else:  # PyTorch crops first, then wraps around what is left
             start, stop = max(-before, 0), size - max(-after, 0)
             index = [start + (p - start) % (stop - start) for p in positions]
-        output = output.index_select(dim, tensorgrad.tensor(index, dtype=tensorgrad.int64))
+        output = output.index_select(dim, _positions(index, input))
     return output
+
+
+def _positions(index: list[int], like: Tensor) -> Tensor:
+    """``index`` as an int64 tensor on ``like``'s device (for ``index_select``)."""
+    return tensorgrad.tensor(index, dtype=tensorgrad.int64, device=like.device)
 
 
 def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, dims: int, name: str):
@@ -125,7 +132,9 @@ def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, dim
     unbatched = input.dim() == batched - 1
     channels = input.shape[:1] if unbatched else input.shape[:2]
     mask_shape = tuple(channels) + (1,) * dims
-    keep = (tensorgrad.rand(mask_shape, dtype=input.dtype) >= p).to(input.dtype)
+    keep = (tensorgrad.rand(mask_shape, dtype=input.dtype, device=input.device) >= p).to(
+        input.dtype
+    )
     mask = keep * (1.0 / (1.0 - p)) if p < 1.0 else keep
     return input.mul_(mask) if inplace else input * mask
 
@@ -211,7 +220,7 @@ def interpolate(
         positions = range(size_out)
         if mode == "nearest":
             index = [min(int(math.floor(o * scale)), size_in - 1) for o in positions]
-            output = output.index_select(dim, tensorgrad.tensor(index, dtype=tensorgrad.int64))
+            output = output.index_select(dim, _positions(index, input))
             continue
         if align_corners:
             sources = [
@@ -222,11 +231,13 @@ def interpolate(
         low = [min(int(math.floor(s)), size_in - 1) for s in sources]
         high = [min(i + 1, size_in - 1) for i in low]
         weights = tensorgrad.tensor(
-            [s - i for s, i in zip(sources, low, strict=True)], dtype=input.dtype
+            [s - i for s, i in zip(sources, low, strict=True)],
+            dtype=input.dtype,
+            device=input.device,
         )
         weights = weights.reshape((-1,) + (1,) * (input.dim() - 1 - dim))
-        below = output.index_select(dim, tensorgrad.tensor(low, dtype=tensorgrad.int64))
-        above = output.index_select(dim, tensorgrad.tensor(high, dtype=tensorgrad.int64))
+        below = output.index_select(dim, _positions(low, input))
+        above = output.index_select(dim, _positions(high, input))
         output = below + (above - below) * weights
     return output
 
@@ -241,10 +252,12 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     return tensorgrad.pixel_unshuffle(input, downscale_factor)
 
 
-def _identity_kernel(kernel: tuple, dtype) -> Tensor:
-    """(Πkernel, 1, *kernel): one-hot kernels that copy each window position to a channel."""
+def _identity_kernel(kernel: tuple, like: Tensor) -> Tensor:
+    """(Πkernel, 1, *kernel): one-hot kernels that copy each window position to a channel,
+    of ``like``'s dtype and on its device."""
     count = math.prod(kernel)
-    return tensorgrad.eye(count, dtype=dtype).reshape((count, 1) + kernel)
+    identity = tensorgrad.eye(count, dtype=like.dtype, device=like.device)
+    return identity.reshape((count, 1) + kernel)
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -262,7 +275,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     n, channels, height, width = input.shape
     blocks = tensorgrad.conv2d(
         input.reshape(n * channels, 1, height, width),
-        _identity_kernel(kernel, input.dtype),
+        _identity_kernel(kernel, input),
         stride=stride,
         padding=padding,
         dilation=dilation,
@@ -306,7 +319,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     )
     image = tensorgrad.conv_transpose2d(
         blocks,
-        _identity_kernel(kernel, input.dtype),
+        _identity_kernel(kernel, input),
         stride=stride,
         padding=padding,
         output_padding=extra,
@@ -343,9 +356,10 @@ def _max_unpool(name: str, dims: int, input, indices, kernel_size, stride, paddi
     flat = indices.reshape(n, channels, -1)
     if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= math.prod(size)):
         raise RuntimeError(f"{name}: found an invalid max index for an output of size {size}")
-    rows = tensorgrad.arange(n).reshape(n, 1, 1).expand(flat.shape)
-    columns = tensorgrad.arange(channels).reshape(1, channels, 1).expand(flat.shape)
-    canvas = tensorgrad.zeros((n, channels, math.prod(size)), dtype=input.dtype)
+    where = input.device
+    rows = tensorgrad.arange(n, device=where).reshape(n, 1, 1).expand(flat.shape)
+    columns = tensorgrad.arange(channels, device=where).reshape(1, channels, 1).expand(flat.shape)
+    canvas = tensorgrad.zeros((n, channels, math.prod(size)), dtype=input.dtype, device=where)
     output = tensorgrad.index_put(canvas, (rows, columns, flat), input.reshape(n, channels, -1))
     output = output.reshape((n, channels) + size)
     return output.squeeze(0) if unbatched else output

@@ -100,5 +100,7 @@ def load_state_dict_into(module, state_dict: Mapping[str, Any], strict: bool) ->
         )
     with tensorgrad.no_grad():
         for target, value in updates:
-            target.copy_(value)
+            # Into the module's own tensors, on their device (PyTorch's param.copy_): a CPU
+            # checkpoint loads into a model already moved to the GPU.
+            target.copy_(value.to(target.device))
     return _IncompatibleKeys(missing, unexpected)

@@ -257,7 +257,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    keep = tensorgrad.rand(input.shape, dtype=input.dtype) >= p
+    # Drawn on the host and copied over: a seed gives the same mask on every device.
+    keep = tensorgrad.rand(input.shape, dtype=input.dtype, device=input.device) >= p
     mask = keep.to(input.dtype) * (1.0 / (1.0 - p)) if p < 1.0 else keep.to(input.dtype)
     return input.mul_(mask) if inplace else input * mask
 
@@ -303,7 +304,9 @@ def embedding(
 
 def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
     with tensorgrad.no_grad():
-        used = tensorgrad.tensor(sorted(set(input.reshape(-1).tolist())), dtype=tensorgrad.int64)
+        used = tensorgrad.tensor(
+            sorted(set(input.reshape(-1).tolist())), dtype=tensorgrad.int64, device=weight.device
+        )
         selected = weight[used]
         # The norm in the weight's dtype, the scale in float64 (PyTorch's embedding_renorm_).
         norms = selected.norm(p=norm_type, dim=1, keepdim=True).double()
@@ -327,7 +330,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             f"one_hot: class values must be smaller than num_classes ({num_classes}), got "
             f"{tensor.max().item()}"
         )
-    classes = tensorgrad.arange(num_classes)
+    classes = tensorgrad.arange(num_classes, device=tensor.device)
     return (tensor.unsqueeze(-1) == classes).long()
 
 

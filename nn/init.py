@@ -84,8 +84,10 @@ def _fan(tensor: Tensor, mode: str, op: str) -> int:
 
 
 def _fill(tensor: Tensor, values: Tensor) -> Tensor:
+    # The values are drawn and scaled on the host, then copied over: a seed gives the same
+    # weights on every device.
     with tensorgrad.no_grad():
-        return tensor.copy_(values)
+        return tensor.copy_(values.to(tensor.device))
 
 
 def _nonempty(tensor: Tensor, op: str) -> bool:

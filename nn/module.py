@@ -442,7 +442,6 @@ class Module:
         """
         return self.to(cuda_device(device))
 
-
     # ------------------------------------------------------------------ state dict
     def state_dict(
         self, destination: dict | None = None, prefix: str = "", keep_vars: bool = False
@@ -468,8 +467,9 @@ class Module:
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True):
         """Copy values from ``state_dict`` into the parameters and buffers (no_grad, in place).
 
-        Values may be tensorgrad Tensors or anything NumPy can read (a NumPy array, a CPU
-        ``torch.Tensor``); they are converted to each target's dtype.
+        Values may be tensorgrad Tensors (on any device) or anything NumPy can read (a NumPy
+        array, a CPU ``torch.Tensor``); they are copied onto each target's device and
+        converted to its dtype, so the module stays where it is (PyTorch's ``param.copy_``).
 
         Returns:
             a named tuple ``(missing_keys, unexpected_keys)``.

@@ -123,7 +123,7 @@ class _BatchNorm(Module):
             self.register_buffer(
                 "running_var", tensorgrad.ones(num_features, dtype=dtype, device=device)
             )
-            self.register_buffer("num_batches_tracked", tensorgrad.tensor(0))
+            self.register_buffer("num_batches_tracked", tensorgrad.tensor(0, device=device))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)

@@ -168,7 +168,7 @@ class RNNBase(Module):
     def _initial_state(self, state, batch, size, name, like: Tensor) -> Tensor:
         expected = self._state_shape(batch, size)
         if state is None:
-            return tensorgrad.zeros(expected, dtype=like.dtype)
+            return tensorgrad.zeros(expected, dtype=like.dtype, device=like.device)
         if tuple(state.shape) != expected:
             raise RuntimeError(f"Expected {name} size {expected}, got {list(state.shape)}")
         _check_state_dtype(state, like)
@@ -393,7 +393,9 @@ class RNNCellBase(Module):
         prepared = []
         for index, state in enumerate(states):
             if state is None:
-                state = tensorgrad.zeros(batch, self.hidden_size, dtype=rows.dtype)
+                state = tensorgrad.zeros(
+                    batch, self.hidden_size, dtype=rows.dtype, device=rows.device
+                )
             elif state.dim() != input.dim():
                 raise RuntimeError(
                     f"{name}: Expected hidden to be {input.dim()}D, got {state.dim()}D instead"

@@ -38,8 +38,9 @@ def _activation(activation: str | Callable) -> Callable:
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
-def _square_subsequent_mask(size: int, dtype=None) -> Tensor:
-    return tensorgrad.full((size, size), float("-inf"), dtype=dtype).triu(diagonal=1)
+def _square_subsequent_mask(size: int, dtype=None, device=None) -> Tensor:
+    mask = tensorgrad.full((size, size), float("-inf"), dtype=dtype, device=device)
+    return mask.triu(diagonal=1)
 
 
 def _is_causal_mask(mask: Tensor | None, is_causal: bool | None, size: int) -> bool:
@@ -52,8 +53,9 @@ def _is_causal_mask(mask: Tensor | None, is_causal: bool | None, size: int) -> b
         # export cannot repeat; the mask applied as given gives the same numbers.
         return False
     if mask.dtype == tensorgrad.bool:
-        return bool((mask == tensorgrad.ones(size, size, dtype=tensorgrad.bool).triu(1)).all())
-    return bool((mask == _square_subsequent_mask(size, mask.dtype)).all())
+        causal = tensorgrad.ones(size, size, dtype=tensorgrad.bool, device=mask.device).triu(1)
+        return bool((mask == causal).all())
+    return bool((mask == _square_subsequent_mask(size, mask.dtype, mask.device)).all())
 
 
 def _sequence_length(input: Tensor, batch_first: bool) -> int:
@@ -404,7 +406,7 @@ class Transformer(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
         """(sz, sz) float: -inf above the diagonal, 0 on and below it (a causal mask)."""
-        return _square_subsequent_mask(sz, dtype)
+        return _square_subsequent_mask(sz, dtype, device)
 
     def _reset_parameters(self) -> None:
         for parameter in self.parameters():

@@ -27,6 +27,7 @@ __all__ = [
     "backend_of",
     "check_device",
     "device_of",
+    "is_loaded",
     "register_backend",
     "register_loader",
     "resolve_device",
@@ -120,10 +121,15 @@ def _backend_named(target: device, op: str) -> Backend:
         what = _NAMES.get(target.type, f"device {target.type!r}")
         raise DeviceUnavailableError(
             f"{op}: {what} is not available: {why} (asked for device '{target}'; "
-            f"use device='cpu')"
+            f"use device='cpu' to run on the CPU)"
         ) from None
     register_backend(backend)
     return backend
+
+
+def is_loaded(device_type: str) -> bool:
+    """Whether the backend of ``device_type`` has been built (a tensor made there, or asked)."""
+    return device_type in _BY_NAME
 
 
 def accelerator_available() -> bool:
@@ -162,6 +168,8 @@ def resolve_device(value, op: str) -> device:
     """The device ``value`` (a string, an int index of a CUDA device, or a device) names, with
     its index filled in; raises :class:`DeviceUnavailableError` if no backend serves it."""
     if isinstance(value, int) and not isinstance(value, bool):
+        if not accelerator_available():  # an index alone names the current accelerator
+            _device.no_accelerator(op)
         value = device("cuda", value)
     target = value if type(value) is device else device(value)
     return check_device(target, op).resolve(target)

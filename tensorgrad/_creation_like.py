@@ -254,7 +254,9 @@ def new_full(
 ):
     """``x.new_full(size, value)``: ``value`` everywhere, of ``x``'s dtype (unless given)."""
     where = _new_device(input, device, pin_memory, "new_full")
-    return full(size, fill_value, dtype=_new_dtype(input, dtype), device=where, requires_grad=requires_grad)
+    return full(
+        size, fill_value, dtype=_new_dtype(input, dtype), device=where, requires_grad=requires_grad
+    )
 
 
 @tensor_method("new_tensor")

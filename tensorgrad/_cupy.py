@@ -1,8 +1,11 @@
 """The ``cuda`` device: CuPy arrays on NVIDIA GPUs.
 
 CuPy mirrors NumPy's API, so the ops run unchanged with ``ctx.xp`` = CuPy; this module only
-says how arrays cross between host and GPU, and fills the few NumPy names the ops use that
-CuPy lacks (``errstate``: GPU kernels raise no floating-point warnings, so it does nothing).
+says how arrays cross between host and GPU, and fills the NumPy name the ops use that CuPy
+lacks: ``errstate``. GPU kernels raise no floating-point warnings, so it sets only what CuPy
+has, ``cupyx.errstate(linalg="raise")``: NumPy always raises ``LinAlgError`` for a singular
+matrix, CuPy only inside that block (elsewhere it returns NaN), and the linalg ops run theirs
+inside ``xp.errstate(...)``.
 
 CuPy is imported the first time a ``cuda`` device is used, never by ``import tensorgrad``.
 Without CuPy, or with CuPy and no GPU, using ``cuda`` raises PyTorch's "not compiled with
@@ -20,19 +23,19 @@ __all__ = ["CupyBackend", "load"]
 
 
 class _CupyNamespace:
-    """CuPy as the ops see it: every CuPy name, plus the NumPy ones CuPy does not have."""
+    """CuPy as the ops see it: every CuPy name, plus ``errstate`` (see the module's note)."""
 
-    def __init__(self, cupy):
+    def __init__(self, cupy, cupyx):
         self._cupy = cupy
+        self._cupyx = cupyx
 
     def __getattr__(self, name: str):
         value = getattr(self._cupy, name)
         setattr(self, name, value)  # looked up once: later lookups are plain attributes
         return value
 
-    @staticmethod
-    def errstate(**settings):
-        return contextlib.nullcontext()
+    def errstate(self, **settings):
+        return self._cupyx.errstate(linalg="raise")
 
 
 class CupyBackend(Backend):
@@ -40,9 +43,9 @@ class CupyBackend(Backend):
 
     type = "cuda"
 
-    def __init__(self, cupy):
+    def __init__(self, cupy, cupyx):
         self.cupy = cupy
-        self.xp = _CupyNamespace(cupy)
+        self.xp = _CupyNamespace(cupy, cupyx)
         self.array_type = cupy.ndarray
 
     def device(self, array) -> device:
@@ -77,7 +80,7 @@ class CupyBackend(Backend):
             return self.cupy.array(array, copy=True)  # a peer-to-peer copy
 
     def errstate(self, **settings):
-        return contextlib.nullcontext()
+        return self.xp.errstate(**settings)
 
     def synchronize(self, index: int | None) -> None:
         with self._on(index):
@@ -95,8 +98,9 @@ def load() -> CupyBackend:
     if _failure[0]:
         raise DeviceUnavailableError(_failure[0])
     import cupy
+    import cupyx
 
-    return CupyBackend(cupy)
+    return CupyBackend(cupy, cupyx)
 
 
 def _why_unavailable() -> str:

@@ -1,11 +1,13 @@
-"""``tensorgrad.accelerator``: PyTorch's device-agnostic accelerator API, answered for a
-machine without one. ``is_available()`` is False and ``current_accelerator()`` None, so
+"""``tensorgrad.accelerator``: PyTorch's device-agnostic accelerator API. The one accelerator
+tensorgrad knows is CUDA through CuPy (:mod:`tensorgrad.cuda`); these calls answer for it.
+
+Without it, ``is_available()`` is False and ``current_accelerator()`` None, so
 ``device = acc if (acc := accelerator.current_accelerator()) else "cpu"`` picks the CPU; what
 needs an accelerator raises PyTorch's RuntimeError."""
 
 from __future__ import annotations
 
-from . import _device
+from . import _device, cuda
 
 __all__ = [
     "is_available",
@@ -23,65 +25,68 @@ __all__ = [
 ]
 
 
-def _none_available(op: str):
-    _device.no_accelerator(f"accelerator.{op}")
+def _cuda(op: str):
+    """:mod:`tensorgrad.cuda`, or PyTorch's RuntimeError when there is no accelerator."""
+    if not cuda.is_available():
+        _device.no_accelerator(f"accelerator.{op}")
+    return cuda
 
 
 def is_available() -> bool:
-    """Always False: tensorgrad runs on the CPU."""
-    return False
+    """Whether an accelerator (CUDA through CuPy) is present."""
+    return cuda.is_available()
 
 
 def current_accelerator(check_available: bool = False) -> _device.device | None:
-    """The accelerator device type: None, there is none."""
-    return None
+    """``device(type='cuda')`` when CUDA is available, else None."""
+    return _device.device("cuda") if cuda.is_available() else None
 
 
 def device_count() -> int:
-    """Always 0."""
-    return 0
+    """The number of accelerators (GPUs), 0 without one."""
+    return cuda.device_count()
 
 
 def current_device_index() -> int:
-    """Raises RuntimeError: there is no accelerator."""
-    _none_available("current_device_index")
+    """The index of the current GPU."""
+    return _cuda("current_device_index").current_device()
 
 
 def set_device_index(device, /) -> None:
-    """Raises RuntimeError: there is no accelerator."""
-    _none_available("set_device_index")
+    """Make ``device`` the current GPU."""
+    _cuda("set_device_index").set_device(device)
 
 
 def synchronize(device=None, /) -> None:
-    """Raises RuntimeError: there is no accelerator."""
-    _none_available("synchronize")
+    """Wait for the GPU's queued work."""
+    _cuda("synchronize").synchronize(device)
 
 
 def empty_cache() -> None:
-    """Raises RuntimeError: there is no accelerator."""
-    _none_available("empty_cache")
+    """Give unused cached GPU memory back."""
+    _cuda("empty_cache").empty_cache()
 
 
 def memory_allocated(device_index=None, /) -> int:
-    """Raises RuntimeError: there is no accelerator."""
-    _none_available("memory_allocated")
+    """Bytes of GPU memory in use by tensors (see :func:`tensorgrad.cuda.memory_allocated`)."""
+    return _cuda("memory_allocated").memory_allocated(device_index)
 
 
 def max_memory_allocated(device_index=None, /) -> int:
-    """Raises RuntimeError: there is no accelerator."""
-    _none_available("max_memory_allocated")
+    """The peak of :func:`memory_allocated` (see :mod:`tensorgrad.cuda` on peaks)."""
+    return _cuda("max_memory_allocated").max_memory_allocated(device_index)
 
 
 def memory_reserved(device_index=None, /) -> int:
-    """Raises RuntimeError: there is no accelerator."""
-    _none_available("memory_reserved")
+    """Bytes of GPU memory held by the allocator."""
+    return _cuda("memory_reserved").memory_reserved(device_index)
 
 
 def max_memory_reserved(device_index=None, /) -> int:
-    """Raises RuntimeError: there is no accelerator."""
-    _none_available("max_memory_reserved")
+    """The peak of :func:`memory_reserved`."""
+    return _cuda("max_memory_reserved").max_memory_reserved(device_index)
 
 
 def reset_peak_memory_stats(device_index=None, /) -> None:
-    """Raises RuntimeError: there is no accelerator."""
-    _none_available("reset_peak_memory_stats")
+    """Start the peaks again from the current values."""
+    _cuda("reset_peak_memory_stats").reset_peak_memory_stats(device_index)

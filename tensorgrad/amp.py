@@ -2,16 +2,16 @@
 
 * :class:`GradScaler` is PyTorch's, number for number: ``GradScaler("cpu")`` scales the loss,
   unscales the gradients in ``step`` (skipping the step when one is inf/NaN) and grows or
-  backs off the scale in ``update``. ``GradScaler()`` (device ``"cuda"``) warns that CUDA is
-  not available and disables itself, as PyTorch does on a machine without a GPU; a disabled
-  scaler passes everything through (``scale(loss)`` is ``loss``, ``step`` is
-  ``optimizer.step()``).
+  backs off the scale in ``update``, on the CPU and on CUDA (CuPy) alike. Without a GPU,
+  ``GradScaler()`` (device ``"cuda"``) warns that CUDA is not available and disables itself,
+  as PyTorch does; a disabled scaler passes everything through (``scale(loss)`` is ``loss``,
+  ``step`` is ``optimizer.step()``).
 * :class:`autocast` accepts PyTorch's arguments as a context manager and a decorator, and keeps
   ``is_autocast_enabled`` true inside the block. *Decision:* it casts nothing. PyTorch's CPU
   autocast runs matrix products in bfloat16 (which tensorgrad does not have) or float16; here
   every op keeps computing in its inputs' dtype, so results are float32 where PyTorch's would
-  be bfloat16/float16 (more precise, never less). ``"cuda"`` warns and disables itself, as in
-  PyTorch without a GPU.
+  be bfloat16/float16 (more precise, never less). ``"cuda"`` without a GPU warns and disables
+  itself, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import _dtypes
+from ._backend import accelerator_available
 from ._creation import full
 from ._device import device
 from ._dtypes import bfloat16, float16
@@ -33,7 +34,12 @@ from .tensor import Tensor
 __all__ = ["GradScaler", "autocast", "get_autocast_dtype", "is_autocast_available"]
 
 _READY, _UNSCALED, _STEPPED = "ready", "unscaled", "stepped"
-_NO_GPU = ("cuda", "xpu")  # PyTorch warns and disables autocast for these without the device
+
+
+def _gpu_missing(device_type: str) -> bool:
+    """Whether ``device_type`` names a GPU this machine lacks (PyTorch then warns and disables
+    autocast and the scaler): XPU always, CUDA without CuPy and a GPU."""
+    return device_type == "xpu" or (device_type == "cuda" and not accelerator_available())
 
 
 def _fresh_optimizer_state() -> dict[str, Any]:
@@ -60,7 +66,7 @@ class GradScaler:
     ) -> None:
         self._device = device
         self._enabled = enabled
-        if device == "cuda" and enabled:
+        if enabled and device == "cuda" and _gpu_missing(device):
             warnings.warn(
                 "GradScaler: CUDA is not available (tensorgrad runs on the CPU), so this "
                 "scaler is disabled and passes everything through; GradScaler('cpu') scales "
@@ -89,15 +95,15 @@ class GradScaler:
         if not self._enabled:
             return outputs
         if isinstance(outputs, Tensor):
-            return outputs * self._current_scale()
+            return outputs * self._current_scale(outputs.device)
         if isinstance(outputs, Iterable):
             scaled = map(self.scale, outputs)
             return type(outputs)(scaled) if isinstance(outputs, (list, tuple)) else scaled
         raise ValueError("outputs must be a Tensor or an iterable of Tensors")
 
-    def _current_scale(self) -> Tensor:
-        if self._scale is None:
-            self._scale = full((), float(self._init_scale))  # float32, as in PyTorch
+    def _current_scale(self, where) -> Tensor:
+        if self._scale is None:  # float32, on the device of the first scaled output
+            self._scale = full((), float(self._init_scale), device=where)
             self._growth_tracker = self._init_growth_tracker
         return self._scale
 
@@ -345,7 +351,8 @@ class autocast:  # noqa: N801 - PyTorch's name
     """``with autocast("cpu"):`` or ``@autocast("cpu")``: PyTorch's mixed-precision region.
 
     Accepts PyTorch's arguments and checks them as it does; casts nothing (see the module's
-    docstring). ``device_type="cuda"`` warns that CUDA is not available and disables itself.
+    docstring). ``device_type="cuda"`` without a GPU warns that CUDA is not available and
+    disables itself.
     """
 
     def __init__(
@@ -366,7 +373,7 @@ class autocast:  # noqa: N801 - PyTorch's name
         self.fast_dtype = dtype if dtype is not None else _default_fast_dtype(device_type)
         self._cache_enabled = True if cache_enabled is None else cache_enabled
         self._enabled = bool(enabled)
-        if self._enabled and device_type in _NO_GPU:
+        if self._enabled and _gpu_missing(device_type):
             warnings.warn(
                 f"autocast: {device_type.upper()} is not available (tensorgrad runs on the "
                 f"CPU). Disabling autocast.",

@@ -49,7 +49,8 @@ class Tensor:
     - ``Tensor()``: empty, shape ``(0,)``;
     - ``Tensor(t)`` for a Tensor ``t``: an alias of ``t`` (same memory, dtype and graph).
 
-    ``device=`` may name the CPU. *Differences:* an ndarray or NumPy scalar is taken as it is,
+    ``device=`` places the new tensor (the default device if None). *Differences:* an
+    ndarray, a device's array (a CuPy array) or a NumPy scalar is taken as it is,
     keeping its dtype and sharing its memory (PyTorch converts it to float32; the library's own
     ops build every result this way, as ``Tensor(array, requires_grad, grad_fn, output_nr)``).
     A tuple is data, as in PyTorch, but tensorgrad's shapes are plain tuples, so

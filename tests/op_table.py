@@ -1027,7 +1027,7 @@ def _svd(lib, a, full_matrices):
 
 
 def _positive_definite(lib, a):
-    return a @ a.mT + a.shape[-1] * lib.eye(a.shape[-1], dtype=a.dtype)
+    return a @ a.mT + a.shape[-1] * lib.eye(a.shape[-1], dtype=a.dtype, device=a.device)
 
 
 def _qr(lib, a, mode):

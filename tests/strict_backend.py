@@ -19,10 +19,11 @@ import types
 
 import numpy
 
+from tensorgrad import Tensor
 from tensorgrad._backend import Backend, register_backend
 from tensorgrad._device import device
 
-__all__ = ["StrictArray", "STRICT", "strict_namespace"]
+__all__ = ["StrictArray", "STRICT", "strict_namespace", "tensors_in"]
 
 _HOST_ENTRY = {"asarray", "array", "asanyarray", "ascontiguousarray"}  # may take host data
 
@@ -63,8 +64,11 @@ class StrictArray:
     real = property(lambda self: _wrap(self._array.real, (self,)))
     imag = property(lambda self: _wrap(self._array.imag, (self,)))
     base = property(lambda self: None if self._array.base is None else _BASE)
+    device = property(lambda self: _DEVICE_ZERO)  # CuPy's `array.device.id`
 
     def __getattr__(self, name: str):
+        if name.startswith("__"):  # NumPy reads __array_interface__ & co.: hide them all
+            raise AttributeError(name)
         method = getattr(self._array, name)
         if not callable(method):
             return _wrap(method, (self,))
@@ -105,6 +109,7 @@ class StrictArray:
 
 
 _BASE = object()  # "a view of something": code may test `base is None`, never use the base
+_DEVICE_ZERO = types.SimpleNamespace(id=0)
 
 
 def _binary(name: str):
@@ -132,16 +137,15 @@ def _unary(name: str):
     return method
 
 
-for _op in (
-    "add sub mul truediv floordiv mod pow matmul and or xor lshift rshift divmod".split()
-):
+_ARITHMETIC = ["add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul"]
+for _op in [*_ARITHMETIC, "and", "or", "xor", "lshift", "rshift", "divmod"]:
     setattr(StrictArray, f"__{_op}__", _binary(f"__{_op}__"))
     setattr(StrictArray, f"__r{_op}__", _binary(f"__r{_op}__"))
     if _op != "divmod":
         setattr(StrictArray, f"__i{_op}__", _inplace(f"__i{_op}__"))
-for _op in "lt le gt ge eq ne".split():
+for _op in ["lt", "le", "gt", "ge", "eq", "ne"]:
     setattr(StrictArray, f"__{_op}__", _binary(f"__{_op}__"))
-for _op in "neg pos abs invert".split():
+for _op in ["neg", "pos", "abs", "invert"]:
     setattr(StrictArray, f"__{_op}__", _unary(f"__{_op}__"))
 
 
@@ -198,6 +202,15 @@ def _wrapped_call(function, name: str, bound: tuple = ()):
     return call
 
 
+# The ufunc methods CuPy has for a few ufuncs only (what tensorgrad's ops may call).
+_UFUNC_METHODS = {
+    "accumulate": {"add", "multiply"},
+    "at": {"add", "subtract", "maximum", "minimum"},
+    "reduce": {"add", "multiply", "maximum", "minimum", "logical_and", "logical_or"},
+    "reduceat": {"add"},
+}
+
+
 class _StrictUfunc:
     """A NumPy ufunc on strict arrays: calls and ``.at``/``.reduce``/``.accumulate``/…"""
 
@@ -211,9 +224,15 @@ class _StrictUfunc:
 
     def __getattr__(self, name: str):
         value = getattr(self._ufunc, name)
-        if callable(value):
-            return _wrapped_call(value, f"{self._ufunc.__name__}.{name}")
-        return value
+        if not callable(value):
+            return value
+        allowed = _UFUNC_METHODS.get(name)
+        if allowed is not None and self._ufunc.__name__ not in allowed:
+            raise TypeError(
+                f"StrictArray: {self._ufunc.__name__}.{name} is not available on a GPU "
+                f"(CuPy has {name} for {', '.join(sorted(allowed))} only)"
+            )
+        return _wrapped_call(value, f"{self._ufunc.__name__}.{name}")
 
 
 class StrictNamespace:
@@ -265,3 +284,13 @@ class StrictBackend(Backend):
 
 STRICT = StrictBackend()
 register_backend(STRICT)
+
+
+def tensors_in(value) -> list:
+    """The tensors in an op's or a layer's result (tuples, lists, named tuples and
+    PackedSequences walked), in order: what the device tests compare."""
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for item in value for t in tensors_in(item)]
+    return []

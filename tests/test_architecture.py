@@ -27,6 +27,7 @@ OPTIONAL_THIRD_PARTY = {
     "pytest",
     "onnx",
     "cupy",
+    "cupyx",
 }
 
 
@@ -146,6 +147,7 @@ def test_function_local_imports_are_only_for_optional_third_party_packages():
 LAYERS = {  # a module may import only from its own layer or the ones below
     0: [
         "tensorgrad._backend",
+        "tensorgrad._cupy",
         "tensorgrad._device",
         "tensorgrad._dtypes",
         "tensorgrad._shapes",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import strict_backend  # noqa: F401 - registers the "strict" device (tests' second backend)
 
 pytest.importorskip("sklearn")
 pytest.importorskip("matplotlib")
@@ -103,6 +104,19 @@ def test_digits_compiled_gives_the_eager_numbers(example, tmp_path):
     for key in ("tutorial_seconds", "modern_seconds"):
         del eager[key], compiled[key]
     assert compiled == eager
+
+
+@pytest.mark.parametrize("name", ["digits", "digits_cnn"])
+def test_training_on_a_device_gives_the_cpu_numbers(example, tmp_path, name):
+    """``--device``: the same run on the tests' second backend (``strict_backend.py``, what
+    ``cuda`` is to a GPU machine) — every metric but the times is the CPU's."""
+    on_cpu = run(example, name, tmp_path / "cpu")
+    on_device = run(example, name, tmp_path / "device", "--device", "strict")
+    assert on_cpu.pop("device") == "cpu" and on_device.pop("device") == "strict"
+    for metrics in (on_cpu, on_device):
+        for key in [key for key in metrics if key.endswith("seconds")]:
+            del metrics[key]
+    assert on_device == on_cpu
 
 
 def test_digits_cnn_learns_and_writes_its_pictures(example, tmp_path):

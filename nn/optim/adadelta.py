@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_of
 from tensorgrad.optim.optimizer import (
     Optimizer,
     average_square_,
@@ -69,7 +70,7 @@ class Adadelta(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
         for xp, param, grad, _, state in self._grads_to_apply(group):
-            square_avg, acc_delta = state["square_avg"].numpy(), state["acc_delta"].numpy()
+            square_avg, acc_delta = array_of(state["square_avg"]), array_of(state["acc_delta"])
             average_square_(square_avg, grad, rho)
             std = xp.sqrt(square_avg + eps)
             delta = xp.sqrt(acc_delta + eps)

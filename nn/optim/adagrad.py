@@ -7,6 +7,7 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_of
 from tensorgrad.optim.optimizer import (
     Optimizer,
     check_hyperparameters,
@@ -80,7 +81,7 @@ class Adagrad(Optimizer):
         for xp, param, grad, step, state in self._grads_to_apply(group):
             clr = lr / (1 + (step - 1) * lr_decay)
 
-            total = state["sum"].numpy()
+            total = array_of(state["sum"])
             total += grad * grad
             deviation = xp.sqrt(total)
             deviation += eps

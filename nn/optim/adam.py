@@ -7,6 +7,7 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_of
 from tensorgrad.optim.optimizer import (
     Optimizer,
     average_square_,
@@ -83,14 +84,14 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         amsgrad = group["amsgrad"]
         for xp, param, grad, step, state in self._grads_to_apply(group):
-            exp_avg, exp_avg_sq = state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()
+            exp_avg, exp_avg_sq = array_of(state["exp_avg"]), array_of(state["exp_avg_sq"])
             lerp_(exp_avg, grad, 1 - beta1)
             average_square_(exp_avg_sq, grad, beta2)
 
             step_size = lr / (1 - beta1**step)
             bias_correction2_sqrt = (1 - beta2**step) ** 0.5
             if amsgrad:
-                max_exp_avg_sq = state["max_exp_avg_sq"].numpy()
+                max_exp_avg_sq = array_of(state["max_exp_avg_sq"])
                 xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
                 exp_avg_sq = max_exp_avg_sq
             denominator = xp.sqrt(exp_avg_sq)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_of
 from tensorgrad.optim.optimizer import (
     Optimizer,
     check_hyperparameters,
@@ -66,7 +67,7 @@ class Adamax(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         for xp, param, grad, step, state in self._grads_to_apply(group):
-            exp_avg, exp_inf = state["exp_avg"].numpy(), state["exp_inf"].numpy()
+            exp_avg, exp_inf = array_of(state["exp_avg"]), array_of(state["exp_inf"])
             lerp_(exp_avg, grad, 1 - beta1)
             exp_inf *= beta2
             norm = xp.abs(grad)

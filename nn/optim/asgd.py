@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_of
 from tensorgrad.optim.optimizer import (
     Optimizer,
     check_hyperparameters,
@@ -66,16 +67,18 @@ class ASGD(Optimizer):
         check_kernel_options("ASGD", differentiable=differentiable)
 
     def _init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
-        new_state(state, param, "ax", eta=group["lr"], mu=1.0)
+        # Unlike the other optimizers' counters, ASGD's step, eta and mu live on the
+        # parameter's device in PyTorch.
+        new_state(state, param, "ax", eta=group["lr"], mu=1.0, device=param.device)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, lambd, alpha, t0 = group["lr"], group["lambd"], group["alpha"], group["t0"]
         for _, param, grad, step, state in self._grads_to_apply(group):
-            eta_array, mu_array = state["eta"].numpy(), state["mu"].numpy()
+            eta_array, mu_array = array_of(state["eta"]), array_of(state["mu"])
             eta, mu = float(eta_array), float(mu_array)
             param *= 1 - lambd * eta
             param += -eta * grad
-            ax = state["ax"].numpy()
+            ax = array_of(state["ax"])
             if mu != 1:
                 difference = param - ax
                 difference *= mu
@@ -85,5 +88,5 @@ class ASGD(Optimizer):
 
             # PyTorch makes each new value a default-dtype tensor, then copies it in: rounded
             # to float32 even into a float64 eta (as load_state_dict leaves it)
-            eta_array[...] = new_scalar_state(lr / ((1 + lambd * lr * step) ** alpha)).numpy()
-            mu_array[...] = new_scalar_state(1 / max(1, step - t0)).numpy()
+            eta_array[...] = new_scalar_state(lr / ((1 + lambd * lr * step) ** alpha)).item()
+            mu_array[...] = new_scalar_state(1 / max(1, step - t0)).item()

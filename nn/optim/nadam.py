@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_of
 from tensorgrad.optim.optimizer import (
     Optimizer,
     average_square_,
@@ -81,12 +82,12 @@ class NAdam(Optimizer):
             bias_correction2 = 1 - beta2**step
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-            mu_product_array = state["mu_product"].numpy()
+            mu_product_array = array_of(state["mu_product"])
             mu_product_array *= mu
             mu_product = float(mu_product_array)
             mu_product_next = mu_product * mu_next
 
-            exp_avg, exp_avg_sq = state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()
+            exp_avg, exp_avg_sq = array_of(state["exp_avg"]), array_of(state["exp_avg_sq"])
             lerp_(exp_avg, grad, 1 - beta1)
             average_square_(exp_avg_sq, grad, beta2)
             denominator = xp.sqrt(exp_avg_sq / bias_correction2)

@@ -25,7 +25,7 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
-from tensorgrad.nn.utils import array_module, zero_grads
+from tensorgrad.nn.utils import array_module, array_of, zero_grads
 
 __all__ = ["Optimizer", "required"]
 
@@ -65,30 +65,36 @@ def check_hyperparameters(**values) -> None:
             check_non_negative(_ERROR_NAMES.get(name, f"{name} value"), value)
 
 
-def new_scalar_state(value: float) -> Tensor:
+def new_scalar_state(value: float, device=None) -> Tensor:
     """A 0-d float state: float64 under a float64 default dtype, else float32 (PyTorch's).
 
     The dtype is more than layout: NAdam's ``mu_product`` and ASGD's ``eta`` and ``mu`` are
     rounded to it at every step, as in PyTorch, so the updates agree to the last bit.
+    ``device`` None is the CPU: PyTorch keeps such counters on the host whatever the
+    parameters' device (reading them costs no device sync).
     """
     dtype = tensorgrad.float64 if tensorgrad.get_default_dtype() == tensorgrad.float64 else None
-    return tensorgrad.tensor(value, dtype=dtype or tensorgrad.float32)
+    return tensorgrad.tensor(value, dtype=dtype or tensorgrad.float32, device=device)
 
 
-def new_step_counter() -> Tensor:
+def new_step_counter(device=None) -> Tensor:
     """A 0-d step counter; float like PyTorch's, so state dicts have the same layout."""
-    return new_scalar_state(0.0)
+    return new_scalar_state(0.0, device)
 
 
-def new_state(state: dict[str, Any], param: Tensor, *zeros: str, **scalars: float) -> None:
+def new_state(
+    state: dict[str, Any], param: Tensor, *zeros: str, device=None, **scalars: float
+) -> None:
     """Fill a parameter's empty state: a ``step`` counter, then a 0-d ``new_scalar_state`` for
-    each of ``scalars`` (its start value), then zeros shaped like ``param`` for each of ``zeros``.
+    each of ``scalars`` (its start value), then zeros shaped like ``param`` (on its device) for
+    each of ``zeros``. The counter and scalars go on ``device`` (None: the CPU, as PyTorch's
+    do unless ``capturable``).
 
     The keys go in that order, PyTorch's, so state dicts list them as PyTorch's do.
     """
-    state["step"] = new_step_counter()
+    state["step"] = new_step_counter(device)
     for name, value in scalars.items():
-        state[name] = new_scalar_state(value)
+        state[name] = new_scalar_state(value, device)
     for name in zeros:
         state[name] = tensorgrad.zeros_like(param)
 
@@ -338,7 +344,7 @@ class Optimizer:
             step = None
             counter = state.get("step")
             if counter is not None:
-                counter = counter.numpy()
+                counter = array_of(counter)  # on the host, or (ASGD's, a loaded one) the device
                 counter += 1
                 step = float(counter)
             if weight_decay != 0:
@@ -374,7 +380,8 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state from :meth:`state_dict` (same groups, same parameter counts).
 
-        State Tensors are copied and cast to their parameter's dtype (except ``step``).
+        State Tensors are copied onto their parameter's device and cast to its dtype, but for
+        ``step``, which stays as saved (PyTorch's rule: a CPU counter stays on the CPU).
         """
         name = type(self).__name__
         groups = self.param_groups
@@ -418,9 +425,10 @@ class Optimizer:
 def _copy_state_value(optimizer: Optimizer, index, key: str, value, param: Tensor):
     """A private copy of one saved state entry, checked against its parameter.
 
-    Tensors are cast to the parameter's dtype (``step`` keeps its own), also inside lists
-    (LBFGS's history), as PyTorch does. A state shaped like its parameter must have its shape;
-    0-d states (NAdam's ``mu_product``) and LBFGS's flat vectors are not shaped like one.
+    Tensors are moved to the parameter's device and cast to its dtype (``step`` keeps both
+    its own), also inside lists (LBFGS's history), as PyTorch does. A state shaped like its
+    parameter must have its shape; 0-d states (NAdam's ``mu_product``) and LBFGS's flat
+    vectors are not shaped like one.
     """
     if isinstance(value, (list, tuple)):
         return type(value)(_copy_state_value(optimizer, index, key, v, param) for v in value)
@@ -433,5 +441,5 @@ def _copy_state_value(optimizer: Optimizer, index, key: str, value, param: Tenso
             f"{type(optimizer).__name__}.load_state_dict: state {key!r} of parameter {index} "
             f"has shape {value.shape} but the parameter has shape {param.shape}"
         )
-    copied = value.detach().clone()
-    return copied.to(param.dtype) if param.is_floating_point() else copied
+    dtype = param.dtype if param.is_floating_point() else value.dtype
+    return value.detach().to(param.device, dtype, copy=True)

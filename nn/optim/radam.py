@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_of
 from tensorgrad.optim.optimizer import (
     Optimizer,
     average_square_,
@@ -75,7 +76,7 @@ class RAdam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         rho_inf = 2 / (1 - beta2) - 1
         for xp, param, grad, step, state in self._grads_to_apply(group):
-            exp_avg, exp_avg_sq = state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()
+            exp_avg, exp_avg_sq = array_of(state["exp_avg"]), array_of(state["exp_avg_sq"])
             lerp_(exp_avg, grad, 1 - beta1)
             average_square_(exp_avg_sq, grad, beta2)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_of
 from tensorgrad.optim.optimizer import (
     Optimizer,
     average_square_,
@@ -80,10 +81,10 @@ class RMSprop(Optimizer):
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
         centered = group["centered"]
         for xp, param, grad, _, state in self._grads_to_apply(group):
-            square_avg = state["square_avg"].numpy()
+            square_avg = array_of(state["square_avg"])
             average_square_(square_avg, grad, alpha)
             if centered:
-                grad_avg = state["grad_avg"].numpy()
+                grad_avg = array_of(state["grad_avg"])
                 lerp_(grad_avg, grad, 1 - alpha)
                 average = square_avg - grad_avg * grad_avg
                 xp.sqrt(average, out=average)
@@ -92,7 +93,7 @@ class RMSprop(Optimizer):
             average += eps
 
             if momentum > 0:
-                buffer = state["momentum_buffer"].numpy()
+                buffer = array_of(state["momentum_buffer"])
                 buffer *= momentum
                 buffer += grad / average
                 param -= lr * buffer

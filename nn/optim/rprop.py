@@ -7,6 +7,7 @@ from typing import Any
 
 import tensorgrad
 from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_of
 from tensorgrad.optim.optimizer import (
     Optimizer,
     check_hyperparameters,
@@ -68,7 +69,7 @@ class Rprop(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         (etaminus, etaplus), (step_size_min, step_size_max) = group["etas"], group["step_sizes"]
         for xp, param, grad, _, state in self._grads_to_apply(group):
-            prev, step_size = state["prev"].numpy(), state["step_size"].numpy()
+            prev, step_size = array_of(state["prev"]), array_of(state["step_size"])
             factor = xp.sign(grad * prev)
             flipped = factor < 0
             factor[factor > 0] = etaplus

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import tensorgrad
+from tensorgrad import Tensor
+from tensorgrad.nn.utils import array_of
 from tensorgrad.optim.optimizer import Optimizer, check_hyperparameters, check_kernel_options
 
 __all__ = ["SGD"]
@@ -69,10 +70,10 @@ class SGD(Optimizer):
             if momentum != 0:
                 buffer = state.get("momentum_buffer")
                 if buffer is None:  # the first buffer is a copy of the gradient (PyTorch's)
-                    state["momentum_buffer"] = tensorgrad.tensor(grad)
+                    state["momentum_buffer"] = Tensor(grad.copy())
                     buffer = grad
                 else:
-                    buffer = buffer.numpy()
+                    buffer = array_of(buffer)
                     buffer *= momentum
                     buffer += (1 - dampening) * grad
                 grad = grad + momentum * buffer if nesterov else buffer

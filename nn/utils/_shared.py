@@ -1,4 +1,4 @@
-"""The helpers ``nn`` and ``optim`` share: the array module of a tensor, and resetting
+"""The helpers ``nn`` and ``optim`` share: a tensor's array and its array module, and resetting
 gradients. The one module of ``tensorgrad.nn`` that imports NumPy."""
 
 from __future__ import annotations
@@ -9,6 +9,17 @@ import numpy
 
 import tensorgrad
 from tensorgrad import Tensor
+from tensorgrad.ops import array_module as _module_of_array
+
+
+def array_of(tensor: Tensor):
+    """``tensor``'s array, on whatever device it lives (a NumPy array on the CPU, a CuPy array
+    on CUDA), for in-place array maths: what an optimizer updates its state through.
+
+    ``Tensor.numpy()`` is the public spelling on the CPU only; this is the one place ``nn`` and
+    ``optim`` read the field behind it.
+    """
+    return tensor._data
 
 
 def array_module(tensor: Tensor):
@@ -16,14 +27,11 @@ def array_module(tensor: Tensor):
 
     ``nn`` and ``optim`` do their array maths (``xp.sqrt``, ``xp.maximum``, ``xp.zeros``…) with
     the module of the tensors involved, never with an imported NumPy, so a second device is one
-    more branch here (CuPy for ``"cuda"``), not an edit of every optimizer and loss.
+    more backend in ``tensorgrad._backend`` (CuPy for ``"cuda"``), not an edit of every
+    optimizer and loss.
     """
-    if tensor.device.type == "cpu":
-        return numpy
-    raise RuntimeError(
-        f"array_module: tensorgrad.nn and tensorgrad.optim have no array module for device "
-        f"{tensor.device} (tensor of shape {tuple(tensor.shape)})"
-    )
+    data = array_of(tensor)
+    return numpy if type(data) is numpy.ndarray else _module_of_array(data)
 
 
 def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
@@ -39,7 +47,8 @@ def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
             param.grad = None
         else:
             grad.detach_()
-            if grad.numpy().flags.writeable:
+            data = array_of(grad)
+            if type(data) is not numpy.ndarray or data.flags.writeable:
                 grad.zero_()
             else:  # e.g. a broadcast view assigned by the user: replace it
                 param.grad = tensorgrad.zeros_like(grad)

@@ -34,13 +34,14 @@ def clip_grad_norm_(
     with tensorgrad.no_grad():
         norms = tensorgrad.stack([g.norm(p=norm_type) for g in grads])
         total = norms.amax() if math.isinf(norm_type) else norms.norm(p=norm_type)
-        if error_if_nonfinite and not math.isfinite(total.item()):
+        value = total.item()  # one read of a device's total (a sync), not one per use
+        if error_if_nonfinite and not math.isfinite(value):
             raise RuntimeError(
                 f"clip_grad_norm_: the total norm of order {norm_type} for gradients is "
                 f"non-finite, so it cannot be clipped; pass error_if_nonfinite=False to skip "
                 f"this check"
             )
-        scale = min(max_norm / (total.item() + 1e-6), 1.0)
+        scale = min(max_norm / (value + 1e-6), 1.0)
         if scale < 1.0:
             for grad in grads:
                 grad.mul_(scale)

@@ -158,16 +158,18 @@ def pack_padded_sequence(
     """Pack a padded batch: ``(T, B, *)`` (``(B, T, *)`` with ``batch_first``) and ``B``
     lengths -> :class:`PackedSequence` with ``data`` of shape ``(sum(lengths), *)``.
 
-    ``lengths`` is a list or a 1-D CPU integer tensor. With ``enforce_sorted`` the lengths must
-    be non-increasing (sequence 0 the longest); otherwise the batch is sorted first (a stable
-    sort, longest first) and the permutation kept in ``sorted_indices``. Steps past a
-    sequence's length are dropped. Differentiable with respect to ``input``.
+    ``lengths`` is a list or a 1-D integer tensor (read on the host: PyTorch wants it on the
+    CPU; one on a device is copied over). With ``enforce_sorted`` the lengths must be
+    non-increasing (sequence 0 the longest); otherwise the batch is sorted first (a stable
+    sort, longest first) and the permutation kept in ``sorted_indices``, on ``input``'s
+    device as in PyTorch. Steps past a sequence's length are dropped. Differentiable with
+    respect to ``input``.
 
     Example: ``pack_padded_sequence(tensor([[1, 2, 0], [3, 0, 0], [4, 5, 6]]), [2, 1, 3],
     batch_first=True, enforce_sorted=False).data`` is ``tensor([4, 1, 3, 5, 2, 6])``.
     """
     if isinstance(lengths, Tensor):
-        lengths = lengths.to(dtype=tensorgrad.int64)
+        lengths = lengths.to("cpu", tensorgrad.int64)
     else:
         lengths = tensorgrad.as_tensor(lengths, dtype=tensorgrad.int64)
     sorted_indices = None
@@ -176,6 +178,7 @@ def pack_padded_sequence(
         # PyTorch's sort is unstable above 16 elements; a stable one gives the same order
         # whenever the lengths differ or the batch is small, and a reproducible one otherwise.
         lengths, sorted_indices = tensorgrad.sort(lengths, descending=True, stable=True)
+        sorted_indices = sorted_indices.to(input.device)
         input = input.index_select(0 if batch_first else 1, sorted_indices)
     data, batch_sizes = _pack(input, lengths, batch_first)
     return PackedSequence(data, batch_sizes, sorted_indices, None)
@@ -193,7 +196,8 @@ def _check_batch_size(input: Tensor, lengths: Tensor, batch_first: bool) -> None
 
 
 def _pack(input: Tensor, lengths: Tensor, batch_first: bool) -> tuple[Tensor, Tensor]:
-    """The checks and the gather of pack_padded_sequence, for sorted ``lengths``."""
+    """The checks and the gather of pack_padded_sequence, for sorted CPU ``lengths``: the
+    rows to gather are worked out on the host, then copied to ``input``'s device."""
     time_steps = input.size(1 if batch_first else 0)
     batch = input.size(0 if batch_first else 1)
     if lengths.dim() != 1:
@@ -229,7 +233,7 @@ def _pack(input: Tensor, lengths: Tensor, batch_first: bool) -> tuple[Tensor, Te
     time_stride, batch_stride = (1, time_steps) if batch_first else (batch, 1)
     rows = steps[:, None] * time_stride + tensorgrad.arange(batch)[None, :] * batch_stride
     flat = input.reshape(time_steps * batch, *input.shape[2:])
-    return flat.index_select(0, rows[present]), batch_sizes
+    return flat.index_select(0, rows[present].to(input.device)), batch_sizes
 
 
 def pad_packed_sequence(
@@ -240,7 +244,7 @@ def pad_packed_sequence(
 ) -> tuple[Tensor, Tensor]:
     """Undo :func:`pack_padded_sequence`: ``(padded, lengths)``, with ``padded`` of shape
     ``(T, B, *)`` (``(B, T, *)`` with ``batch_first``) in the original batch order and
-    ``lengths`` a ``(B,)`` int64 tensor.
+    ``lengths`` a ``(B,)`` int64 CPU tensor (as in PyTorch).
 
     ``T`` is the longest length, or ``total_length`` (a ValueError if shorter than that).
     Padded steps hold ``padding_value`` in ``data``'s dtype. Differentiable with respect to
@@ -272,9 +276,13 @@ def pad_packed_sequence(
         rows, lengths = rows.index_select(1, unsorted), lengths.index_select(0, unsorted)
     if batch_first:
         rows = rows.T
-    padding = tensorgrad.full((1, *data.shape[1:]), padding_value, dtype=data.dtype)
+    padding = tensorgrad.full(
+        (1, *data.shape[1:]), padding_value, dtype=data.dtype, device=data.device
+    )
     source = tensorgrad.cat([data, padding])
-    padded = source.index_select(0, rows.reshape(-1)).reshape(*rows.shape, *data.shape[1:])
+    # The rows are worked out on the host (from batch_sizes), then gathered on the device.
+    gathered = source.index_select(0, rows.reshape(-1).to(data.device))
+    padded = gathered.reshape(*rows.shape, *data.shape[1:])
     return padded, lengths
 
 
@@ -315,7 +323,9 @@ def pad_sequence(
         )
     # One source tensor: every sequence's steps, then a padding row; then one gather.
     pieces = [seq.to(first.dtype).expand(size, *trailing) for seq, size in zip(sequences, sizes)]
-    pieces.append(tensorgrad.full((1, *trailing), padding_value, dtype=first.dtype))
+    pieces.append(
+        tensorgrad.full((1, *trailing), padding_value, dtype=first.dtype, device=first.device)
+    )
     source = tensorgrad.cat(pieces)
     lengths = tensorgrad.tensor(sizes)
     starts = longest - lengths if padding_side == "left" else tensorgrad.zeros_like(lengths)
@@ -324,7 +334,9 @@ def pad_sequence(
     rows = tensorgrad.where(present, _steps_before(lengths)[None, :] + step, source.size(0) - 1)
     if batch_first:
         rows = rows.T
-    return source.index_select(0, rows.reshape(-1)).reshape(*rows.shape, *trailing)
+    # The rows are worked out on the host (from the sizes), then gathered on the device.
+    gathered = source.index_select(0, rows.reshape(-1).to(source.device))
+    return gathered.reshape(*rows.shape, *trailing)
 
 
 def unpad_sequence(
@@ -337,8 +349,7 @@ def unpad_sequence(
     """
     if not batch_first:
         padded_sequences = padded_sequences.transpose(0, 1)
-    steps = tensorgrad.arange(padded_sequences.shape[1], device=lengths.device)
-    return [seq[steps < length] for seq, length in zip(padded_sequences, lengths, strict=True)]
+    return [seq[:length] for seq, length in zip(padded_sequences, lengths.tolist(), strict=True)]
 
 
 def pack_sequence(sequences: Iterable[Tensor], enforce_sorted: bool = True) -> PackedSequence:

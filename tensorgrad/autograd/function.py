@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import weakref
 
+from .._backend import as_array, ndarray
 from .._backend import default_module as numpy_module
-from .._backend import ndarray
 from .._hooks import RemovableHandle
 from .._tracing import after_op, opaque, watch
 from ..tensor import Tensor
@@ -347,7 +347,7 @@ def resolve_saved(ctx: Function, candidates, input_tensors, raw_outputs, outputs
         elif isinstance(item, Tensor):
             entries.append((_SAVED_INPUT, item, item._version_counter, item._version_counter[0]))
         else:
-            array = item if type(item) is ndarray else ctx.xp.asarray(item)
+            array = item if type(item) is ndarray else as_array(item)
             entries.append((_SAVED_CONSTANT, array, None, 0))
     ctx._saved = entries
     ctx._to_save = ()

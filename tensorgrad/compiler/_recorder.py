@@ -259,6 +259,12 @@ class Recorder:
     def op(self, node, inputs, params: dict, outputs) -> None:
         if self.problem is not None:
             return
+        for tensor in inputs:
+            if isinstance(tensor, Tensor) and type(tensor._data) is not ndarray:
+                # Replays call NumPy's buffers and helpers directly; a device's arrays would
+                # meet them (and GPU kernels leave little Python overhead to remove).
+                self.refuse(f"a tensor on {tensor.device}: compiled replays run on the CPU only")
+                return
         if not isinstance(node, Op):  # a Function: replayed by calling apply again
             self._tensor_call(type(node).apply, inputs, params, outputs)
             return

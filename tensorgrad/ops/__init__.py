@@ -4,10 +4,12 @@ are defined, with :func:`tensorgrad._registry.op`, and this package exports what
 
 ``tensorgrad.ops.fused`` holds the fused primitives ``tensorgrad.nn`` builds on (linear,
 cross-entropy, BCE, softplus, erf); ``tensorgrad.ops.conversion.parse_to_arguments`` is the
-``to(...)`` parser ``nn.Module.to`` shares with ``Tensor.to``.
+``to(...)`` parser ``nn.Module.to`` shares with ``Tensor.to``; ``array_module`` gives the
+array module (NumPy, CuPy…) of an array, for the array maths of ``nn`` and ``optim``.
 """
 
 from .. import _registry
+from .._backend import array_module
 from . import (  # every module that declares ops, and NumPy's warnings filter (see _warnings)
     _tensor_xp,
     _warnings,

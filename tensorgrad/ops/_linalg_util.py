@@ -2,12 +2,18 @@
 reports of LAPACK made PyTorch's, and ``MultiOutputOp`` for the decompositions.
 
 Every op works on the last two dims of its input and keeps the dims in front as a batch.
+
+Off the CPU the ops call their inputs' module's ``linalg`` (CuPy's on ``cuda``), inside
+``xp.errstate(...)``. CuPy tells of a failed factorisation (a singular matrix, one not
+positive-definite, an SVD or eigensolver that did not converge) only under
+``cupyx.errstate(linalg='raise')``, by the same ``LinAlgError`` as NumPy; elsewhere it returns
+NaN or a meaningless factor. The errors here rely on the backend's ``errstate`` entering it.
 """
 
 from __future__ import annotations
 
 from .._backend import array_module, ndarray
-from .._tracing import after_op
+from .._tracing import after_op, constant, watch
 from ..autograd import anomaly
 from ..autograd.function import connect, resolve_saved
 from ..autograd.grad_mode import state as grad_state
@@ -85,18 +91,35 @@ def first_zero_pivot(matrix) -> int:
 
 
 def constant_eye(like, size: int):
-    """An identity matrix of ``like``'s float dtype, as a raw array: a constant that backward
-    formulas multiply with (a mask, a diagonal) on arrays and on Tensors alike."""
-    data = like._data if isinstance(like, Tensor) else like
-    return array_module(data).eye(size, dtype=data.dtype)
+    """An identity matrix of ``like``'s float dtype on ``like``'s device: a constant that
+    backward formulas multiply with (a mask, a diagonal). A raw array for an array ``like``, a
+    Tensor that records nothing for a Tensor (a device array cannot join a Tensor's arithmetic
+    raw, as a host ndarray can)."""
+    if isinstance(like, Tensor):
+        return _constant(_eye(like._data, size))
+    return _eye(like, size)
 
 
 def lower_masks(like, size: int):
-    """(the lower triangle with the diagonal, the strictly lower one) as constant 0/1 arrays
-    of ``like``'s dtype: ``tril`` by multiplication, in any backward formula."""
-    eye = constant_eye(like, size)
+    """(the lower triangle with the diagonal, the strictly lower one) as constant 0/1 masks
+    of ``like``'s dtype and device, arrays or Tensors as :func:`constant_eye`'s: ``tril`` by
+    multiplication, in any backward formula."""
+    data = like._data if isinstance(like, Tensor) else like
+    eye = _eye(data, size)
     lower = (eye.cumsum(axis=0) > 0).astype(eye.dtype)
-    return lower, lower - eye
+    strictly_lower = lower - eye
+    if isinstance(like, Tensor):
+        return _constant(lower), _constant(strictly_lower)
+    return lower, strictly_lower
+
+
+def _eye(data, size: int):
+    return array_module(data).eye(size, dtype=data.dtype)
+
+
+def _constant(array) -> Tensor:
+    result = Tensor(array)
+    return constant(result) if watch.threads else result
 
 
 class MultiOutputOp(Op):
@@ -110,6 +133,8 @@ class MultiOutputOp(Op):
     def apply(cls, *inputs, **params):
         ctx = cls.__new__(cls)
         if not isinstance(inputs[0], Tensor):  # raw arrays: a formula inside a backward
+            if type(inputs[0]) is not ndarray:
+                ctx.xp = array_module(inputs[0])
             return cls.forward(ctx, *inputs, **params)
         record = grad_state.enabled and any(t._requires_grad for t in inputs)
         if record:

@@ -10,7 +10,7 @@ Tensors), so the very same formula records a differentiable graph.
 
 from __future__ import annotations
 
-from .._backend import array_module, device_of, ndarray
+from .._backend import array_module, as_array, device_of, ndarray
 from .._device import CPU
 from .._tracing import after_op
 from ..autograd import anomaly
@@ -71,7 +71,7 @@ class Op(Function):
                         raise
                     return out
                 # A 0-d result may be a NumPy scalar; save_for_backward matched it by identity.
-                data = raw if type(raw) is ndarray else ctx.xp.asarray(raw)
+                data = raw if type(raw) is ndarray else as_array(raw)
                 out = Tensor(data, True, ctx) if data.dtype.kind == "f" else Tensor(data)
                 if cls.is_view:
                     _share_memory_identity(cls, out, inputs[0])

@@ -21,7 +21,7 @@ def as_tensor_operand(value, op: str) -> Tensor:
     """A non-scalar operand (Tensor, ndarray, list) as a Tensor; scalars are handled by callers."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, _backend.ndarray):
+    if isinstance(value, _backend.ndarray) or type(value) in _backend.array_types:
         return constant(Tensor(value)) if watch.threads else Tensor(value)
     if isinstance(value, (list, tuple)):
         return tensor(value)

@@ -19,8 +19,6 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
-from numpy.lib.stride_tricks import sliding_window_view
-
 from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
@@ -113,7 +111,8 @@ def _columns(xp, x, geometry: Geometry):
     if any(before or after for before, after in geometry.padding):
         x = xp.pad(x, ((0, 0), (0, 0)) + geometry.padding)
     spans = tuple(d * (k - 1) + 1 for k, d in zip(geometry.kernel, geometry.dilation))
-    windows = sliding_window_view(x, spans, axis=tuple(range(2, 2 + dims)))
+    # The module's own window view: CuPy has it too, so the windows stay on the device.
+    windows = xp.lib.stride_tricks.sliding_window_view(x, spans, axis=tuple(range(2, 2 + dims)))
     picks = tuple(slice(0, o * s, s) for o, s in zip(geometry.out, geometry.stride))
     picks += tuple(slice(None, None, d) for d in geometry.dilation)
     windows = windows[(slice(None), slice(None)) + picks]  # (N, C, *out, *kernel)

@@ -37,6 +37,8 @@ class LinalgQr(MultiOutputOp):
 
     @staticmethod
     def forward(ctx, a, mode="reduced"):
+        # CuPy's qr takes batches (..., m, n) only in recent releases; older ones raise for
+        # more than 2 dims.
         ctx.mode = mode
         with ctx.xp.errstate(all="ignore"):
             if mode == "r":

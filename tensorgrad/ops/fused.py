@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .._backend import default_module as numpy_module
+from .._backend import array_module
 from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
@@ -173,7 +173,8 @@ class ClassIndexCrossEntropy(Op):
         (logits,) = ctx.saved_tensors
         xp = ctx.xp
         if isinstance(logits, Tensor):  # create_graph: softmax as a function of logits
-            onehot = numpy_module.zeros(logits.shape, logits.dtype.numpy_dtype)
+            # ctx.xp records Tensor ops here; the one-hot is a constant of logits' arrays
+            onehot = array_module(logits._data).zeros(logits.shape, logits.dtype.numpy_dtype)
             onehot[ctx.picked] = 1
             if ctx.valid is not None:
                 onehot *= ctx.valid[:, None]

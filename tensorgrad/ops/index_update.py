@@ -19,7 +19,7 @@ from .scatter import shaped_like, update_in_place
 
 def _along_index(op: str, input: Tensor, dim: int, index, dtypes=("int32", "int64"), error=None):
     """(input seen as at least 1-D, the axis, the 1-D index array) for the index_* ops."""
-    index_array = index_array_of(index, op, dtypes, error or RuntimeError)
+    index_array = index_array_of(index, input, op, dtypes, error or RuntimeError)
     if index_array.ndim > 1:
         raise IndexError(
             f"{op}: index must be a vector (0-d or 1-D), got shape {index_array.shape}"

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import math
 
-from .._backend import array_module, default_module, ndarray
+from .._backend import (
+    array_module,
+    array_types,
+    default_module,
+    device_of,
+    ndarray,
+    transfer,
+)
 from .._registry import op, tensor_method
 from .._shapes import broadcast_shape, normalize_dim
 from .._tracing import whole_if_needed
@@ -57,7 +64,7 @@ class IndexAdd(Op):
         if (
             len(index) == len(shape)
             and grad.dtype.kind == "f"
-            and all(isinstance(item, ndarray) and item.dtype.kind in "iu" for item in index)
+            and all(is_array(item) and item.dtype.kind in "iu" for item in index)
         ):
             # One integer array per dim (gather, max pooling, embedding rows): a weighted
             # bincount over the flat positions is several times faster than add.at.
@@ -104,21 +111,31 @@ def _frozen(ctx, index: tuple) -> tuple:
     and an in-place change of the index tensor must not change the gradient."""
     if not any(ctx.needs_input_grad[:2]):
         return index
-    return tuple(item.copy() if isinstance(item, ndarray) else item for item in index)
+    return tuple(item.copy() if is_array(item) else item for item in index)
+
+
+def is_array(item) -> bool:
+    """Whether ``item`` (a part of an index) is an array, on any device."""
+    return type(item) in array_types or isinstance(item, ndarray)
 
 
 def _is_basic(index: tuple) -> bool:
-    return all(not isinstance(item, ndarray) for item in index)
+    return not any(is_array(item) for item in index)
 
 
 def _index_op(index: tuple):
     return BasicIndex if _is_basic(index) else Index
 
 
-def _normalize_index(index, op: str) -> tuple:
-    """Turn a user index into a tuple NumPy understands, with tensors and lists as arrays."""
+def _normalize_index(index, op: str, input: Tensor | None = None) -> tuple:
+    """Turn a user index into a tuple NumPy understands, with tensors and lists as arrays.
+
+    With ``input`` (the tensor indexed), its arrays are put on the input's device: PyTorch
+    lets CPU index tensors (and lists) index a tensor on any device, and refuses others.
+    """
     if not isinstance(index, tuple):
         index = (index,)
+    data = None if input is None else input._data
     items = []
     for item in index:
         if isinstance(item, Tensor):
@@ -138,8 +155,26 @@ def _normalize_index(index, op: str) -> tuple:
                 f"{op}: only integers, slices, None, Ellipsis, and integer or "
                 f"boolean tensors are valid indices (got a float)"
             )
+        if data is not None and is_array(item):
+            item = _index_beside(item, data, op)
         items.append(item)
     return tuple(items)
+
+
+def _index_beside(item, data, op: str):
+    """The index part ``item`` on the device of ``data``, the array it indexes: host arrays are
+    copied over, arrays on another device raise PyTorch's RuntimeError."""
+    if type(item) is ndarray and type(data) is ndarray:
+        return item
+    there, here = device_of(item), device_of(data)
+    if there == here:
+        return item
+    if there.type != "cpu":
+        raise RuntimeError(
+            f"{op}: indices should be either on cpu or on the same device as the indexed "
+            f"tensor ({here})"
+        )
+    return transfer(item, here)
 
 
 def _integers_first(input: Tensor, index: tuple) -> tuple[Tensor, tuple]:
@@ -154,9 +189,7 @@ def _integers_first(input: Tensor, index: tuple) -> tuple[Tensor, tuple]:
             first.append(item)
             rest.append(item)
         else:  # a slice, or an index array consuming one dim (a mask: one per mask dim)
-            first += [slice(None)] * (
-                item.ndim if isinstance(item, ndarray) and item.dtype.kind == "b" else 1
-            )
+            first += [slice(None)] * (item.ndim if is_array(item) and item.dtype.kind == "b" else 1)
             rest.append(item)
     return BasicIndex.apply(input, index=tuple(first)), tuple(rest)
 
@@ -169,7 +202,7 @@ def getitem(input: Tensor, index) -> Tensor:
     if type(index) is slice and input._data.ndim:  # x[a:b]: the common case
         normalized = (index,)
     else:
-        normalized = _normalize_index(index, "index")
+        normalized = _normalize_index(index, "index", input)
         if all(type(item) is int for item in normalized):
             # All ints: NumPy would return a copy; the Ellipsis makes it a 0-d view, so an
             # in-place change through it reaches the tensor, as in PyTorch.
@@ -187,7 +220,7 @@ def getitem(input: Tensor, index) -> Tensor:
 @op("index_put")
 def index_put(input: Tensor, index, values) -> Tensor:
     """A copy of ``input`` with ``values`` (broadcast) written at ``index``; differentiable."""
-    normalized = _normalize_index(index, "index_put")
+    normalized = _normalize_index(index, "index_put", input)
     input, values = promote("index_put", input, values)
     if values._data.dtype != input._data.dtype:
         values = values.to(input.dtype)
@@ -199,16 +232,39 @@ def index_put(input: Tensor, index, values) -> Tensor:
         ) from None
 
 
-def index_array_of(index, op: str, dtypes: tuple = ("int32", "int64"), error=RuntimeError):
-    """The integer array of an index argument (a Tensor, array or list), of one of ``dtypes``
-    (else ``error``, PyTorch's exception type for ``op``)."""
-    array = index._data if isinstance(index, Tensor) else default_module.asarray(index)
+def index_array_of(
+    index, input: Tensor, op: str, dtypes: tuple = ("int32", "int64"), error=RuntimeError
+):
+    """The integer array of an index argument (a Tensor, array or list) on ``input``'s device,
+    of one of ``dtypes`` (else ``error``, PyTorch's exception type for ``op``)."""
+    array = index_data(index, input, op)
     if array.dtype.name not in dtypes:
         if array.size == 0 and array.dtype.kind == "f":  # an empty list: no index at all
             return array.astype("int64")
         raise error(
             f"{op}: expected an index tensor of dtype {' or '.join(dtypes)}, got {array.dtype}"
         )
+    return array
+
+
+def index_data(index, input: Tensor, op: str):
+    """The array of an index argument on ``input``'s device: lists and host arrays are copied
+    there; an index tensor must be there already (PyTorch's RuntimeError otherwise)."""
+    data = input._data
+    if isinstance(index, Tensor):
+        array = index._data
+        if type(array) is ndarray and type(data) is ndarray:
+            return array
+        here, there = device_of(data), device_of(array)
+        if here != there:
+            raise RuntimeError(
+                f"{op}: Expected all tensors to be on the same device, but found at least two "
+                f"devices, {here} and {there}!"
+            )
+        return array
+    array = index if is_array(index) else default_module.asarray(index)
+    if type(array) is not ndarray or type(data) is not ndarray:
+        array = transfer(array, device_of(data))
     return array
 
 
@@ -226,9 +282,12 @@ def check_index_bounds(index, size: int, dim: int, op: str, error=RuntimeError, 
 def along_dim(xp, index, axis: int) -> tuple:
     """The advanced index reading ``x[i][j][index[i][j][k]]`` (for ``axis`` 2) at every position
     of ``index``: where ``gather`` reads and the scatters write."""
-    positions = list(xp.indices(index.shape, sparse=True))
-    positions[axis] = index
-    return tuple(positions)
+    # numpy.indices(sparse=True), written out: CuPy's indices has no sparse grids.
+    ndim = index.ndim
+    return tuple(
+        index if d == axis else xp.arange(size).reshape((1,) * d + (size,) + (1,) * (ndim - d - 1))
+        for d, size in enumerate(index.shape)
+    )
 
 
 def check_index_shape(op: str, index_shape, input_shape, axis: int, src_shape=None) -> None:
@@ -264,7 +323,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     from the end). The gradient adds into the input at the gathered positions (``sparse_grad``
     is accepted; the gradient is always dense).
     """
-    index_array = index_array_of(index, "gather")
+    index_array = index_array_of(index, input, "gather")
     axis = normalize_dim(dim, input.ndim, "gather")
     check_index_shape("gather", index_array.shape, input.shape, axis)
     shape = index_array.shape
@@ -286,7 +345,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     *Decision:* PyTorch wraps an index outside ``[-size, size)`` around silently (modulo the
     size) when ``dim`` is given; tensorgrad raises its RuntimeError instead.
     """
-    index_array = index_array_of(indices, "take_along_dim", ("int64",))
+    index_array = index_array_of(indices, input, "take_along_dim", ("int64",))
     if dim is None:
         return gather(input.reshape(-1), 0, Tensor(index_array.reshape(-1)))
     if input.ndim == 0:
@@ -320,7 +379,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
 def take(input: Tensor, index: Tensor) -> Tensor:
     """``input`` as 1-D, read at ``index`` (int64, any shape; negative counts from the end):
     the output has ``index``'s shape."""
-    index_array = index_array_of(index, "take", ("int64",))
+    index_array = index_array_of(index, input, "take", ("int64",))
     count = input._data.size
     if count == 0 and index_array.size:
         raise IndexError("take: tried to take from an empty tensor")
@@ -339,12 +398,12 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
     two or more dims, where its CPU kernel raises a RuntimeError: both are matched.
     """
     axis = normalize_dim(dim, input.ndim, "index_select")
-    index_array = index._data if isinstance(index, Tensor) else default_module.asarray(index)
+    index_array = index_data(index, input, "index_select")
     if index_array.ndim > 1:
         raise IndexError(
             f"index_select: index must be a vector (0-d or 1-D), got shape {index_array.shape}"
         )
-    index_array = index_array_of(index_array, "index_select").reshape(-1)
+    index_array = index_array_of(index_array, input, "index_select").reshape(-1)
     if input.ndim == 0:
         if index_array.size != 1:
             raise RuntimeError(

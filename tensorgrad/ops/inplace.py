@@ -10,7 +10,7 @@ the old value raises instead of using the new one.
 
 from __future__ import annotations
 
-from .._backend import array_module
+from .._backend import array_module, device_of, transfer
 from .._registry import op, tensor_method
 from .._tracing import constant, inplace_done, inplace_in_graph, overwritten, snapshot, watch
 from ..autograd.grad_mode import state as grad_state
@@ -23,13 +23,28 @@ from .indexing import _normalize_index, index_put, masked_fill
 from .unary import clamp
 
 
-def _operand_array(value):
-    """The array (or scalar) an in-place op combines with."""
+def _operand_array(value, self: Tensor, op: str, any_device: bool = False):
+    """The array (or scalar) an in-place op on ``self`` combines with, on ``self``'s device.
+
+    A tensor elsewhere is copied over if it is 0-d (a scalar, as PyTorch allows) or the op
+    copies across devices (``copy_``, ``any_device``); otherwise PyTorch's error.
+    """
     if isinstance(value, Tensor):
-        return value._data
-    if is_scalar(value):
+        data = value._data
+        if type(data) is not type(self._data):
+            if not (any_device or value.ndim == 0):
+                raise RuntimeError(
+                    f"{op}: Expected all tensors to be on the same device, but found at least "
+                    f"two devices, {self.device} and {value.device}!"
+                )
+            return transfer(data, device_of(self._data))
+        return data
+    if is_scalar(value) or not hasattr(value, "dtype"):
         return value
-    return array_module(value).asarray(value) if hasattr(value, "dtype") else value
+    array = array_module(value).asarray(value)  # an ndarray (or a NumPy scalar)
+    if type(array) is not type(self._data):
+        array = transfer(array, device_of(self._data))
+    return array
 
 
 def _inplace(self: Tensor, op: str, others: tuple, out_of_place, update_array) -> Tensor:
@@ -121,7 +136,7 @@ def _check_same_kind(self: Tensor, other, op: str) -> None:
 def add_(self: Tensor, other, *, alpha=1) -> Tensor:
     """``self += alpha * other`` in place; returns ``self``."""
     _check_same_kind(self, other, "add_")
-    value = _operand_array(other)
+    value = _operand_array(other, self, "add_")
 
     def update(array):
         array += value if alpha == 1 else value * alpha
@@ -133,7 +148,7 @@ def add_(self: Tensor, other, *, alpha=1) -> Tensor:
 def sub_(self: Tensor, other, *, alpha=1) -> Tensor:
     """``self -= alpha * other`` in place; returns ``self``."""
     _check_same_kind(self, other, "sub_")
-    value = _operand_array(other)
+    value = _operand_array(other, self, "sub_")
 
     def update(array):
         array -= value if alpha == 1 else value * alpha
@@ -145,7 +160,7 @@ def sub_(self: Tensor, other, *, alpha=1) -> Tensor:
 def mul_(self: Tensor, other) -> Tensor:
     """``self *= other`` in place; returns ``self``."""
     _check_same_kind(self, other, "mul_")
-    value = _operand_array(other)
+    value = _operand_array(other, self, "mul_")
 
     def update(array):
         array *= value
@@ -160,7 +175,7 @@ def div_(self: Tensor, other) -> Tensor:
         raise RuntimeError(
             f"div_: result type float cannot be cast to the tensor's dtype {self.dtype}"
         )
-    value = _operand_array(other)
+    value = _operand_array(other, self, "div_")
 
     def update(array):
         with array_module(array).errstate(divide="ignore", invalid="ignore"):
@@ -181,7 +196,7 @@ def fill_(self: Tensor, value) -> Tensor:
     """Set every element to ``value`` (a number or 0-d tensor); returns ``self``."""
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"fill_: value must be a number or a 0-dim tensor, got {value.shape}")
-    fill_value = _operand_array(value)
+    fill_value = _operand_array(value, self, "fill_")
 
     def update(array):
         array[...] = fill_value
@@ -197,8 +212,11 @@ def zero_(self: Tensor) -> Tensor:
 
 @tensor_method("copy_")
 def copy_(self: Tensor, src) -> Tensor:
-    """Copy ``src`` (broadcast, converted to this dtype) into this tensor; returns ``self``."""
-    source = _operand_array(src)
+    """Copy ``src`` (broadcast, converted to this dtype, from any device) into this tensor;
+    returns ``self``."""
+    source = _operand_array(src, self, "copy_", any_device=True)
+    if isinstance(src, Tensor) and type(src._data) is not type(self._data):
+        src = src.to(self.device)  # recorded: a gradient flows back to src's device
 
     def update(array):
         array_module(array).copyto(array, source, casting="unsafe")
@@ -209,8 +227,8 @@ def copy_(self: Tensor, src) -> Tensor:
 @op("clamp_", methods=("clamp_", "clip_"))
 def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     """Clamp in place to ``[min, max]``; returns ``self``."""
-    low = _operand_array(min) if min is not None else None
-    high = _operand_array(max) if max is not None else None
+    low = _operand_array(min, self, "clamp_") if min is not None else None
+    high = _operand_array(max, self, "clamp_") if max is not None else None
     if low is None and high is None:
         raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
 
@@ -225,7 +243,7 @@ def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch'
 def masked_fill_(self: Tensor, mask, value) -> Tensor:
     """Set the elements where ``mask`` (broadcast) is True to ``value``; returns ``self``."""
     condition = as_condition(mask, "masked_fill_")
-    fill_value = _operand_array(value)
+    fill_value = _operand_array(value, self, "masked_fill_")
 
     def update(array):
         array_module(array).copyto(array, fill_value, where=condition._data)
@@ -238,8 +256,8 @@ def masked_fill_(self: Tensor, mask, value) -> Tensor:
 @tensor_method("__setitem__")
 def setitem(self: Tensor, index, value) -> None:
     """``self[index] = value`` (value broadcast); differentiable like PyTorch's index_put_."""
-    normalized = _normalize_index(index, "setitem")
-    source = _operand_array(value)
+    normalized = _normalize_index(index, "setitem", self)
+    source = _operand_array(value, self, "setitem")
 
     def update(array):
         try:

@@ -144,7 +144,8 @@ def _scaled_sum(op: str, input: Tensor, product: Tensor, beta, alpha) -> Tensor:
     term = product if alpha == 1 else product * alpha
     if beta == 0:
         if input.requires_grad:  # PyTorch's gradient is beta·grad: zeros, and no NaN
-            term = term + where(constant(Tensor(_backend.default_module.asarray(False))), input, 0)
+            false = _backend.array_module(input._data).asarray(False)  # on input's device
+            term = term + where(constant(Tensor(false)), input, 0)
         return term
     return (input if beta == 1 else input * beta) + term
 

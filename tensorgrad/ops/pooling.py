@@ -13,8 +13,11 @@ Each is a composite of differentiable ops, so double backward works:
 
 from __future__ import annotations
 
+import math
+
 import numpy
 
+from .._backend import array_module
 from .._registry import op
 from .._tracing import constant, whole_if_needed
 from ..tensor import Tensor
@@ -92,7 +95,7 @@ class AvgPool(Convolution):
     named for what it is in graph drawings (which show its kernel, stride and padding)."""
 
 
-def _window_maxima(padded, kernel, stride, dilation, out, inside=None):
+def _window_maxima(xp, padded, kernel, stride, dilation, out, inside=None):
     """Which kernel position (in row-major order) holds each window's maximum of ``padded``
     (N, C, *spatial): an (N, C, *out) array.
 
@@ -102,7 +105,7 @@ def _window_maxima(padded, kernel, stride, dilation, out, inside=None):
     kernel. ``inside`` (padded like the input, True on real elements) is given when a real
     element may equal the padding's fill: a real element then wins a tie with the padding.
     """
-    has_nan = padded.dtype.kind == "f" and numpy.isnan(padded).any()
+    has_nan = padded.dtype.kind == "f" and bool(xp.isnan(padded).any())
     best = choice = best_inside = None
     for index, position in enumerate(numpy.ndindex(*kernel)):
         window = (slice(None), slice(None)) + tuple(
@@ -111,7 +114,7 @@ def _window_maxima(padded, kernel, stride, dilation, out, inside=None):
         )
         view = padded[window]
         if best is None:
-            best, choice = view.copy(), numpy.zeros(view.shape, dtype=numpy.intp)
+            best, choice = view.copy(), xp.zeros(view.shape, dtype=numpy.intp)
             best_inside = inside[window].copy() if inside is not None else None
             continue
         better = view > best
@@ -120,9 +123,9 @@ def _window_maxima(padded, kernel, stride, dilation, out, inside=None):
             best_inside |= better
         if has_nan:
             better |= view != view  # PyTorch's kernel: every NaN takes over
-            numpy.copyto(best, view, where=better)
+            xp.copyto(best, view, where=better)
         else:  # maximum and the arithmetic select are several times faster than copyto
-            numpy.maximum(best, view, out=best)
+            xp.maximum(best, view, out=best)
         choice += better * (index - choice)
     return choice
 
@@ -135,6 +138,7 @@ def _max_pool(
         op_name, input, dims, kernel_size, stride, padding, dilation, ceil_mode
     )
     data = input._data
+    xp = array_module(data)
     spatial = data.shape[2:]
     extra = [
         max(0, (o - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
@@ -144,18 +148,18 @@ def _max_pool(
     if any(padding) or any(extra):
         fill = -numpy.inf if data.dtype.kind == "f" else numpy.iinfo(data.dtype).min
         widths = ((0, 0), (0, 0)) + tuple((p, p + e) for p, e in zip(padding, extra))
-        padded = numpy.pad(data, widths, constant_values=fill)
+        padded = xp.pad(data, widths, constant_values=fill)
         if (data == fill).any():  # a real -inf ties with the padding: the real one must win
-            inside = numpy.pad(numpy.ones(data.shape, dtype=bool), widths)
-    choice = _window_maxima(padded, kernel, stride, dilation, out, inside)
+            inside = xp.pad(xp.ones(data.shape, dtype=bool), widths)
+    choice = _window_maxima(xp, padded, kernel, stride, dilation, out, inside)
     # The flat input position of each window's maximum: its window's start plus the chosen
     # kernel position's offset (one small table lookup).
-    steps = [int(numpy.prod(spatial[axis + 1 :])) for axis in range(dims)]
+    steps = [math.prod(spatial[axis + 1 :]) for axis in range(dims)]
     start = 0
     for axis in range(dims):
-        first = (numpy.arange(out[axis]) * stride[axis] - padding[axis]) * steps[axis]
+        first = (xp.arange(out[axis]) * stride[axis] - padding[axis]) * steps[axis]
         start = start + first.reshape(tuple(-1 if a == axis else 1 for a in range(dims)))
-    offsets = numpy.array(
+    offsets = xp.asarray(
         [
             sum(k * d * step for k, d, step in zip(position, dilation, steps))
             for position in numpy.ndindex(*kernel)
@@ -163,7 +167,8 @@ def _max_pool(
     )
     indices = start + offsets[choice]
     n, channels = data.shape[:2]
-    batch, channel = numpy.indices((n, channels) + (1,) * dims, sparse=True)[:2]
+    batch = xp.arange(n).reshape((n, 1) + (1,) * dims)
+    channel = xp.arange(channels).reshape((1, channels) + (1,) * dims)
     # Windows that do not overlap never pick a position twice: the backward then writes the
     # gradient instead of accumulating it, several times faster.
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
@@ -250,14 +255,16 @@ def _avg_pool(
         for p, o, s, k, size in zip(padding, out, stride, kernel, spatial)
     )
     geometry = Geometry(spatial, kernel, stride, pads, (1,) * dims, 1)
-    ones = constant(Tensor(numpy.ones((1, 1) + kernel, dtype=input._data.dtype)))
+    xp = array_module(input._data)
+    ones = constant(Tensor(xp.ones((1, 1) + kernel, dtype=input._data.dtype)))
     sums = AvgPool.apply(input.reshape((n * channels, 1) + spatial), ones, geometry=geometry)
     sums = sums[(slice(None), 0) + tuple(slice(0, o) for o in out)].reshape((n, channels) + out)
     if divisor_override:
         result = sums / divisor_override
     else:
         counts = _window_counts(spatial, kernel, stride, padding, out, count_include_pad)
-        result = sums / constant(Tensor(counts.astype(input._data.dtype)))
+        counts = xp.asarray(counts.astype(input._data.dtype))  # to the input's device
+        result = sums / constant(Tensor(counts))
     return result.squeeze(0) if unbatched else result
 
 
@@ -344,12 +351,14 @@ def _adaptive_avg_pool(op_name, dims, input, output_size):
     out = _output_size(output_size, dims, spatial, op_name)
     if any(s < 1 for s in spatial) or any(o < 0 for o in out):
         raise RuntimeError(f"{op_name}: input of shape {tuple(input.shape)}, output size {out}")
+    xp = array_module(input._data)
     result = input
     for axis, (size, target) in enumerate(zip(spatial, out)):
         averaging = numpy.zeros((size, target), dtype=input._data.dtype)
         for column, (start, stop) in enumerate(_adaptive_bounds(size, target)):
             averaging[start:stop, column] = 1 / (stop - start)
-        moved = result.movedim(2 + axis, -1) @ constant(Tensor(averaging))  # average along this dim
+        averaging = constant(Tensor(xp.asarray(averaging)))  # to the input's device
+        moved = result.movedim(2 + axis, -1) @ averaging  # average along this dim
         result = moved.movedim(-1, 2 + axis)
     return result.squeeze(0) if unbatched else result
 
@@ -379,15 +388,16 @@ def _adaptive_max_pool(op_name, dims, input, output_size, return_indices):
     spatial = tuple(input.shape[2:])
     out = _output_size(output_size, dims, spatial, op_name)
     data = input._data
+    xp = array_module(data)
     n, channels = data.shape[:2]
-    indices = numpy.zeros((n, channels) + out, dtype=numpy.int64)
+    indices = xp.zeros((n, channels) + out, dtype=numpy.int64)
     grids = [_adaptive_bounds(size, target) for size, target in zip(spatial, out)]
     for cell in numpy.ndindex(*out):  # one window per output element: outputs are small
         box = tuple(slice(*grids[axis][i]) for axis, i in enumerate(cell))
         window = data[(slice(None), slice(None)) + box].reshape(n, channels, -1)
-        offsets = numpy.unravel_index(window.argmax(axis=-1), tuple(b.stop - b.start for b in box))
+        offsets = xp.unravel_index(window.argmax(axis=-1), tuple(b.stop - b.start for b in box))
         position = tuple(o + b.start for o, b in zip(offsets, box))
-        indices[(slice(None), slice(None)) + cell] = numpy.ravel_multi_index(position, spatial)
+        indices[(slice(None), slice(None)) + cell] = xp.ravel_multi_index(position, spatial)
     values = (
         input.flatten(2)
         .gather(2, Tensor(indices.reshape(n, channels, -1)))

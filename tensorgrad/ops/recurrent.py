@@ -125,8 +125,17 @@ class Recurrence(Function):
         out = Tensor(out)
         # Only a plain RNN's backward reads its output (gated cells keep their gates): an
         # LSTM's output may then be changed in place before backward, as in PyTorch.
+        # The arrays go in as Tensors: a Function keeps a saved raw array as a constant,
+        # converted with NumPy, which a device array does not allow.
         ctx.save_for_backward(
-            x, w_ih, w_hh, w_hr, h_prev, gates, extra, out if mode.startswith("RNN") else None
+            x,
+            w_ih,
+            w_hh,
+            w_hr,
+            Tensor(h_prev),
+            Tensor(gates),
+            Tensor(extra),
+            out if mode.startswith("RNN") else None,
         )
         outputs = (out, Tensor(h))
         return (*outputs, Tensor(c)) if c is not None else outputs

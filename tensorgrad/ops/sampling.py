@@ -2,14 +2,15 @@
 
 The draws come from :mod:`tensorgrad.random`'s generators (the global one, reseeded by
 ``manual_seed``, or the ``generator=`` given), so they are reproducible but not PyTorch's
-numbers for the same seed.
+numbers for the same seed. They are drawn on the host and copied to the weights' device, so a
+seed gives the same samples on every device.
 """
 
 from __future__ import annotations
 
 import numbers
 
-from .._backend import array_module
+from .._backend import array_module, ndarray
 from .._registry import op
 from .._tracing import observed
 from ..random import Generator, numpy_generator
@@ -87,11 +88,11 @@ def multinomial(
         )
     rng = numpy_generator(generator)
     if replacement:
-        indices = _with_replacement(xp, weights, cumulative, rng.random((rows, num_samples)))
+        uniform = xp.asarray(rng.random((rows, num_samples)))
+        indices = _with_replacement(xp, weights, cumulative, uniform)
     else:
-        indices = _without_replacement(
-            xp, weights, num_samples, rng.exponential(size=weights.shape)
-        )
+        exponential = xp.asarray(rng.exponential(size=weights.shape))
+        indices = _without_replacement(xp, weights, num_samples, exponential)
     indices = xp.asarray(indices, dtype="int64")
     return Tensor(indices if input.ndim == 2 else indices.reshape(num_samples))
 
@@ -116,5 +117,20 @@ def _without_replacement(xp, weights, num_samples: int, exponential):
     categories never finish; they come last, in the order of their own E_c."""
     zero = weights == 0
     times = xp.where(zero, exponential, exponential / xp.where(zero, 1.0, weights))
-    order = xp.lexsort((times, zero), axis=-1)  # by zero-weight first, then by time
+    if type(times) is ndarray:
+        order = xp.lexsort((times, zero), axis=-1)  # by zero-weight first, then by time
+    else:
+        order = _zero_weights_last(xp, times, zero)
     return order[:, :num_samples]
+
+
+def _zero_weights_last(xp, times, zero):
+    """``lexsort((times, zero), axis=-1)`` for array modules whose lexsort has no ``axis``
+    (CuPy's): sort each row by time, then move its zero-weight categories behind the others,
+    each group keeping its order (a permutation computed with cumsums, so no stable sort is
+    needed)."""
+    by_time = xp.argsort(times, axis=-1)
+    last = xp.take_along_axis(zero, by_time, axis=-1)
+    first = ~last
+    place = xp.where(last, first.sum(-1, keepdims=True) + xp.cumsum(last, -1), xp.cumsum(first, -1))
+    return xp.take_along_axis(by_time, xp.argsort(place, axis=-1), axis=-1)

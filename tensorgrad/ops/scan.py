@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .._backend import array_module
+from .._backend import array_module, ndarray
 from .._dtypes import to_numpy_dtype
 from .._registry import op, tensor_method
 from .._shapes import normalize_dim
@@ -73,7 +73,7 @@ class Logcumsumexp(Op):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        out = ctx.xp.logaddexp.accumulate(x, axis=dim)
+        out = _accumulate(ctx.xp, ctx.xp.logaddexp, x, dim)
         if ctx.needs_input_grad[0]:
             ctx.lowest = float(ctx.xp.finfo(x.dtype).min)
             ctx.save_for_backward(x, out)
@@ -124,7 +124,7 @@ def _running_extreme(input: Tensor, dim: int, largest: bool, op: str) -> ValuesI
     if input.ndim == 0:
         return ValuesIndices(input.clone(), Tensor(xp.zeros((), dtype="int64")))
     data = input._data
-    values = (xp.maximum if largest else xp.minimum).accumulate(data, axis=axis)
+    values = _accumulate(xp, xp.maximum if largest else xp.minimum, data, axis)
     # The index of the latest element equal to the running extreme (PyTorch's choice among
     # ties); a NaN is the extreme from where it appears, and each later NaN takes over.
     is_extreme = (data >= values) if largest else (data <= values)
@@ -133,8 +133,29 @@ def _running_extreme(input: Tensor, dim: int, largest: bool, op: str) -> ValuesI
     shape = [1] * data.ndim
     shape[axis] = data.shape[axis]
     positions = xp.arange(data.shape[axis], dtype="int64").reshape(shape)
-    indices = xp.maximum.accumulate(xp.where(is_extreme, positions, 0), axis=axis)
+    indices = _accumulate(xp, xp.maximum, xp.where(is_extreme, positions, 0), axis)
     return ValuesIndices(Index.apply(input, index=along_dim(xp, indices, axis)), Tensor(indices))
+
+
+def _accumulate(xp, function, data, axis: int):
+    """``function.accumulate(data, axis=axis)`` for ``maximum``, ``minimum`` and
+    ``logaddexp``.
+
+    CuPy's ufuncs accumulate only ``add`` and ``multiply``, so off the CPU: log₂ n steps, each
+    combining every element with the one 2^k before it (Hillis and Steele's scan), earlier
+    operand first as ``accumulate`` has it. For max and min the results are the same; for
+    logaddexp the sums group differently, so they agree to rounding.
+    """
+    if type(data) is ndarray:
+        return function.accumulate(data, axis=axis)
+    lead = (slice(None),) * axis
+    length, step = data.shape[axis], 1
+    while step < length:
+        earlier = data[lead + (slice(0, length - step),)]
+        combined = function(earlier, data[lead + (slice(step, None),)])
+        data = xp.concatenate((data[lead + (slice(0, step),)], combined), axis=axis)
+        step *= 2
+    return data
 
 
 @op("cummax")

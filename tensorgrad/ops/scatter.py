@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 
-from .._backend import array_module
+from .._backend import array_module, ndarray
 from .._registry import op, tensor_method
 from .._shapes import normalize_dim
 from .._tracing import whole_if_needed
@@ -39,15 +39,14 @@ class ScatterProd(Op):
     def forward(ctx, src, shape, index):
         ctx.shape, ctx.index = shape, index
         out = ctx.xp.ones(shape, dtype=src.dtype)
-        ctx.xp.multiply.at(out, index, src)
+        _multiply_at(ctx.xp, out, index, src)
         if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(src)
             # Constant masks: which src elements are 0, and how many other zeros share their
             # position (1 with none, 0 with two or more, their own value with exactly one).
             is_zero = src == 0
             counts = ctx.xp.zeros(shape, dtype="int64")
             ctx.xp.add.at(counts, index, is_zero)
-            ctx.is_zero, ctx.zeros_elsewhere = is_zero, counts[index] - is_zero
+            ctx.save_for_backward(src, is_zero, counts[index] - is_zero)
         return out
 
     @staticmethod
@@ -56,20 +55,40 @@ class ScatterProd(Op):
         # product of the nonzero others times the zero-factor; with exactly one other zero that
         # factor is the sum of the zero entries at p minus this one, so second derivatives at
         # zeros stay right.
-        (src,) = ctx.saved_tensors
-        xp, shape, index, is_zero = ctx.xp, ctx.shape, ctx.index, ctx.is_zero
+        src, is_zero, zeros_elsewhere = ctx.saved_tensors
+        xp, shape, index = ctx.xp, ctx.shape, ctx.index
         nonzero = xp.where(is_zero, 1, src)
         zero_entries = xp.where(is_zero, src, 0)
         other_zero = Index.apply(
             IndexAdd.apply(zero_entries, shape=shape, index=index), index=index
         )
         zero_factor = xp.where(
-            ctx.zeros_elsewhere == 0,
-            1,
-            xp.where(ctx.zeros_elsewhere == 1, other_zero - zero_entries, 0),
+            zeros_elsewhere == 0, 1, xp.where(zeros_elsewhere == 1, other_zero - zero_entries, 0)
         )
         products = Index.apply(ScatterProd.apply(nonzero, shape=shape, index=index), index=index)
         return Index.apply(grad, index=index) * (products / nonzero * zero_factor)
+
+
+def _multiply_at(xp, out, index, src) -> None:
+    """``numpy.multiply.at(out, index, src)`` for a contiguous ``out``.
+
+    CuPy has no ``multiply.at``, so off the CPU the factors are sorted by the position they go
+    to (stably: the order ``multiply.at`` takes them in) and multiplied in rounds, a position's
+    k-th factor in round k, so that no round writes a position twice.
+    """
+    if type(out) is ndarray:
+        xp.multiply.at(out, index, src)
+        return
+    grid = xp.ravel_multi_index(xp.broadcast_arrays(*index), out.shape, mode="wrap")
+    order = xp.argsort(grid.ravel(), kind="stable")
+    positions = grid.ravel()[order]
+    factors = xp.broadcast_to(src, grid.shape).ravel()[order]
+    rank = xp.arange(positions.size) - xp.searchsorted(positions, positions)
+    flat = out.reshape(-1)  # a view: writing it writes out
+    for k in range(int(rank.max()) + 1 if rank.size else 0):
+        chosen = rank == k
+        targets = positions[chosen]
+        flat[targets] = flat[targets] * factors[chosen]
 
 
 class ScatterExtreme(Op):
@@ -103,22 +122,25 @@ class ScatterExtreme(Op):
             count = x_wins.astype(dtype)
             xp.add.at(count, index, src_wins)
             count = xp.maximum(count, 1)
-            ctx.x_share = xp.where(x_wins, 1 / count, 0).astype(dtype)
-            ctx.src_share = xp.where(src_wins, 1 / count[index], 0).astype(dtype)
+            ctx.save_for_backward(
+                xp.where(x_wins, 1 / count, 0).astype(dtype),
+                xp.where(src_wins, 1 / count[index], 0).astype(dtype),
+            )
         return out
 
     @staticmethod
     def backward(ctx, grad):
         need_x, need_src = ctx.needs_input_grad
-        grad_x = grad * ctx.x_share if need_x else None
-        grad_src = Index.apply(grad, index=ctx.index) * ctx.src_share if need_src else None
+        x_share, src_share = ctx.saved_tensors
+        grad_x = grad * x_share if need_x else None
+        grad_src = Index.apply(grad, index=ctx.index) * src_share if need_src else None
         return grad_x, grad_src
 
 
 def _positions(op: str, input: Tensor, dim: int, index, src_shape=None):
     """Checked scatter positions: (input seen as at least 1-D, the advanced index, the index's
     shape, the axis)."""
-    index_array = index_array_of(index, op)
+    index_array = index_array_of(index, input, op)
     axis = normalize_dim(dim, input.ndim, op)
     check_index_shape(op, index_array.shape, input.shape, axis, src_shape)
     if input.ndim == 0 or index_array.ndim == 0:  # a 0-d tensor counts as 1-D, as in PyTorch
@@ -180,7 +202,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
                 stacklevel=2,
             )
         else:
-            shape = index_array_of(index, "scatter").shape
+            shape = index_array_of(index, input, "scatter").shape
             src = _source("scatter", input, src, ()).expand(shape)
         return scatter_reduce(input, dim, index, src, names[reduce])
     shape = src.shape if isinstance(src, Tensor) else None

@@ -3,16 +3,17 @@
 
 The error functions use SciPy's vectorised kernels when SciPy is installed (it is optional);
 without it, ``math.erf``/``math.erfc`` per element, and for ``erfinv`` a rational first guess
-polished by Newton's method on them (full double precision, just slower). ``erf`` itself is in
-``fused.py``. Like every function with a singularity, ``log2``/``log10`` give an exact zero
-gradient where the upstream gradient is exactly zero.
+polished by Newton's method on them (full double precision, just slower); on CUDA, CuPy's
+kernels (``cupyx.scipy.special``), and on other devices a round trip through the host.
+``erf`` itself is in ``fused.py``. Like every function with a singularity, ``log2``/``log10``
+give an exact zero gradient where the upstream gradient is exactly zero.
 """
 
 from __future__ import annotations
 
 import math
 
-from .._backend import array_module
+from .._backend import array_module, backend_of, default_module, ndarray, to_host
 from .._registry import op
 from ..tensor import Tensor
 from ._op import Op
@@ -21,40 +22,55 @@ from ._util import as_floating, is_scalar, zero_where_no_gradient
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-def _per_element(xp, function, x):
-    """``function`` (a Python float function) on every element of ``x``, in ``x``'s dtype."""
-    return xp.asarray(xp.frompyfunc(function, 1, 1)(x), dtype=x.dtype)
+def _per_element(function, x):
+    """``function`` (a Python float function) on every element of the host array ``x``, in
+    ``x``'s dtype."""
+    numpy = default_module
+    return numpy.asarray(numpy.frompyfunc(function, 1, 1)(x), dtype=x.dtype)
+
+
+def _special(name: str, xp, x, without_scipy):
+    """``scipy.special.<name>`` on ``x``, an array of module ``xp`` (``without_scipy(x)`` on a
+    host array when SciPy is not installed).
+
+    On CUDA, CuPy's own kernel (``cupyx.scipy.special``). Elsewhere off the CPU, these
+    NumPy-only functions run on a host copy whose result is copied back: two copies per call,
+    acceptable for functions this rare.
+    """
+    if type(x) is not ndarray:
+        if backend_of(x).type == "cuda":
+            try:
+                import cupyx.scipy.special as special
+            except ImportError:  # a CuPy without its SciPy kernels: through the host
+                pass
+            else:
+                return getattr(special, name)(x)
+        return xp.asarray(_special(name, default_module, to_host(x), without_scipy))
+    try:
+        import scipy.special as special
+    except ImportError:
+        return without_scipy(x)
+    return getattr(special, name)(x)
 
 
 def erf_array(xp, x):
     """erf elementwise: SciPy's vectorised erf when installed, else ``math.erf`` per element."""
-    try:
-        from scipy.special import erf
-    except ImportError:
-        return _per_element(xp, math.erf, x)
-    return erf(x)
+    return _special("erf", xp, x, _erf_without_scipy)
 
 
-def _erfc_array(xp, x):
-    try:
-        from scipy.special import erfc
-    except ImportError:
-        return _per_element(xp, math.erfc, x)
-    return erfc(x)
+def _erf_without_scipy(x):
+    return _per_element(math.erf, x)
 
 
-def _erfinv_array(xp, x):
-    try:
-        from scipy.special import erfinv
-    except ImportError:
-        return _erfinv_without_scipy(xp, x)
-    return erfinv(x)
+def _erfc_without_scipy(x):
+    return _per_element(math.erfc, x)
 
 
-def _erfinv_without_scipy(xp, x):
+def _erfinv_without_scipy(x):
     """erfinv from Giles' single-precision approximation (2010), polished by Newton's method:
     on erf near 0, and on log erfc for |x| > 1/2, where 1 - |x| is exact, erf would lose the
     digits that matter and log erfc is nearly a parabola (so the far tail converges too)."""
+    xp = default_module
     magnitude = xp.abs(x.astype(xp.float64))
     inside = magnitude < 1
     safe = xp.where(inside, magnitude, 0.0)  # polished only where the answer is finite
@@ -68,9 +84,9 @@ def _erfinv_without_scipy(xp, x):
     log_target = xp.log(xp.where(in_tail, 1 - safe, 1.0))
     for _ in range(4):
         slope = _TWO_OVER_SQRT_PI * xp.exp(-y * y)  # erf'(y)
-        erfc = _per_element(xp, math.erfc, y)
+        erfc = _per_element(math.erfc, y)
         step_tail = (xp.log(erfc) - log_target) * erfc / slope
-        step_central = (_per_element(xp, math.erf, y) - safe) / slope
+        step_central = (_per_element(math.erf, y) - safe) / slope
         y = y + xp.where(in_tail, step_tail, -step_central)
     y = xp.where(inside, y, xp.where(magnitude == 1, xp.inf, xp.nan))
     return (xp.sign(x) * y).astype(x.dtype)  # odd; sign(NaN) keeps the NaN
@@ -148,7 +164,7 @@ class Erfc(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _erfc_array(ctx.xp, x).astype(x.dtype, copy=False)
+        return _special("erfc", ctx.xp, x, _erfc_without_scipy).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):  # dy/dx = -2/√π e^(-x²)
@@ -161,7 +177,7 @@ class Erfinv(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = _erfinv_array(ctx.xp, x).astype(x.dtype, copy=False)
+        y = _special("erfinv", ctx.xp, x, _erfinv_without_scipy).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 

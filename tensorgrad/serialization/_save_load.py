@@ -1,5 +1,16 @@
 """``save`` and ``load``: where the bytes go (paths, symlinks, open files) and what ``load``'s
-PyTorch arguments mean here (``map_location``, ``mmap``, ``weights_only``)."""
+PyTorch arguments mean here (``map_location``, ``mmap``, ``weights_only``).
+
+Devices, decided as PyTorch users expect: ``save`` writes every tensor's data from host
+memory (a GPU tensor is copied back), and records the device of each tensor not on the CPU
+(a ``"location"`` in the file's structure metadata, the word ``torch.load`` uses; safetensors
+itself has no device field). ``load`` then puts each tensor back where it was saved, as
+``torch.load`` does, unless ``map_location`` says otherwise; a file saved from a GPU on a
+machine without one raises, naming ``map_location="cpu"`` as the way out (PyTorch's advice).
+A plain ``{str: Tensor}`` dict of CPU tensors stays a metadata-free file, exactly what
+``safetensors.torch.save_file`` writes; the same dict of GPU tensors carries their locations
+and still opens in any safetensors reader (which loads it on the CPU, as it loads any file).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +25,9 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._backend import resolve_device
 from .._creation import from_numpy
-from .._backend import check_device
-from .._device import device
+from .._device import DeviceUnavailableError, device
 from ..tensor import Tensor
 from . import _safetensors
 from ._structure import TREE_KEY, StructureError, flatten, rebuild
@@ -121,10 +132,12 @@ def load(
 
     Args:
         f: a path, or a binary file object read from its current position to the end.
-        map_location: where tensors go, as in PyTorch: a device string or
-            ``tensorgrad.device`` (only the CPU exists: ``"cuda"`` raises the error any use
-            of CUDA raises), a dict from saved to wanted location (tensors are saved on
-            ``"cpu"``), or a callable ``(tensor, "cpu") -> Tensor`` (None keeps the tensor).
+        map_location: where tensors go, as in PyTorch. None: back onto the device each was
+            saved from (``"cpu"``, ``"cuda:0"``…; one this machine lacks raises the error any
+            use of it raises). A device string or ``tensorgrad.device``: every tensor there.
+            A dict from saved to wanted location (``{"cuda:0": "cpu"}``; a location it does
+            not name is kept). A callable ``(tensor, location) -> Tensor`` given each tensor
+            on the CPU and the location it was saved from (returning None restores it there).
         mmap: map the file into memory instead of reading it (``f`` must be a path); tensors
             are then copy-on-write views of the file.
         weights_only, pickle_module, pickle_load_args: accepted for PyTorch compatibility.
@@ -164,17 +177,17 @@ def load(
     except _safetensors.FormatError as error:
         raise RuntimeError(f"{error}{_foreign_format_hint(buffer)}") from None
 
-    def make_tensor(name: str, array, requires_grad: bool) -> Tensor:
+    def make_tensor(name: str, array, requires_grad: bool, location: str = "cpu") -> Tensor:
         if isinstance(array, str) or array.dtype.kind == "u" and array.dtype.itemsize > 1:
             code = array if isinstance(array, str) else _safetensors.code_of(array.dtype)
             raise TypeError(
                 f"load: tensor {name!r} in {where} has dtype {code}, which tensorgrad does not "
                 f"support; convert it (e.g. to float32) before saving"
             )
-        tensor = from_numpy(array)
+        tensor = relocate(from_numpy(array), location)
         if requires_grad and tensor.dtype.is_floating_point:
-            tensor.requires_grad_(True)
-        return tensor if relocate is None else relocate(tensor)
+            tensor.requires_grad_(True)  # after the move: a leaf, as it was saved
+        return tensor
 
     if TREE_KEY not in metadata:
         return {name: make_tensor(name, array, False) for name, array in arrays.items()}
@@ -210,35 +223,55 @@ def _foreign_format_hint(buffer) -> str:
     return ""
 
 
-def _relocation(map_location) -> Callable[[Tensor], Tensor] | None:
-    """What ``map_location`` does to each loaded tensor (None: nothing).
+def _restore(tensor: Tensor, location, saved: bool = False) -> Tensor:
+    """``tensor`` (just read, on the CPU) on ``location`` (a device or its name); ``saved``:
+    ``location`` is where the file says it was saved from (not the user's map_location)."""
+    if location == "cpu":
+        return tensor
+    try:
+        target = resolve_device(location, "load")
+    except DeviceUnavailableError as error:
+        if not saved:  # the user's own map_location: its plain error
+            raise
+        raise DeviceUnavailableError(
+            f"{error}. The file's tensors were saved on '{location}': pass "
+            f"map_location='cpu' to load them onto the CPU"
+        ) from None
+    return tensor if target.type == "cpu" else tensor.to(target)
+
+
+def _relocation(map_location) -> Callable[[Tensor, str], Tensor]:
+    """What ``map_location`` does to each loaded tensor, given the location it was saved from.
 
     As in PyTorch, a device that cannot hold data is refused when the first tensor is loaded
     (a file without tensors loads anywhere); a map_location of the wrong type at once.
     """
-    if isinstance(map_location, dict):  # saved location → wanted one; ours are all "cpu"
-        map_location = {str(source): target for source, target in map_location.items()}.get("cpu")
     if map_location is None:
-        return None
+        return lambda tensor, saved: _restore(tensor, saved, saved=True)
+
+    if isinstance(map_location, dict):  # saved location → wanted one
+        wanted = {str(source): target for source, target in map_location.items()}
+
+        def remap(tensor: Tensor, saved: str) -> Tensor:
+            if saved in wanted:
+                return _restore(tensor, wanted[saved])
+            return _restore(tensor, saved, saved=True)
+
+        return remap
     if isinstance(map_location, (str, device)):
         target = map_location
-
-        def check(tensor: Tensor) -> Tensor:
-            check_device(target, "load")
-            return tensor
-
-        return check
+        return lambda tensor, saved: _restore(tensor, target, saved)
     if callable(map_location):
         function = map_location
 
-        def relocate(tensor: Tensor) -> Tensor:
-            moved = function(tensor, "cpu")
-            if moved is None:
-                return tensor
+        def relocate(tensor: Tensor, saved: str) -> Tensor:
+            moved = function(tensor, saved)
+            if moved is None:  # PyTorch's "restore it where it was"
+                return _restore(tensor, saved, saved=True)
             if not isinstance(moved, Tensor):
                 raise TypeError(
                     f"load: map_location returned {type(moved).__name__}; it must return a "
-                    f"Tensor (or None to keep the tensor as loaded)"
+                    f"Tensor (or None to restore the tensor where it was saved)"
                 )
             return moved
 

@@ -7,7 +7,8 @@ entry ``"tensorgrad.tree"``, records where each one sits and every other value:
 ==============================  ===============================================================
 value                           node
 ==============================  ===============================================================
-Tensor                          ``{"tensor": name}`` (+ ``"requires_grad": true``)
+Tensor                          ``{"tensor": name}`` (+ ``"requires_grad": true``, and
+                                ``"location": "cuda:0"`` off the CPU)
 NumPy array / NumPy scalar      ``{"ndarray": name}`` (+ ``"scalar": true``)
 None, bool, int, str, float     ``{"value": v}`` (a float that is not finite: ``{"float": "inf"}``)
 complex                         ``{"complex": [real, imag]}``
@@ -21,6 +22,9 @@ A str or int dict key is written as itself, any other key (None, bool, float, co
 tuple, dtype, device) as its node. That is PyTorch's ``weights_only`` list plus NumPy arrays;
 anything else (a Module, a function, an arbitrary class) is refused when saving, so loading
 never has to create an object of a type the file names.
+
+A tensor's data is always written from host memory (a device tensor is copied back first);
+its device is kept as ``"location"`` (PyTorch's word), which ``load`` restores by default.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 
+from .._backend import to_host
 from .._device import device
 from .._dtypes import as_dtype, dtype
 from ..tensor import Tensor
@@ -104,9 +109,12 @@ class _Flattener:
         """The tree node of ``value``, found at ``path``."""
         kind = type(value)
         if isinstance(value, Tensor):
-            node = {"tensor": self.array(np.asarray(value._data), path)}
+            data = value._data
+            node = {"tensor": self.array(data if type(data) is np.ndarray else to_host(data), path)}
             if value.requires_grad:
                 node["requires_grad"] = True
+            if type(data) is not np.ndarray:
+                node["location"] = str(value.device)
             return node
         if isinstance(value, (np.ndarray, np.generic)):
             if isinstance(value, np.generic):
@@ -159,12 +167,14 @@ class _Flattener:
 
 def flatten(obj) -> tuple[dict | None, dict[str, np.ndarray]]:
     """(tree, {name: array}) for ``obj``; the tree is None for a plain ``{str: Tensor}`` dict
-    (the file is then exactly what ``safetensors.torch.save_file`` would write)."""
+    of CPU tensors (the file is then exactly what ``safetensors.torch.save_file`` would
+    write; with device tensors, the tree keeps their locations)."""
     plain = type(obj) is dict and all(
         type(key) is str
         and key != _RESERVED_NAME
         and isinstance(item, Tensor)
         and not item.requires_grad
+        and type(item._data) is np.ndarray
         for key, item in obj.items()
     )
     flattener = _Flattener()
@@ -217,8 +227,11 @@ class _Builder:
         if kind == "tensor":
             name = node["tensor"]
             if name not in self.tensors:
+                location = node.get("location", "cpu")
+                if not isinstance(location, str):
+                    raise StructureError(f"tensor {name!r} has location {location!r}")
                 self.tensors[name] = self.make_tensor(
-                    name, self.stored(name, "tensor"), node.get("requires_grad") is True
+                    name, self.stored(name, "tensor"), node.get("requires_grad") is True, location
                 )
             return self.tensors[name]
         if kind == "ndarray":
@@ -280,8 +293,8 @@ class _Builder:
 
 
 def rebuild(tree, arrays: dict, make_tensor):
-    """The object ``tree`` describes; ``make_tensor(name, array, requires_grad)`` makes each
-    Tensor (once per name)."""
+    """The object ``tree`` describes; ``make_tensor(name, array, requires_grad, location)``
+    makes each Tensor (once per name; ``location`` is the device it was saved from, a str)."""
     try:
         return _Builder(arrays, make_tensor).value(tree)
     except RecursionError:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
-from .. import _backend
-from .._backend import check_device
+from .. import _backend, _device
+from .._backend import accelerator_available, check_device
 from .._device import DLDeviceType, check_dlpack_device
 from ..tensor import Tensor
 
@@ -140,13 +140,19 @@ def _request_capsule(ext_tensor, copy: bool | None) -> tuple[Any, bool]:
     return ext_tensor.__dlpack__(), False
 
 
+def _on_cuda(ext_tensor) -> bool:
+    return int(ext_tensor.__dlpack_device__()[0]) == DLDeviceType.kDLCUDA
+
+
 def from_dlpack(ext_tensor: Any, *, device=None, copy: bool | None = None) -> Tensor:
     """A tensor sharing memory with ``ext_tensor``: an object with ``__dlpack__`` (a NumPy
     array, a PyTorch CPU tensor…) or a DLPack capsule (consumed: use it once).
 
     Shape, strides and dtype are kept (bool, uint8, int8, int16, int32, int64, float16,
-    float32, float64). ``copy=True`` copies, ``copy=False`` refuses to; ``device`` may name
-    the CPU. Data on an accelerator raises ``DeviceUnavailableError``; another dtype
+    float32, float64). ``copy=True`` copies, ``copy=False`` refuses to; ``device`` moves the
+    result there. CUDA memory (a CuPy array, a PyTorch CUDA tensor) gives a ``cuda`` tensor
+    when CUDA is available (through CuPy); data on another accelerator, or on a GPU without
+    CuPy, raises ``DeviceUnavailableError``; another dtype
     (bfloat16, complex…) ``TypeError``; a used capsule or a non-DLPack object
     ``RuntimeError``.
 
@@ -157,7 +163,13 @@ def from_dlpack(ext_tensor: Any, *, device=None, copy: bool | None = None) -> Te
     array([7., 1., 2.])
     """
     check_device(device, "from_dlpack")
+    if device is not None and _device.as_device(device).type != "cpu":
+        return from_dlpack(ext_tensor, copy=copy).to(device)
     copy_yourself = False
+    if hasattr(ext_tensor, "__dlpack__") and _on_cuda(ext_tensor) and accelerator_available():
+        # GPU memory: CuPy reads the capsule (and synchronises the producer's stream).
+        array = check_device("cuda", "from_dlpack").xp.from_dlpack(ext_tensor)
+        return Tensor(array.copy() if copy else array)
     if hasattr(ext_tensor, "__dlpack__"):
         # Asked before __dlpack__, which on a GPU would synchronise streams for nothing.
         check_dlpack_device(ext_tensor.__dlpack_device__(), "from_dlpack")

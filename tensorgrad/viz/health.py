@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._backend import to_host
 from .graph import OP
 
 __all__ = [
@@ -73,7 +74,9 @@ def annotate(nodes: list, vanishing: float, exploding: float) -> None:
     for node in nodes:
         tensor = node.tensor
         if tensor is not None and tensor._grad is not None:
-            node.stats = grad_stats(tensor._data, tensor._grad._data, vanishing, exploding)
+            # Judged on host copies: a drawing reads a handful of norms, wherever the data is.
+            data, grad = to_host(tensor._data), to_host(tensor._grad._data)
+            node.stats = grad_stats(data, grad, vanishing, exploding)
 
 
 def summarize(nodes: list) -> dict:

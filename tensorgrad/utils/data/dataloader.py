@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from ..._backend import accelerator_available
 from ...random import Generator, numpy_generator
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, Subset, TensorDataset
@@ -50,20 +51,22 @@ class WorkerInfo:
         return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed})"
 
 
-def _warn_nothing_to_pin(pin_memory_device: str) -> None:
-    # PyTorch's warnings, word for word. stacklevel=1 on purpose: one location, so Python's
-    # default filter shows each once per process, as PyTorch's (raised inside torch) are.
+def _warn_about_pinning(pin_memory_device: str) -> None:
+    # PyTorch's warnings, word for word, under PyTorch's conditions. stacklevel=1 on purpose:
+    # one location, so Python's default filter shows each once per process, as PyTorch's
+    # (raised inside torch) are.
     if pin_memory_device:
         warnings.warn(
             f"pin_memory_device is deprecated, the current accelerator will be used as the "
             f"device,ignore pin_memory_device='{pin_memory_device}'.",
             stacklevel=1,
         )
-    warnings.warn(
-        "'pin_memory' argument is set as true but no accelerator is found, then device pinned "
-        "memory won't be used.",
-        stacklevel=1,
-    )
+    if not accelerator_available():
+        warnings.warn(
+            "'pin_memory' argument is set as true but no accelerator is found, then device "
+            "pinned memory won't be used.",
+            stacklevel=1,
+        )
 
 
 def get_worker_info() -> WorkerInfo | None:
@@ -165,7 +168,10 @@ class DataLoader(Generic[T_co]):
     ``pin_memory``, ``pin_memory_device``, ``timeout``, ``prefetch_factor``,
     ``persistent_workers``, ``multiprocessing_context`` and ``in_order`` are checked as PyTorch
     checks them and have no effect. ``pin_memory=True`` warns, as PyTorch does without an
-    accelerator, when an epoch starts (shown once per process by Python's default filter).
+    accelerator, when an epoch starts (shown once per process by Python's default filter);
+    with one (CUDA through CuPy) it is silent and batches stay in ordinary host memory
+    (tensorgrad allocates no page-locked memory): ``batch.to("cuda", non_blocking=True)``
+    works the same, without overlapping the copy.
 
     ``len(loader)`` is PyTorch's: the batch sampler's length, or for an ``IterableDataset``
     ``len(dataset) / batch_size`` rounded as ``drop_last`` says. A ``TensorDataset`` (or a
@@ -283,7 +289,7 @@ class DataLoader(Generic[T_co]):
         # workers then changes nothing about the batches.
         seed = int(numpy_generator(self.generator).integers(0, 2**63 - 1))
         if self.pin_memory:
-            _warn_nothing_to_pin(self.pin_memory_device)
+            _warn_about_pinning(self.pin_memory_device)
         worker = None
         if self.num_workers:
             worker = WorkerInfo(id=0, num_workers=1, seed=seed, dataset=self.dataset)
