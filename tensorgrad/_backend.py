@@ -167,6 +167,8 @@ def target_device(value, op: str) -> device:
 def resolve_device(value, op: str) -> device:
     """The device ``value`` (a string, an int index of a CUDA device, or a device) names, with
     its index filled in; raises :class:`DeviceUnavailableError` if no backend serves it."""
+    if value is CPU or value == "cpu":  # the common case, without parsing
+        return CPU
     if isinstance(value, int) and not isinstance(value, bool):
         if not accelerator_available():  # an index alone names the current accelerator
             _device.no_accelerator(op)
@@ -227,4 +229,9 @@ def as_array(value):
     return array_module(value).asarray(value)
 
 
+def _accelerator_type() -> str | None:
+    return "cuda" if accelerator_available() else None
+
+
 _device.check_available = check_device
+_device.current_accelerator = _accelerator_type

@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 import numbers
 
-from . import _backend
+from . import _backend, _device
+from ._device import CPU
 from ._dtypes import default_float_numpy, promote_numpy, to_numpy_dtype
 from ._memory_format import (
     check_memory_format,
@@ -50,7 +51,7 @@ def _finish(array, dtype, requires_grad: bool, target=None) -> Tensor:
         array = array.astype(to_numpy_dtype(dtype), copy=False)
     elif array.dtype.kind == "O" or array.dtype not in _SUPPORTED:
         raise TypeError(f"cannot make a tensor from data of NumPy dtype {array.dtype}")
-    if target is not None:
+    if target is not None and (target.type != "cpu" or type(array) is not _backend.ndarray):
         array = _backend.transfer(array, target)
     return Tensor(array).requires_grad_(requires_grad) if requires_grad else Tensor(array)
 
@@ -152,13 +153,16 @@ def from_numpy(array) -> Tensor:
 
 def _check_placement(device, pin_memory: bool, op: str, like: Tensor | None = None):
     """Where a factory puts its result: ``device``, else ``like``'s device (the ``*_like``
-    factories), else the default device; None when that is the CPU (nothing to move).
+    factories), else the default device; None when nothing names a device and the default is
+    the CPU (the data stays where it is made: the host, or a device array's own device).
 
     ``pin_memory`` must be False: page-locked memory only speeds up copies to an accelerator,
     and PyTorch without one raises RuntimeError for it too.
     """
     if device is None and like is not None:
         target = _backend.device_of(like._data)
+    elif device is None and _device.get_default_device() is CPU:
+        target = None
     else:
         target = _backend.target_device(device, op)
     if pin_memory:
@@ -166,7 +170,7 @@ def _check_placement(device, pin_memory: bool, op: str, like: Tensor | None = No
             f"{op}: pin_memory=True requires an accelerator; none is available (tensorgrad "
             f"runs on the CPU), so there is no pinned memory allocator"
         )
-    return None if target.type == "cpu" else target
+    return target
 
 
 def _size_argument(size, op: str) -> tuple:

@@ -152,7 +152,7 @@ def rand_like(
     ``memory_format``)."""
 
     def make(shape, np_dtype):
-        return rand(shape, generator=generator, dtype=np_dtype)._data
+        return rand(shape, generator=generator, dtype=np_dtype, device="cpu")._data
 
     return _made_like(
         "rand_like", make, input, dtype, device, requires_grad, pin_memory, memory_format
@@ -174,7 +174,7 @@ def randn_like(
     ``memory_format``)."""
 
     def make(shape, np_dtype):
-        return randn(shape, generator=generator, dtype=np_dtype)._data
+        return randn(shape, generator=generator, dtype=np_dtype, device="cpu")._data
 
     return _made_like(
         "randn_like", make, input, dtype, device, requires_grad, pin_memory, memory_format
@@ -198,7 +198,7 @@ def randint_like(
     if high is None:
         low, high = 0, low
     shape, np_dtype = _like(input, dtype)
-    array = randint(low, high, shape, generator=generator, dtype=np_dtype)._data
+    array = randint(low, high, shape, generator=generator, dtype=np_dtype, device="cpu")._data
     return _finish(_laid_out(array, input, memory_format, "randint_like"), None, False, target)
 
 
@@ -208,7 +208,7 @@ def _new_dtype(input: Tensor, dtype):
 
 def _new_device(input: Tensor, device, pin_memory: bool, op: str):
     """The ``new_*`` methods' device: ``device``, else ``input``'s."""
-    return _check_placement(device, pin_memory, op, like=input) or "cpu"
+    return _check_placement(device, pin_memory, op, like=input)
 
 
 @tensor_method("new_zeros")

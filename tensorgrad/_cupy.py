@@ -8,13 +8,13 @@ matrix, CuPy only inside that block (elsewhere it returns NaN), and the linalg o
 inside ``xp.errstate(...)``.
 
 CuPy is imported the first time a ``cuda`` device is used, never by ``import tensorgrad``.
+One GPU at a time: the current device (``tensorgrad.cuda.set_device``); asking for another
+raises rather than letting CuPy run the kernels on the current one.
 Without CuPy, or with CuPy and no GPU, using ``cuda`` raises PyTorch's "not compiled with
 CUDA" error type (:class:`~tensorgrad._device.DeviceUnavailableError`).
 """
 
 from __future__ import annotations
-
-import contextlib
 
 from ._backend import Backend, register_loader
 from ._device import DeviceUnavailableError, device
@@ -59,16 +59,22 @@ class CupyBackend(Backend):
                 f"CUDA error: invalid device ordinal (asked for cuda:{index}; "
                 f"{count} device{'s' if count != 1 else ''} present)"
             )
+        self._check_current(index)
         return device("cuda", index)
 
-    def _on(self, index: int | None):
-        if index is None:
-            return contextlib.nullcontext()
-        return self.cupy.cuda.Device(index)
+    def _check_current(self, index: int | None) -> None:
+        """Refuse a GPU other than the current one: CuPy runs a kernel on the current device
+        whatever its arrays' devices, so results would silently land elsewhere."""
+        current = self.cupy.cuda.runtime.getDevice()
+        if index is not None and index != current:
+            raise RuntimeError(
+                f"tensorgrad runs CUDA work on the current device (cuda:{current}) only; "
+                f"call tensorgrad.cuda.set_device({index}) before using cuda:{index}"
+            )
 
     def from_host(self, array, index: int | None):
-        with self._on(index):
-            return self.cupy.asarray(array)
+        self._check_current(index)
+        return self.cupy.asarray(array)
 
     def to_host(self, array):
         return self.cupy.asnumpy(array)
@@ -76,15 +82,15 @@ class CupyBackend(Backend):
     def move(self, array, index: int | None):
         if index is None or array.device.id == index:
             return array
-        with self._on(index):
-            return self.cupy.array(array, copy=True)  # a peer-to-peer copy
+        self._check_current(index)
+        return self.cupy.array(array, copy=True)  # a copy from another GPU onto this one
 
     def errstate(self, **settings):
         return self.xp.errstate(**settings)
 
     def synchronize(self, index: int | None) -> None:
-        with self._on(index):
-            self.cupy.cuda.runtime.deviceSynchronize()
+        self._check_current(index)
+        self.cupy.cuda.runtime.deviceSynchronize()
 
 
 _failure: list[str] = []  # why CuPy could not serve, remembered: a failed import is not cheap

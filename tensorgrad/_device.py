@@ -34,7 +34,8 @@ class DeviceUnavailableError(AssertionError, RuntimeError):
 
 class device:  # noqa: N801 - PyTorch's name
     """A device: ``device("cpu")``, ``device("cuda", 0)``, ``device("cuda:0")``. An index
-    alone (``device(0)``) names the current accelerator, so it raises, as in PyTorch without one.
+    alone (``device(0)``) names a device of the accelerator (``cuda:0``); without one it
+    raises, as in PyTorch.
 
     ``with device("cpu"):`` makes it the default device inside the block, as in PyTorch.
     """
@@ -45,11 +46,15 @@ class device:  # noqa: N801 - PyTorch's name
         if isinstance(type, device):
             type, index = type.type, type.index
         elif isinstance(type, int) and not isinstance(type, bool):
-            # An index alone names the current accelerator (PyTorch 2.x): there is none.
-            raise RuntimeError(
-                f"device({type}): Cannot access accelerator device when none is available "
-                f"(tensorgrad runs on the CPU)"
-            )
+            # An index alone names a device of the current accelerator (PyTorch 2.x).
+            if type < 0:
+                raise RuntimeError(f"Device index must not be negative, got {type}")
+            accelerator = current_accelerator() if current_accelerator else None
+            if accelerator is None:
+                raise RuntimeError(
+                    f"device({type}): Cannot access accelerator device when none is available"
+                )
+            type, index = accelerator, type
         elif not isinstance(type, str):
             raise TypeError(
                 f"device: expected a device string, a device or an int, got {_type_name(type)}"
@@ -170,6 +175,8 @@ _entered: list[device] = []  # the defaults that `with device(...):` blocks will
 # Set by tensorgrad._backend: raises unless a backend can hold tensors on the device it is
 # given (this module sits below the backends, so it cannot ask them itself).
 check_available = None
+# Set by tensorgrad._backend too: the accelerator's device type ("cuda") or None without one.
+current_accelerator = None
 
 
 def set_default_device(device: str | int | device | None) -> None:
@@ -178,8 +185,7 @@ def set_default_device(device: str | int | device | None) -> None:
     Raises at once for a device no backend can serve (PyTorch raises at the first tensor made).
     """
     target = CPU if device is None else as_device(device)
-    check_available(target, "set_default_device")
-    _default[0] = target
+    _default[0] = check_available(target, "set_default_device").resolve(target)
 
 
 def get_default_device() -> device:

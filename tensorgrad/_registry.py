@@ -26,8 +26,7 @@ import numbers
 import warnings
 from collections.abc import Callable
 
-from ._backend import default_module as _xp
-from ._backend import ndarray
+from ._backend import array_module, as_array, device_of, ndarray
 from ._dtypes import from_numpy_dtype
 from ._tracing import observed
 from .tensor import Tensor
@@ -363,15 +362,20 @@ def _can_cast(source, target) -> bool:
 
 
 def _copy_into(name: str, target: Tensor, data) -> None:
-    data = _xp.asarray(data)
+    data = as_array(data)
     destination = target._data
+    if type(data) is not type(destination):
+        raise RuntimeError(
+            f"{name}(): Expected out tensor to have device {device_of(data)}, but got "
+            f"{device_of(destination)} instead"
+        )
     if not _can_cast(data.dtype, destination.dtype):
         raise RuntimeError(
             f"{name}(): result type {from_numpy_dtype(data.dtype)} can't be cast to the desired "
             f"output type {target.dtype}"
         )
     if destination.shape == data.shape:
-        _xp.copyto(destination, data, casting="unsafe")
+        array_module(destination).copyto(destination, data, casting="unsafe")
     else:
         if destination.size:
             warnings.warn(  # PyTorch's warning (it resizes only empty outs silently)

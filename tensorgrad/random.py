@@ -7,7 +7,7 @@ is guaranteed is reproducibility: the same seed gives the same numbers.
 from __future__ import annotations
 
 from . import _backend
-from ._backend import check_device
+from ._backend import check_device, resolve_device
 from ._device import CPU
 from ._tracing import observed
 
@@ -17,12 +17,14 @@ __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generato
 class Generator:
     """A random-number generator (``tensorgrad.Generator().manual_seed(0)``).
 
-    ``device`` must be the CPU: PyTorch built without CUDA raises a RuntimeError for
-    ``Generator(device="cuda")``, and so does tensorgrad (its device error is one).
+    ``device`` names where its numbers are meant to go; they are drawn on the host for every
+    device (so a seed gives a GPU run the CPU's numbers). A device no backend serves raises, as
+    PyTorch built without CUDA raises for ``Generator(device="cuda")``.
     """
 
     def __init__(self, device="cpu"):
         check_device(device, "Generator")
+        self._device = CPU if device in (None, "cpu") else resolve_device(device, "Generator")
         self._seed = 67280421310721  # PyTorch's default initial seed
         self._numpy = _backend.default_module.random.default_rng(self._seed)
 
@@ -45,8 +47,8 @@ class Generator:
 
     @property
     def device(self):
-        """Where the generator's numbers are made: always ``device(type='cpu')``."""
-        return CPU
+        """The device the generator was made for (``device(type='cpu')`` by default)."""
+        return self._device
 
     def get_state(self) -> dict:
         """The generator's state (a dict; restore it with :meth:`set_state`)."""

@@ -306,6 +306,8 @@ class Tensor:
         if watch.threads:
             escape(self, "numpy()")
         if type(self._data) is not ndarray:
+            if force:  # PyTorch's force=True: a host copy, whatever the device
+                return _backend.to_host(self._data)
             _refuse_numpy(self)
         if self._requires_grad:
             if force:
@@ -607,5 +609,10 @@ def _assign_grad(tensor: Tensor, value: Tensor | None) -> None:
             raise RuntimeError(
                 f"grad: assigned grad has dtype {value.dtype} but the tensor has dtype "
                 f"{tensor.dtype}"
+            )
+        if type(value._data) is not type(tensor._data):
+            raise RuntimeError(
+                f"grad: assigned grad has data located on {value.device}, different from the "
+                f"tensor's {tensor.device}"
             )
     tensor._grad = value

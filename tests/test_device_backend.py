@@ -128,7 +128,7 @@ def test_like_and_new_factories_follow_their_input():
 
 def test_the_default_device_and_the_device_context():
     with tensorgrad.device("strict"):
-        assert tensorgrad.get_default_device() == tensorgrad.device("strict")
+        assert tensorgrad.get_default_device() == STRICT  # the index filled in, as PyTorch
         assert tensorgrad.zeros(2).device == STRICT
     assert tensorgrad.zeros(2).device.type == "cpu"
     tensorgrad.set_default_device("strict")
@@ -223,3 +223,73 @@ def test_a_device_no_backend_serves_raises_before_anything_is_made():
     with pytest.raises(AssertionError, match="MPS is not available") as caught:
         tensorgrad.zeros(2, device="mps")
     assert isinstance(caught.value, RuntimeError)
+
+
+def test_cpu_scalars_join_every_kind_of_op_and_other_mixes_raise():
+    x = tensorgrad.arange(3.0, device="strict")
+    two = tensorgrad.tensor(2.0)
+    for joined in (
+        two * x,  # the no-grad fast path, CPU operand first
+        x > two,
+        x // two,
+        x % two,
+        tensorgrad.isclose(x, two),
+        tensorgrad.where(x > 0, x, two),
+    ):
+        assert joined.device == STRICT
+    for mixed in (lambda: tensorgrad.ones(3) + x, lambda: x == tensorgrad.ones(3)):
+        with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+            mixed()
+
+
+def test_out_must_be_on_the_results_device():
+    x = tensorgrad.arange(3.0, device="strict")
+    out = tensorgrad.empty(3, device="strict")
+    assert tensorgrad.exp(x, out=out) is out and out.device == STRICT
+    with pytest.raises(RuntimeError, match="Expected out tensor to have device strict:0"):
+        tensorgrad.exp(x, out=tensorgrad.empty(3))
+
+
+def test_factories_put_data_where_asked_even_from_a_device():
+    on_device = tensorgrad.ones(2, device="strict")
+    assert tensorgrad.tensor(on_device).device == STRICT
+    assert tensorgrad.tensor(on_device, device="cpu").device.type == "cpu"
+    assert tensorgrad.ones(1).new_tensor(on_device).device.type == "cpu"
+    tensorgrad.set_default_device("strict")
+    try:
+        cpu_input = tensorgrad.ones(2, device="cpu")
+        for made in (tensorgrad.rand_like(cpu_input), tensorgrad.randint_like(cpu_input, 5)):
+            assert made.device.type == "cpu"
+    finally:
+        tensorgrad.set_default_device(None)
+
+
+def test_a_compiled_module_moved_to_a_device_runs_eagerly():
+    model = nn.Linear(3, 1)
+    compiled = tensorgrad.compile(model)
+    x = tensorgrad.randn(4, 3)
+    for _ in range(3):
+        compiled(x)
+    model.to("strict")
+    with pytest.warns(UserWarning, match="compiled replays run on the CPU"):
+        assert compiled(x.to("strict")).device == STRICT
+
+
+def test_gradients_hooks_and_assignments_respect_devices():
+    leaf = tensorgrad.ones(2, device="strict", requires_grad=True)
+    with pytest.raises(RuntimeError, match="assigned grad has data located on cpu"):
+        leaf.grad = tensorgrad.zeros(2)
+    x = tensorgrad.ones(3, device="strict")
+    x[0:2] = tensorgrad.zeros(2)  # a copy across devices, as PyTorch's x[i] = v
+    assert x.tolist() == [0.0, 0.0, 1.0] and x.device == STRICT
+    np.testing.assert_array_equal(x.numpy(force=True), [0.0, 0.0, 1.0])
+    jacobian = tensorgrad.autograd.functional.jacobian(lambda a: a * 3, leaf.detach())
+    assert jacobian.device == STRICT and jacobian.cpu().tolist() == [[3.0, 0.0], [0.0, 3.0]]
+
+
+def test_an_index_alone_names_the_accelerator_which_is_missing_here():
+    with pytest.raises(RuntimeError, match="must not be negative"):
+        tensorgrad.device(-1)
+    if not tensorgrad.cuda.is_available():
+        with pytest.raises(RuntimeError, match="Cannot access accelerator device"):
+            tensorgrad.zeros(2, device=0)

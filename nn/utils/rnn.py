@@ -171,7 +171,7 @@ def pack_padded_sequence(
     if isinstance(lengths, Tensor):
         lengths = lengths.to("cpu", tensorgrad.int64)
     else:
-        lengths = tensorgrad.as_tensor(lengths, dtype=tensorgrad.int64)
+        lengths = tensorgrad.as_tensor(lengths, dtype=tensorgrad.int64, device="cpu")
     sorted_indices = None
     if not enforce_sorted:
         _check_batch_size(input, lengths, batch_first)
@@ -226,12 +226,13 @@ def _pack(input: Tensor, lengths: Tensor, batch_first: bool) -> tuple[Tensor, Te
             f"pack_padded_sequence: a sequence length of {lengths_list[0]} is longer than the "
             f"input's {time_steps} time steps (input shape {tuple(input.shape)})"
         )
-    steps = tensorgrad.arange(lengths_list[0])
+    steps = tensorgrad.arange(lengths_list[0], device="cpu")
     present = steps[:, None] < lengths[None, :]  # (max length, B): step t of sequence b exists
     batch_sizes = present.sum(1)
     # Row (t, b) of the input viewed as (T * B, *) or, batch first, as (B * T, *).
     time_stride, batch_stride = (1, time_steps) if batch_first else (batch, 1)
-    rows = steps[:, None] * time_stride + tensorgrad.arange(batch)[None, :] * batch_stride
+    positions = tensorgrad.arange(batch, device="cpu")
+    rows = steps[:, None] * time_stride + positions[None, :] * batch_stride
     flat = input.reshape(time_steps * batch, *input.shape[2:])
     return flat.index_select(0, rows[present].to(input.device)), batch_sizes
 
@@ -262,7 +263,7 @@ def pad_packed_sequence(
     data, batch_sizes = sequence.data, sequence.batch_sizes
     batch = int(batch_sizes[0].item())
     # present[t, b]: sequence b (packed order) has step t, which is row starts[t] + b of data.
-    sequences = tensorgrad.arange(batch)
+    sequences = tensorgrad.arange(batch, device="cpu")
     present = sequences[None, :] < batch_sizes[:, None]
     rows = _steps_before(batch_sizes)[:, None] + sequences[None, :]
     padding_row = data.size(0)
@@ -327,9 +328,10 @@ def pad_sequence(
         tensorgrad.full((1, *trailing), padding_value, dtype=first.dtype, device=first.device)
     )
     source = tensorgrad.cat(pieces)
-    lengths = tensorgrad.tensor(sizes)
+    lengths = tensorgrad.tensor(sizes, device="cpu")
     starts = longest - lengths if padding_side == "left" else tensorgrad.zeros_like(lengths)
-    step = tensorgrad.arange(longest)[:, None] - starts[None, :]  # (T, B): step within seq b
+    # (T, B): step within sequence b
+    step = tensorgrad.arange(longest, device="cpu")[:, None] - starts[None, :]
     present = (step >= 0) & (step < lengths[None, :])
     rows = tensorgrad.where(present, _steps_before(lengths)[None, :] + step, source.size(0) - 1)
     if batch_first:
@@ -362,7 +364,7 @@ def pack_sequence(sequences: Iterable[Tensor], enforce_sorted: bool = True) -> P
     ``tensor([1, 4, 6, 2, 5, 3])`` and its ``batch_sizes`` ``tensor([3, 2, 1])``.
     """
     sequences = list(sequences)
-    lengths = tensorgrad.as_tensor([seq.size(0) for seq in sequences])
+    lengths = tensorgrad.as_tensor([seq.size(0) for seq in sequences], device="cpu")
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
 

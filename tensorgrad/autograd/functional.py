@@ -110,7 +110,7 @@ def jacobian(
         rows = [[] for _ in inputs]
         flat = output.reshape(-1)
         for k in range(flat.shape[0]):
-            one_hot = zeros(flat.shape[0], dtype=output.dtype)
+            one_hot = zeros(flat.shape[0], dtype=output.dtype, device=output.device)
             one_hot._data[k] = 1
             with enable_grad():
                 row = _grad_or_zeros(flat, inputs, one_hot, create_graph, strict, "jacobian")
@@ -121,7 +121,7 @@ def jacobian(
             if rows[index]:
                 block = stack(rows[index]).reshape(output.shape + t.shape)
             else:
-                block = zeros(output.shape + t.shape, dtype=t.dtype)
+                block = zeros(output.shape + t.shape, dtype=t.dtype, device=t.device)
             blocks.append(block if create_graph else block.detach())
         per_output.append(_unpack(inputs_are_tuple, tuple(blocks)))
     return _unpack(outputs_are_tuple, tuple(per_output))

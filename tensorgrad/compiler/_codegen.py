@@ -91,6 +91,7 @@ def guard_function(guards: list):
             shape, dtype, requires_grad, leaf, hooked = rest[0]
             tensor = out.constant("G", target)
             tests = (
+                f"type({tensor}._data) is ndarray",  # moved to a device: record again (eager)
                 f"{tensor}._data.shape == {out.constant('Z', shape)}",
                 f"{tensor}._data.dtype == {out.constant('T', dtype)}",
                 f"{tensor}._requires_grad is {requires_grad}",

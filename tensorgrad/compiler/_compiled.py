@@ -373,7 +373,7 @@ def _structure(value, flat: list, seen: dict):
         shared = seen.setdefault(("array", id(data)), len(flat))  # x and x.detach() share it
         flat.append(value)
         return (
-            "T",
+            type(data),  # the array's type is its device: a CPU record must not replay a GPU's
             data.shape,
             data.dtype.str,
             value._requires_grad,
@@ -404,7 +404,7 @@ def _tensors_structure(args: tuple, flat: list):
         flat.append(value)
         described.append(
             (
-                "T",
+                type(data),
                 data.shape,
                 data.dtype.str,
                 value._requires_grad,

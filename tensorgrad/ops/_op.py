@@ -10,8 +10,7 @@ Tensors), so the very same formula records a differentiable graph.
 
 from __future__ import annotations
 
-from .._backend import array_module, as_array, device_of, ndarray
-from .._device import CPU
+from .._backend import array_module, as_array, ndarray
 from .._tracing import after_op
 from ..autograd import anomaly
 from ..autograd.function import Function, connect, resolve_saved
@@ -144,26 +143,31 @@ class Op(Function):
 def _on_one_device(cls, inputs, params):
     """After a forward failed with a TypeError (how NumPy and CuPy refuse each other's arrays,
     so the common path pays nothing for this): None if the inputs share a device (the error
-    was something else); the op's result if the only strangers are 0-d CPU tensors, which
-    PyTorch lets join any device's op as scalars (moved over, gradients flowing back); else
-    PyTorch's error naming two devices.
-    """
-    devices = {}
-    for t in inputs:
-        if isinstance(t, Tensor):
-            devices.setdefault(device_of(t._data), []).append(t)
-    if len(devices) < 2:
+    was something else), else the op on the inputs put on one device (see
+    :func:`on_one_device`; the moves are recorded, so gradients flow back)."""
+    tensors = [t for t in inputs if isinstance(t, Tensor)]
+    if len({type(t._data) for t in tensors}) < 2:
         return None
-    places = list(devices)
-    on_devices = [d for d in places if d.type != "cpu"]
-    if len(on_devices) == 1 and all(t.ndim == 0 for t in devices.get(CPU, ())):
-        target = on_devices[0]
-        moved = [t.to(target) if isinstance(t, Tensor) else t for t in inputs]
-        return cls.apply(*moved, **params)
-    raise RuntimeError(
-        f"{cls.name()}: Expected all tensors to be on the same device, but found at least two "
-        f"devices, {places[0]} and {places[1]}!"
-    )
+    moved = iter(on_one_device(cls.name(), tensors))
+    return cls.apply(*[next(moved) if isinstance(t, Tensor) else t for t in inputs], **params)
+
+
+def on_one_device(op: str, tensors: list) -> list:
+    """``tensors`` on one device: 0-d CPU tensors join the others' device as scalars (as
+    PyTorch lets them); any other mix raises PyTorch's RuntimeError naming two devices."""
+    places = []
+    for tensor in tensors:
+        place = tensor.device
+        if place not in places:
+            places.append(place)
+    elsewhere = [place for place in places if place.type != "cpu"]
+    movable = all(t.ndim == 0 for t in tensors if t.device.type == "cpu")
+    if len(places) > 1 and (len(elsewhere) != 1 or not movable):
+        raise RuntimeError(
+            f"{op}: Expected all tensors to be on the same device, but found at least two "
+            f"devices, {places[0]} and {places[1]}!"
+        )
+    return [t.to(elsewhere[0]) if t.device != elsewhere[0] else t for t in tensors]
 
 
 def _quiet_forward(cls, ctx, arrays, params):

@@ -11,6 +11,7 @@ from .._dtypes import default_float_numpy, result_numpy_dtype
 from .._shapes import broadcast_error, broadcast_shape
 from .._tracing import constant, watch
 from ..tensor import Tensor
+from ._op import on_one_device
 from .conversion import cast
 
 Number = numbers.Number
@@ -51,6 +52,8 @@ def promote(op: str, *operands) -> list[Tensor]:
         second = operands[1]
         if type(first) is Tensor:
             if type(second) is Tensor and first._data.dtype == second._data.dtype:
+                if type(first._data) is not type(second._data):
+                    return on_one_device(op, [first, second])
                 return [first, second]
             if type(second) in _PYTHON_NUMBERS and first._data.dtype.kind == "f":
                 # A float tensor with a Python number: the number takes the tensor's dtype.
@@ -77,7 +80,8 @@ def promote(op: str, *operands) -> list[Tensor]:
         else:
             value = scalar_tensor(value, target, like)
         result.append(value)
-    return result
+    kinds = {type(value._data) for value in result}
+    return result if len(kinds) == 1 else on_one_device(op, result)
 
 
 def check_broadcastable(op: str, *shapes: tuple[int, ...]) -> None:

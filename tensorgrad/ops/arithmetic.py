@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numbers
 
+from .._backend import array_types, ndarray
 from .._backend import default_module as array_api
-from .._backend import ndarray
 from .._dtypes import default_float_numpy, result_numpy_dtype
 from .._registry import op
 from ..autograd import anomaly
@@ -224,6 +224,12 @@ def _split_by_winner(xp, grad, winner, loser):
 _OPERANDS = (Tensor, numbers.Number, ndarray)
 
 
+def _is_operand(value) -> bool:
+    """Whether an arithmetic op takes ``value``: a tensor, a number, or an array (NumPy's or
+    a device's)."""
+    return isinstance(value, _OPERANDS) or type(value) in array_types
+
+
 def _elementwise(op_class, name: str, *, true_division: bool = False, refuse_bool: str = ""):
     """``apply(a, b)`` for a binary elementwise op: promotion, broadcasting errors, and the
     lean path, in one function that also serves as the operator method itself.
@@ -250,8 +256,8 @@ def _elementwise(op_class, name: str, *, true_division: bool = False, refuse_boo
             ):
                 try:
                     return Tensor(ufunc(a_data, b_data))
-                except (ValueError, RuntimeWarning):
-                    pass  # the full path below says why, or runs without warnings
+                except (ValueError, RuntimeWarning, TypeError):
+                    pass  # the full path below says why (devices too), or runs quietly
             if not same_dtype:
                 if refuse_bool and "b" in (a_data.dtype.kind, b_data.dtype.kind):
                     raise RuntimeError(f"{name}: {refuse_bool}")
@@ -261,7 +267,7 @@ def _elementwise(op_class, name: str, *, true_division: bool = False, refuse_boo
                     a, b = _as_float_pair(a, b)
                 else:
                     a, b = promote(name, a, b)
-        elif isinstance(a, _OPERANDS) and isinstance(b, _OPERANDS):
+        elif _is_operand(a) and _is_operand(b):
             if true_division:  # integers divide as floats: a scalar must not wrap to their type
                 a = as_floating(a) if isinstance(a, Tensor) else a
                 b = as_floating(b) if isinstance(b, Tensor) else b

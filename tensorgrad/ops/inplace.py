@@ -257,6 +257,8 @@ def masked_fill_(self: Tensor, mask, value) -> Tensor:
 def setitem(self: Tensor, index, value) -> None:
     """``self[index] = value`` (value broadcast); differentiable like PyTorch's index_put_."""
     normalized = _normalize_index(index, "setitem", self)
+    if isinstance(value, Tensor) and type(value._data) is not type(self._data):
+        value = value.to(self.device)  # a copy across devices, as PyTorch's x[i] = v does
     source = _operand_array(value, self, "setitem")
 
     def update(array):

@@ -260,7 +260,7 @@ def _relocation(map_location) -> Callable[[Tensor, str], Tensor]:
         return remap
     if isinstance(map_location, (str, device)):
         target = map_location
-        return lambda tensor, saved: _restore(tensor, target, saved)
+        return lambda tensor, saved: _restore(tensor, target)
     if callable(map_location):
         function = map_location
 

@@ -169,7 +169,8 @@ def from_dlpack(ext_tensor: Any, *, device=None, copy: bool | None = None) -> Te
     if hasattr(ext_tensor, "__dlpack__") and _on_cuda(ext_tensor) and accelerator_available():
         # GPU memory: CuPy reads the capsule (and synchronises the producer's stream).
         array = check_device("cuda", "from_dlpack").xp.from_dlpack(ext_tensor)
-        return Tensor(array.copy() if copy else array)
+        result = Tensor(array.copy() if copy else array)
+        return result if device is None else result.to(device)
     if hasattr(ext_tensor, "__dlpack__"):
         # Asked before __dlpack__, which on a GPU would synchronise streams for nothing.
         check_dlpack_device(ext_tensor.__dlpack_device__(), "from_dlpack")

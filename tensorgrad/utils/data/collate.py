@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._backend import array_module
 from ..._creation import as_tensor, tensor
 from ...ops.joining import stack
 from ...tensor import Tensor
@@ -44,7 +45,7 @@ def _stack_arrays(arrays: list) -> Tensor:
                 f"default_collate: stack expects each tensor to be equal size, but got "
                 f"{shape} at entry 0 and {array.shape} at entry {index}"
             )
-    return Tensor(np.stack(arrays))
+    return Tensor(array_module(arrays[0]).stack(arrays))  # on the arrays' device
 
 
 def default_collate(batch: list) -> Any:
