@@ -26,7 +26,9 @@ def clip_grad_norm_(
     """Scale all gradients together, in place, so that their joint norm is at most
     ``max_norm``; returns the joint norm before clipping (a 0-d tensor).
 
-    The scale is ``max_norm / (norm + 1e-6)``, applied only when it is below 1 (PyTorch's).
+    The scale is ``max_norm / (norm + 1e-6)`` clamped to at most 1, computed as a 0-d tensor
+    in the gradients' dtype and on their device, as PyTorch does: no value is read back to the
+    host (on a GPU, no synchronisation) unless ``error_if_nonfinite`` asks for the check.
     """
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
     if not grads:
@@ -34,17 +36,15 @@ def clip_grad_norm_(
     with tensorgrad.no_grad():
         norms = tensorgrad.stack([g.norm(p=norm_type) for g in grads])
         total = norms.amax() if math.isinf(norm_type) else norms.norm(p=norm_type)
-        value = total.item()  # one read of a device's total (a sync), not one per use
-        if error_if_nonfinite and not math.isfinite(value):
+        if error_if_nonfinite and not math.isfinite(total.item()):
             raise RuntimeError(
                 f"clip_grad_norm_: the total norm of order {norm_type} for gradients is "
                 f"non-finite, so it cannot be clipped; pass error_if_nonfinite=False to skip "
                 f"this check"
             )
-        scale = min(max_norm / (value + 1e-6), 1.0)
-        if scale < 1.0:
-            for grad in grads:
-                grad.mul_(scale)
+        scale = (max_norm / (total + 1e-6)).clamp(max=1.0)
+        for grad in grads:
+            grad.mul_(scale)
     return total
 
 
