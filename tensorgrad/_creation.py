@@ -156,8 +156,8 @@ def _check_placement(device, pin_memory: bool, op: str, like: Tensor | None = No
     factories), else the default device; None when nothing names a device and the default is
     the CPU (the data stays where it is made: the host, or a device array's own device).
 
-    ``pin_memory`` must be False: page-locked memory only speeds up copies to an accelerator,
-    and PyTorch without one raises RuntimeError for it too.
+    ``pin_memory`` needs an accelerator, as in PyTorch (which raises RuntimeError without
+    one); with CUDA it is accepted and the memory is ordinary host memory.
     """
     if device is None and like is not None:
         target = _backend.device_of(like._data)
@@ -165,10 +165,10 @@ def _check_placement(device, pin_memory: bool, op: str, like: Tensor | None = No
         target = None
     else:
         target = _backend.target_device(device, op)
-    if pin_memory:
+    if pin_memory and not _backend.accelerator_available():
         raise RuntimeError(
-            f"{op}: pin_memory=True requires an accelerator; none is available (tensorgrad "
-            f"runs on the CPU), so there is no pinned memory allocator"
+            f"{op}: pin_memory=True requires an accelerator; none is available (no CUDA "
+            f"through CuPy), so there is no pinned memory allocator"
         )
     return target
 

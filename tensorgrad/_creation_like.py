@@ -137,48 +137,36 @@ def full_like(
     )
 
 
-@observed
-def rand_like(
-    input: Tensor,
-    dtype=None,
-    generator=None,
-    requires_grad=False,
-    device=None,
-    pin_memory: bool = False,
-    *,
-    memory_format=preserve_format,
-):
-    """Uniform [0, 1) samples with ``input``'s shape and dtype (and layout, see
-    ``memory_format``)."""
+def _sampled_like(name: str, draw, what: str):
+    """``rand_like``/``randn_like``: ``draw`` (``rand``/``randn``) with ``input``'s shape and
+    dtype, on the host (the CPU's numbers on every device), then laid out and placed."""
 
-    def make(shape, np_dtype):
-        return rand(shape, generator=generator, dtype=np_dtype, device="cpu")._data
+    def sampled_like(
+        input: Tensor,
+        dtype=None,
+        generator=None,
+        requires_grad=False,
+        device=None,
+        pin_memory: bool = False,
+        *,
+        memory_format=preserve_format,
+    ):
+        def make(shape, np_dtype):
+            return draw(shape, generator=generator, dtype=np_dtype, device="cpu")._data
 
-    return _made_like(
-        "rand_like", make, input, dtype, device, requires_grad, pin_memory, memory_format
+        return _made_like(
+            name, make, input, dtype, device, requires_grad, pin_memory, memory_format
+        )
+
+    sampled_like.__name__ = sampled_like.__qualname__ = name
+    sampled_like.__doc__ = (
+        f"{what} with ``input``'s shape and dtype (and layout, see ``memory_format``)."
     )
+    return observed(sampled_like)
 
 
-@observed
-def randn_like(
-    input: Tensor,
-    dtype=None,
-    generator=None,
-    requires_grad=False,
-    device=None,
-    pin_memory: bool = False,
-    *,
-    memory_format=preserve_format,
-):
-    """Standard normal samples with ``input``'s shape and dtype (and layout, see
-    ``memory_format``)."""
-
-    def make(shape, np_dtype):
-        return randn(shape, generator=generator, dtype=np_dtype, device="cpu")._data
-
-    return _made_like(
-        "randn_like", make, input, dtype, device, requires_grad, pin_memory, memory_format
-    )
+rand_like = _sampled_like("rand_like", rand, "Uniform [0, 1) samples")
+randn_like = _sampled_like("randn_like", randn, "Standard normal samples")
 
 
 @observed

@@ -165,8 +165,9 @@ def check_dlpack_device(dl_device, op: str) -> None:
     except ValueError:
         name = f"DLPack device type {code}"
     raise DeviceUnavailableError(
-        f"{op}: DLPack device {name}:{index} is not available: tensorgrad runs on the CPU "
-        f"only and reads only host memory (move the data to the CPU first, e.g. with .cpu())"
+        f"{op}: DLPack device {name}:{index} is not available: tensorgrad reads host memory, "
+        f"and CUDA memory through CuPy when CUDA is available (move the data to the CPU "
+        f"first, e.g. with .cpu())"
     )
 
 

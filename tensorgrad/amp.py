@@ -68,7 +68,7 @@ class GradScaler:
         self._enabled = enabled
         if enabled and device == "cuda" and _gpu_missing(device):
             warnings.warn(
-                "GradScaler: CUDA is not available (tensorgrad runs on the CPU), so this "
+                "GradScaler: CUDA is not available (no CuPy or no GPU), so this "
                 "scaler is disabled and passes everything through; GradScaler('cpu') scales "
                 "on the CPU",
                 UserWarning,
@@ -375,8 +375,8 @@ class autocast:  # noqa: N801 - PyTorch's name
         self._enabled = bool(enabled)
         if self._enabled and _gpu_missing(device_type):
             warnings.warn(
-                f"autocast: {device_type.upper()} is not available (tensorgrad runs on the "
-                f"CPU). Disabling autocast.",
+                f"autocast: {device_type.upper()} is not available (tensorgrad's only "
+                f"accelerator is CUDA through CuPy). Disabling autocast.",
                 UserWarning,
                 stacklevel=_caller_level(type(self), autocast),
             )
@@ -413,3 +413,42 @@ class autocast:  # noqa: N801 - PyTorch's name
 def _default_fast_dtype(device_type: str):
     # PyTorch's defaults: bfloat16 on the CPU, float16 on GPUs (neither is cast to here).
     return bfloat16 if device_type == "cpu" else float16
+
+
+class OldSpellingAutocast(autocast):
+    """Base of ``tensorgrad.<device>.amp.autocast``, PyTorch's deprecated spelling of
+    ``autocast(<device>, …)``: warns (a FutureWarning), then is exactly that. Subclasses set
+    ``old_device`` and ``old_dtype`` (the dtype when none is given)."""
+
+    old_device: str = "cpu"
+    old_dtype = None
+
+    def __init__(self, enabled: bool = True, dtype=None, cache_enabled: bool = True) -> None:
+        warn_old_spelling(self.old_device, "autocast")
+        super().__init__(
+            self.old_device,
+            dtype=self.old_dtype if dtype is None else dtype,
+            enabled=enabled,
+            cache_enabled=cache_enabled,
+        )
+
+
+class OldSpellingGradScaler(GradScaler):
+    """Base of ``tensorgrad.<device>.amp.GradScaler``, PyTorch's deprecated spelling of
+    ``GradScaler(<device>, …)``: warns (a FutureWarning), then is exactly that. Subclasses set
+    ``old_device``."""
+
+    old_device: str = "cpu"
+
+    def __init__(
+        self,
+        init_scale: float = 2.0**16,
+        growth_factor: float = 2.0,
+        backoff_factor: float = 0.5,
+        growth_interval: int = 2000,
+        enabled: bool = True,
+    ) -> None:
+        warn_old_spelling(self.old_device, "GradScaler")
+        super().__init__(
+            self.old_device, init_scale, growth_factor, backoff_factor, growth_interval, enabled
+        )

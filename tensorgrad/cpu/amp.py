@@ -12,24 +12,14 @@ from .._dtypes import bfloat16
 __all__ = ["GradScaler", "autocast"]
 
 
-class autocast(amp.autocast):  # noqa: N801 - PyTorch's name
-    """``tensorgrad.amp.autocast("cpu", …)`` under its old name (which warns)."""
+class autocast(amp.OldSpellingAutocast):  # noqa: N801 - PyTorch's name
+    """``tensorgrad.amp.autocast("cpu", …)`` under its old name (which warns); ``dtype``
+    defaults to bfloat16."""
 
-    def __init__(self, enabled: bool = True, dtype=bfloat16, cache_enabled: bool = True) -> None:
-        amp.warn_old_spelling("cpu", "autocast")
-        super().__init__("cpu", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+    old_device, old_dtype = "cpu", bfloat16
 
 
-class GradScaler(amp.GradScaler):
+class GradScaler(amp.OldSpellingGradScaler):
     """``tensorgrad.amp.GradScaler("cpu", …)`` under its old name (which warns)."""
 
-    def __init__(
-        self,
-        init_scale: float = 2.0**16,
-        growth_factor: float = 2.0,
-        backoff_factor: float = 0.5,
-        growth_interval: int = 2000,
-        enabled: bool = True,
-    ) -> None:
-        amp.warn_old_spelling("cpu", "GradScaler")
-        super().__init__("cpu", init_scale, growth_factor, backoff_factor, growth_interval, enabled)
+    old_device = "cpu"
