@@ -251,6 +251,82 @@ def test_an_input_that_requires_grad_gets_its_gradient_and_in_place_changes_repl
     assert compiled.recordings == 1
 
 
+@pytest.mark.parametrize("lowered", [True, False], ids=["generated", "interpreted"])
+def test_leaves_never_share_a_replayed_gradient_array(lowered, monkeypatch):
+    """An add hands its upstream gradient to both inputs, and an identity-like op passes it
+    on: each leaf must get its own array, or one optimizer's in-place update of one .grad
+    would change another (the engine's exclusivity rule, in the generated code too)."""
+    monkeypatch.setattr(compiled_module, "LOWER", lowered)
+    a, b, c = (tg.randn(3, requires_grad=True) for _ in range(3))
+    d = tg.randn(3, 3, requires_grad=True)
+
+    def step():
+        for p in (a, b, c, d):
+            p.grad = None
+        ((a + b) * 2 + c.reshape(3) + d.sum(0)).sum().backward()
+
+    compiled = tg.compile(step)
+    for _ in range(3):
+        compiled()
+        grads = [p.grad.numpy() for p in (a, b, c, d)]
+        for i, first in enumerate(grads):
+            assert not any(np.shares_memory(first, other) for other in grads[i + 1 :])
+        a.grad.add_(100)  # an optimizer's in-place change of one gradient
+        np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0, 2.0])
+        np.testing.assert_array_equal(c.grad.numpy(), [1.0, 1.0, 1.0])
+        np.testing.assert_array_equal(d.grad.numpy(), np.ones((3, 3)))
+    assert compiled.recordings == 1
+
+
+@pytest.mark.parametrize("differentiable", [False, True])
+def test_the_last_replayed_signature_is_checked_in_full_on_every_call(differentiable):
+    """The fast check of a loop's usual call must see everything the cache key sees: the
+    same tensor passed twice, a new shape or dtype, requires_grad, the grad mode and the
+    default dtype. Each variant differs from the usual call in one thing only, and comes
+    right after replays of it, so that the fast check is the first to see it."""
+
+    def step(a, b):
+        a.add_(1)
+        return a * b + tg.zeros(a.shape)  # zeros: the default dtype
+
+    compiled = tg.compile(step)
+
+    def arguments(size=2, dtype=tg.float32):
+        return tg.ones(size, dtype=dtype), tg.full((size,), 3.0, dtype=dtype).requires_grad_(
+            differentiable
+        )
+
+    def usual_calls():
+        for _ in range(2):
+            out = compiled(*arguments())
+            assert out.requires_grad is differentiable and out.dtype == tg.float32
+            np.testing.assert_array_equal(out.detach().numpy(), [6.0, 6.0])
+
+    usual_calls()
+    assert compiled(*arguments(size=3)).shape == (3,)
+    usual_calls()
+    assert compiled(*arguments(dtype=tg.float64)).dtype == tg.float64
+    usual_calls()
+    if differentiable:
+        assert not compiled(tg.ones(2), tg.full((2,), 3.0)).requires_grad
+        usual_calls()
+        with tg.no_grad():
+            assert not compiled(*arguments()).requires_grad
+    else:
+        z = tg.ones(2)
+        np.testing.assert_array_equal(compiled(z, z).numpy(), [4.0, 4.0])  # (1 + 1) * (1 + 1)
+    usual_calls()
+    previous = tg.get_default_dtype()
+    a, b = arguments()
+    tg.set_default_dtype(tg.float64)
+    try:
+        assert compiled(a, b).dtype == tg.float64
+    finally:
+        tg.set_default_dtype(previous)
+    usual_calls()
+    assert compiled.recordings == (6 if differentiable else 5)
+
+
 # ---------------------------------------------------------------------- what stays eager
 def test_a_value_read_into_python_runs_eagerly_with_one_warning_naming_the_line():
     calls = []

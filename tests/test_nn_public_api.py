@@ -151,7 +151,10 @@ def _run(make_optimizer, steps: int = 3):
 @pytest.mark.parametrize(
     ("make_optimizer", "expected"),
     [
-        (lambda p: optim.Adam(p, lr=0.1, amsgrad=True), {"sqrt": 6, "maximum": 6}),
+        (
+            lambda p: optim.Adam(p, lr=0.1, amsgrad=True),
+            {"sqrt": 6, "maximum": 6, "multiply": 6, "divide": 6},
+        ),
         (lambda p: optim.RMSprop(p, lr=0.1, centered=True), {"sqrt": 6}),
         (lambda p: optim.Adagrad(p, lr=0.1), {"sqrt": 6}),
     ],

@@ -14,25 +14,20 @@ backward node keeps the interpreter, which that node reuses).
 from __future__ import annotations
 
 import functools
+from functools import partial
 
 from .._backend import default_module as numpy_module
 from .._backend import ndarray
-from ..autograd.engine import _is_exclusive, accumulate_array, fit_array
+from .._dtypes import default_float_numpy
+from ..autograd.engine import accumulate_array, fit_array
+from ..autograd.grad_mode import set_grad_enabled
 from ..autograd.grad_mode import state as grad_state
 from ..ops._op import _quiet_forward
 from ..ops._warnings import silenced as numpy_warnings_silenced
-from ._steps import _CONSTANT, BackwardStep, Frame, OpStep, _as_array
+from ..tensor import Tensor
+from ._steps import BackwardStep, CallStep, Frame, OpStep
 
-__all__ = ["lower", "guard_function"]
-
-
-def _keep(ctx) -> None:
-    """What ``OpStep.run`` does for a kept ctx: its saved arrays as constants."""
-    if ctx._to_save:
-        ctx._saved = [
-            (_CONSTANT, None if item is None else _as_array(item), None, 0) for item in ctx._to_save
-        ]
-        ctx._to_save = ()
+__all__ = ["lower", "guard_function", "signature_function"]
 
 
 class _Writer:
@@ -48,11 +43,10 @@ class _Writer:
             "silenced": numpy_warnings_silenced,
             # Warnings from generated code count as tensorgrad's own (see tensorgrad.ops).
             "__name__": "tensorgrad.compiler.generated",
-            "keep": _keep,
             "fit": fit_array,
-            "exclusive": _is_exclusive,
             "accumulate": accumulate_array,
             "grad_state": grad_state,
+            "set_grad_enabled": set_grad_enabled,
             "Frame": Frame,
         }
 
@@ -113,6 +107,46 @@ def guard_function(guards: list):
     return out.function("holds")
 
 
+def signature_function(args: tuple, grad_enabled: bool, default_dtype, holds):
+    """One function ``matches(args)``: True when a call with positional tensors ``args`` has
+    the recorded call's signature (each tensor's array type, shape, dtype and grad flags, no
+    two sharing an array, the grad mode and default dtype) and ``holds(args)``, the record's
+    guards. What building and hashing the cache key, then the guards, decide, without
+    building anything; or None when the recorded call shares a tensor between arguments."""
+    arrays = [tensor._data for tensor in args]
+    if len({id(a) for a in args}) < len(args) or len({id(a) for a in arrays}) < len(args):
+        return None
+    out = _Writer()
+    out.names.update(Tensor=Tensor, holds=holds, default_dtype=default_float_numpy)
+    names = [f"a{i}" for i in range(len(args))]
+    out.line(0, "def matches(args):")
+    out.line(1, f"if len(args) != {len(args)}:")
+    out.line(2, "return False")
+    if names:
+        out.line(1, f"{', '.join(names)}, = args")
+        tests = [f"type({name}) is Tensor" for name in names]
+        tests += [f"{a} is not {b}" for i, a in enumerate(names) for b in names[i + 1 :]]
+        out.line(1, f"if not ({' and '.join(tests)}):")
+        out.line(2, "return False")
+    tests = []
+    for name, tensor, array in zip(names, args, arrays):
+        out.line(1, f"d{name} = {name}._data")
+        tests += [
+            f"type(d{name}) is {out.constant('A', type(array))}",
+            f"d{name}.shape == {out.constant('Z', array.shape)}",
+            f"d{name}.dtype is {out.constant('T', array.dtype)}",
+            f"{name}._requires_grad is {tensor._requires_grad}",
+            f"({name}.grad_fn is None) is {tensor.grad_fn is None}",
+        ]
+    tests += [f"d{a} is not d{b}" for i, a in enumerate(names) for b in names[i + 1 :]]
+    tests += [
+        f"grad_state.enabled is {grad_enabled}",
+        f"default_dtype() is {out.constant('T', default_dtype)}",
+    ]
+    out.line(1, f"return {' and '.join(tests)} and holds(args)")
+    return out.function("matches")
+
+
 def lower(steps: list, n_slots: int, bindings: tuple):
     """A function ``run(flat) -> Frame`` doing what binding the call's arguments (``flat``)
     and outside tensors to registers, then ``for step in steps: step.run(frame)``, does; or
@@ -137,6 +171,8 @@ def lower(steps: list, n_slots: int, bindings: tuple):
             _forward(out, index, step)
         elif isinstance(step, BackwardStep):
             _backward(out, step, steps)
+        elif type(step) is CallStep and not step.refs:  # zero_grad(), optimizer.step()…
+            _call(out, step)
         else:
             out.line(1, f"{out.constant('S', step)}.run(frame)")
             if isinstance(step, OpStep) and step.keep:
@@ -168,8 +204,24 @@ def _forward(out: _Writer, index: int, step: OpStep) -> None:
             out.line(1, f"value = values[{number}]")
             out.line(1, f"regs[{slot}] = value if type(value) is ndarray else asarray(value)")
     if step.keep:
-        out.line(1, f"keep({ctx})")
         out.line(1, f"kept[{index}] = {ctx}")
+
+
+def _call(out: _Writer, step: CallStep) -> None:
+    """What ``CallStep.run`` does for a call of Python values only (no tensor of the call)."""
+    args, kwargs = step.template
+    arguments = [f"*{out.constant('A', args)}"] if args else []
+    arguments += [f"**{out.constant('K', kwargs)}"] if kwargs else []
+    call = f"{out.constant('C', step.function)}({', '.join(arguments)})"
+    out.line(1, f"if grad_state.enabled is {step.grad_mode}:")
+    out.line(2, f"result = {call}")
+    out.line(1, "else:")
+    out.line(2, f"with set_grad_enabled({step.grad_mode}):")
+    out.line(3, f"result = {call}")
+    if step.outputs:
+        out.line(1, "results = result if isinstance(result, (tuple, list)) else (result,)")
+        for position, slot in step.outputs:
+            out.line(1, f"regs[{slot}] = results[{position}]._data")
 
 
 def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
@@ -199,15 +251,14 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
             out.line(3, f"grads = {backward}(c{j}, {grads[0]})")
             out.line(3, "if type(grads) is not tuple:")
             out.line(4, "grads = (grads,)")
-            source = f"c{j}"
+            exclusive = partial(_unshared, grads[0], len(node.inputs))
         else:  # several outputs, or a graph step: the step's own backward
             out.line(3, f"grads = {out.constant('S', node)}.backward(frame, [{', '.join(grads)}])")
             out.line(3, "if grads is None:")
             out.line(4, "grads = ()")
-            source = None
-        out.line(3, f"upstream = [{', '.join(grads)}]")
+            exclusive = None
         for position, origin, (shape, dtype) in edges:
-            _edge(out, position, origin, shape, dtype, source)
+            _edge(out, position, origin, shape, dtype, exclusive)
     out.line(2, f"return {totals if plan.boundaries else 'None'}")
     out.line(1, "enabled = grad_state.enabled")
     out.line(1, "grad_state.enabled = False")
@@ -228,19 +279,34 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
         out.line(2, "with errstate(all='ignore'):")
         out.line(3, f"{totals} = backward()")
     for slot in plan.boundaries:
-        leaf = out.constant("L", step.leaves[slot])
         out.line(2, f"if t{slot} is not None:")
-        out.line(3, f"accumulate({leaf}.resolve(frame), t{slot}, o{slot})")
+        out.line(3, f"accumulate({_leaf(out, step.leaves[slot])}, t{slot}, o{slot})")
     for boundary, slot in step.grad_slots:
-        out.line(
-            2,
-            f"regs[{slot}] = {out.constant('L', step.leaves[boundary])}.resolve(frame)._grad._data",
-        )
+        out.line(2, f"regs[{slot}] = {_leaf(out, step.leaves[boundary])}._grad._data")
     out.line(1, "finally:")
     out.line(2, "grad_state.enabled = enabled")
 
 
-def _edge(out: _Writer, position, origin, shape, dtype, source) -> None:
+def _leaf(out: _Writer, ref) -> str:
+    """The expression for a backward's leaf: the tensor itself when it is an external."""
+    if ref.kind == "external":
+        return out.constant("L", ref.target)
+    return f"{out.constant('L', ref)}.resolve(frame)"
+
+
+def _unshared(upstream: str, n_inputs: int, position: int) -> str:
+    """The engine's ``_is_exclusive`` for an op formula's gradient ``g`` at ``position``,
+    written out (a built-in op has no argument positions): not a view, not the upstream
+    gradient, not another input's gradient."""
+    others = "".join(
+        f" and (len(grads) <= {i} or grads[{i}] is not g)" for i in range(n_inputs) if i != position
+    )
+    return f"g.base is None and g is not {upstream}{others}"
+
+
+def _edge(out: _Writer, position, origin, shape, dtype, exclusive) -> None:
+    """Route ``grads[position]`` to its producer or leaf total. ``exclusive(position)`` is
+    the expression telling whether a leaf may keep it uncopied (None: only a copy fit made)."""
     shape_name, dtype_name = out.constant("Z", shape), out.constant("T", dtype)
     out.line(3, f"if len(grads) > {position} and grads[{position}] is not None:")
     out.line(4, f"g = grads[{position}]")
@@ -257,12 +323,10 @@ def _edge(out: _Writer, position, origin, shape, dtype, source) -> None:
     slot = origin[1]
     out.line(4, f"if t{slot} is None:")
     out.line(5, f"t{slot} = g")
-    if source is None:
+    if exclusive is None:
         out.line(5, f"o{slot} = fitted and g.base is None")
     else:
-        out.line(
-            5, f"o{slot} = g.base is None if fitted else exclusive(g, {source}, upstream, grads)"
-        )
+        out.line(5, f"o{slot} = g.base is None if fitted else ({exclusive(position)})")
     out.line(4, f"elif o{slot}:")
     out.line(5, f"t{slot} += g")
     out.line(4, "else:")

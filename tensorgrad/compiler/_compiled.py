@@ -25,10 +25,10 @@ from ..autograd import anomaly
 from ..autograd.function import Function, connect
 from ..autograd.grad_mode import state as grad_state
 from ..tensor import Tensor
-from ._codegen import guard_function, lower
+from ._codegen import guard_function, lower, signature_function
 from ._recorder import Recorder, Unsupported, _describe, user_stacklevel
 from ._settings import state as stance_state
-from ._steps import BackwardStep, Frame, rebuild
+from ._steps import BackwardStep, Frame, Ref, rebuild
 
 __all__ = [
     "CompiledFunction",
@@ -54,6 +54,7 @@ class CompiledFunction:
         self._warned: set = set()
         self._unstable: set = set()  # keys whose last recording changed its own guards
         self._called = False  # for the "eager_then_compile" stance
+        self._last = None  # the Program replayed last, if it can check a call's signature itself
         self._lock = threading.Lock()
         self.__wrapped__ = fn
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -81,6 +82,7 @@ class CompiledFunction:
         self._warned.clear()
         self._unstable.clear()
         self._called = False
+        self._last = None
 
     @property
     def recordings(self) -> int:
@@ -95,6 +97,9 @@ class CompiledFunction:
             or anomaly.is_anomaly_enabled()
         ):
             return self._fn(*args, **kwargs)
+        last = self._last
+        if last is not None and not kwargs and last.matches(args):  # a loop's usual call
+            return last.replay(args)
         flat: list = []
         try:
             if not kwargs and all(type(arg) is Tensor for arg in args):  # the usual call
@@ -110,6 +115,8 @@ class CompiledFunction:
             if entry.guards_hold(flat):
                 if entry.eager:
                     return self._fn(*args, **kwargs)
+                if entry.matches is not None:
+                    self._last = entry
                 return entry.replay(flat)
         return self._new_signature(key, flat, args, kwargs)
 
@@ -187,8 +194,11 @@ class CompiledFunction:
                 )
             # Eager while what it saw holds (a hook removed again lets the recordings back).
             program = _Eager(recorder)
+        elif not kwargs and all(type(arg) is Tensor for arg in args):
+            program.matches = signature_function(args, key[1], key[2], program.guards_hold)
         with self._lock:
             self._cache.setdefault(key, []).insert(0, program)
+            self._last = None  # the cache's order decides again which record a call replays
         return result
 
 
@@ -233,6 +243,7 @@ class Program:
     """A finished recording: what to bind, the steps, what to return and what to check."""
 
     eager = False
+    matches = None  # matches(args) -> bool, for positional tensor calls (see signature_function)
 
     def __init__(self, recorder: Recorder, result):
         self.steps = recorder.steps
@@ -300,6 +311,8 @@ class Program:
                 number += 1
             else:
                 values.append(Tensor(regs[ref.slot]))
+        if type(self.output_template) is Ref:  # a step returning its loss
+            return values[0]
         return rebuild(self.output_template, values)
 
 

@@ -27,8 +27,6 @@ from ..tensor import Tensor
 
 __all__ = ["Frame", "OpStep", "CallStep", "GraphStep", "CopyStep", "BackwardStep", "Ref"]
 
-_CONSTANT = 2  # function.py's kind for a saved array outside the graph
-
 
 class Frame:
     """One replay's state: registers, the call's arguments, what steps keep for backward."""
@@ -138,13 +136,7 @@ class OpStep:
         else:
             for slot, value in zip(outputs, raw):
                 regs[slot] = _as_array(value)
-        if self.keep:
-            if ctx._to_save:
-                ctx._saved = [
-                    (_CONSTANT, None if item is None else _as_array(item), None, 0)
-                    for item in ctx._to_save
-                ]
-                ctx._to_save = ()
+        if self.keep:  # its backward reads what forward saved on the ctx
             frame.kept[self.index] = ctx
 
     def backward(self, frame: Frame, grad_outputs: list):
