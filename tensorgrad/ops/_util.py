@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 from .. import _backend
-from .._backend import array_module
+from .._backend import array_module, default_module, ndarray
 from .._creation import tensor
 from .._dtypes import default_float_numpy, result_numpy_dtype
 from .._shapes import broadcast_error, broadcast_shape
@@ -159,21 +160,36 @@ def zero_where_no_gradient(xp, grad, value):
 
 
 # NumPy's reduce over one axis of a (batch, features) float array runs at a fraction of BLAS
-# speed once the batch is large (a short inner axis pays per-row overhead): a product with a
-# vector of ones is 3-5x faster at 1000 rows, while below ~128 rows the reduce wins (measured;
-# the vector costs an allocation). Tensors (a recorded backward) keep .sum.
-_BLAS_SUM_ROWS = 128
+# speed (a short inner axis pays per-row overhead): a product with a vector of ones is ~2x
+# faster at 32 rows and 5-9x at 1000, and wins from a single row once the vector is cached
+# (measured). The host's vectors are cached read-only; a device allocates its own (from its
+# memory pool), so that every device sums the same way and gives the CPU's numbers.
+_CACHED_ONES = 1 << 16  # the longest vector cached (256 KiB in float32)
+
+
+@functools.lru_cache(maxsize=64)
+def _host_ones(size: int, dtype) -> ndarray:
+    ones = default_module.ones(size, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+def _ones_like_axis(x, size: int):
+    """A vector of ``size`` ones in ``x``'s dtype and array module."""
+    if type(x) is ndarray and size <= _CACHED_ONES:
+        return _host_ones(size, x.dtype)
+    return array_module(x).ones(size, dtype=x.dtype)
 
 
 def sum_rows(x):
     """Σ over axis 0 of a 2-D float array (M, N) → (N,)."""
-    if isinstance(x, Tensor) or x.shape[0] < _BLAS_SUM_ROWS:
+    if isinstance(x, Tensor):  # a recorded backward
         return x.sum(axis=0)
-    return array_module(x).ones(x.shape[0], dtype=x.dtype) @ x
+    return _ones_like_axis(x, x.shape[0]) @ x
 
 
 def sum_columns(x):
     """Σ over axis 1 of a 2-D float array (M, N) → (M, 1)."""
-    if isinstance(x, Tensor) or x.shape[0] < _BLAS_SUM_ROWS:
+    if isinstance(x, Tensor):
         return x.sum(axis=1, keepdims=True)
-    return (x @ array_module(x).ones(x.shape[1], dtype=x.dtype))[:, None]
+    return (x @ _ones_like_axis(x, x.shape[1]))[:, None]

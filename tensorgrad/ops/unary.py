@@ -177,9 +177,9 @@ class Sigmoid(Op):
         return y
 
     @staticmethod
-    def backward(ctx, grad):  # dy/dx = y(1 - y)
+    def backward(ctx, grad):  # dy/dx = y(1 - y), multiplied in PyTorch's order (its bits)
         (y,) = ctx.saved_tensors
-        return grad * y * (1 - y)
+        return grad * (1 - y) * y
 
 
 def _sigmoid(xp, x):
