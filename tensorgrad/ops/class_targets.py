@@ -15,12 +15,17 @@ __all__ = ["class_target_weights", "counted_targets"]
 
 def counted_targets(xp, indices, classes: int, ignore_index: int, name: str, shape: tuple):
     """``(indices, valid)`` for flat class-index targets: ignored ones replaced by 0 and the
-    mask of the counted ones, or ``(indices, None)`` when every target counts. A target
+    mask of the counted ones, or ``(indices, None)`` when every target counts and
+    ``ignore_index`` is no class (the usual -100: then a mask is never needed). A target
     outside ``[0, classes)`` other than ``ignore_index`` raises IndexError naming ``name`` and
     the loss input's ``shape``."""
-    low, high = (int(indices.min()), int(indices.max())) if indices.size else (0, -1)
-    if low >= 0 and high < classes and not low <= ignore_index <= high:
+    if not indices.size:
         return indices, None
+    if not 0 <= ignore_index < classes:  # then it can only be out of range, like any mistake
+        # One reduction checks both ends: read as unsigned, a negative index is huge.
+        unsigned = indices if indices.dtype.kind == "u" else indices.view(f"u{indices.itemsize}")
+        if int(unsigned.max()) < classes:
+            return indices, None
     valid = indices != ignore_index
     outside = valid & ((indices < 0) | (indices >= classes))
     if outside.any():
