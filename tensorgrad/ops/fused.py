@@ -50,10 +50,14 @@ class Linear(Op):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
         shape = grad.shape
-        if grad.ndim != 2:  # fold the batch dims (a 2-D batch, the usual case, needs nothing)
+        if len(shape) != 2:  # fold the batch dims (a 2-D batch, the usual case, needs nothing)
             grad = grad.reshape(-1, weight.shape[0])
             x = x.reshape(-1, weight.shape[1]) if x is not None else None
-        grad_x = (grad @ weight).reshape(*shape[:-1], weight.shape[1]) if needs[0] else None
+        grad_x = None
+        if needs[0]:
+            grad_x = grad @ weight
+            if len(shape) != 2:
+                grad_x = grad_x.reshape(*shape[:-1], weight.shape[1])
         grad_weight = grad.mT @ x if needs[1] else None
         grad_bias = sum_rows(grad) if len(needs) == 3 and needs[2] else None
         return (grad_x, grad_weight, grad_bias)[: len(needs)]  # no bias input, no bias grad

@@ -171,8 +171,10 @@ class Sigmoid(Op):
     @staticmethod
     def forward(ctx, x):
         xp = ctx.xp
-        y = _sigmoid(xp, x.astype(xp.float32) if x.dtype.itemsize < 4 else x)
-        y = y.astype(x.dtype, copy=False)
+        if x.dtype.itemsize < 4:  # half precision: computed in float32
+            y = _sigmoid(xp, x.astype(xp.float32)).astype(x.dtype)
+        else:
+            y = _sigmoid(xp, x)
         ctx.save_for_backward(y)
         return y
 
