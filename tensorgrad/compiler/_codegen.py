@@ -85,12 +85,13 @@ def guard_function(guards: list):
             shape, dtype, requires_grad, leaf, hooked = rest[0]
             tensor = out.constant("G", target)
             tests = (
-                f"type({tensor}._data) is ndarray",  # moved to a device: record again (eager)
-                f"{tensor}._data.shape == {out.constant('Z', shape)}",
-                f"{tensor}._data.dtype == {out.constant('T', dtype)}",
+                f"type(data := {tensor}._data) is ndarray",  # moved to a device: record again
+                f"data.shape == {out.constant('Z', shape)}",
+                f"data.dtype == {out.constant('T', dtype)}",
                 f"{tensor}._requires_grad is {requires_grad}",
-                f"({tensor}.grad_fn is None) is {leaf}",
-                f"bool({tensor}._hooks) is {hooked}",  # a new hook must run: the record skips it
+                f"{tensor}.grad_fn is {'' if leaf else 'not '}None",
+                # a new hook must run, and the record skips it
+                f"{'' if hooked else 'not '}{tensor}._hooks",
             )
         elif kind == "training":
             tests = (f"{out.constant('M', target)}.training is {out.constant('V', rest[0])}",)
