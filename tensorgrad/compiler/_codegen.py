@@ -84,15 +84,10 @@ def guard_function(guards: list):
         if kind == "tensor":
             shape, dtype, requires_grad, leaf, hooked = rest[0]
             tensor = out.constant("G", target)
-            tests = (
-                f"type(data := {tensor}._data) is ndarray",  # moved to a device: record again
-                f"data.shape == {out.constant('Z', shape)}",
-                f"data.dtype == {out.constant('T', dtype)}",
-                f"{tensor}._requires_grad is {requires_grad}",
-                f"{tensor}.grad_fn is {'' if leaf else 'not '}None",
-                # a new hook must run, and the record skips it
-                f"{'' if hooked else 'not '}{tensor}._hooks",
-            )
+            # An array of another type (moved to a device) records again; so does a new hook,
+            # which must run while the record skips it.
+            tests = _tensor_tests(out, tensor, "data", (ndarray, shape, dtype, requires_grad, leaf))
+            tests.append(f"{'' if hooked else 'not '}{tensor}._hooks")
         elif kind == "training":
             tests = (f"{out.constant('M', target)}.training is {out.constant('V', rest[0])}",)
         elif kind == "members":
@@ -106,6 +101,19 @@ def guard_function(guards: list):
         out.line(2, "return False")
     out.line(1, "return True")
     return out.function("holds")
+
+
+def _tensor_tests(out: _Writer, tensor: str, data: str, recorded: tuple) -> list:
+    """Tests that the tensor named ``tensor`` still has the recorded ``(array type, shape,
+    dtype, requires_grad, is a leaf)``; the first binds its array to the name ``data``."""
+    array_type, shape, dtype, requires_grad, leaf = recorded
+    return [
+        f"type({data} := {tensor}._data) is {out.constant('A', array_type)}",
+        f"{data}.shape == {out.constant('Z', shape)}",
+        f"{data}.dtype == {out.constant('T', dtype)}",
+        f"{tensor}._requires_grad is {requires_grad}",
+        f"{tensor}.grad_fn is {'' if leaf else 'not '}None",
+    ]
 
 
 def signature_function(args: tuple, grad_enabled: bool, default_dtype, holds):
@@ -131,14 +139,8 @@ def signature_function(args: tuple, grad_enabled: bool, default_dtype, holds):
         out.line(2, "return False")
     tests = []
     for name, tensor, array in zip(names, args, arrays):
-        out.line(1, f"d{name} = {name}._data")
-        tests += [
-            f"type(d{name}) is {out.constant('A', type(array))}",
-            f"d{name}.shape == {out.constant('Z', array.shape)}",
-            f"d{name}.dtype is {out.constant('T', array.dtype)}",
-            f"{name}._requires_grad is {tensor._requires_grad}",
-            f"({name}.grad_fn is None) is {tensor.grad_fn is None}",
-        ]
+        described = (type(array), array.shape, array.dtype, tensor._requires_grad)
+        tests += _tensor_tests(out, name, f"d{name}", (*described, tensor.grad_fn is None))
     tests += [f"d{a} is not d{b}" for i, a in enumerate(names) for b in names[i + 1 :]]
     tests += [
         f"grad_state.enabled is {grad_enabled}",
