@@ -281,7 +281,8 @@ class Optimizer:
     @tensorgrad.compiler.allow_in_graph  # a compiled step calls it again
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's ``.grad``: to None (default) or to zeros in place."""
-        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
+        for group in self.param_groups:
+            zero_grads(group["params"], set_to_none)
 
     @tensorgrad.compiler.allow_in_graph  # a compiled step calls it again
     def step(self, closure: Callable[[], Any] | None = None):

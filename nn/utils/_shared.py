@@ -40,11 +40,14 @@ def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
     What ``Module.zero_grad`` and ``Optimizer.zero_grad`` both do.
     """
     for param in parameters:
-        grad = param.grad
+        # The field, not the ``.grad`` property: the property and its checked setter cost
+        # ~1.2 µs a parameter (2 % of the digits MLP's compiled step), and None needs no
+        # check. Both callers are one step of a recording: nothing inside them is recorded.
+        grad = param._grad
         if grad is None:
             continue
         if set_to_none:
-            param.grad = None
+            param._grad = None
         else:
             grad.detach_()
             data = array_of(grad)

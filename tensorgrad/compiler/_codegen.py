@@ -48,6 +48,7 @@ class _Writer:
             "grad_state": grad_state,
             "set_grad_enabled": set_grad_enabled,
             "Frame": Frame,
+            "Tensor": Tensor,
         }
 
     def constant(self, prefix: str, value) -> str:
@@ -74,12 +75,24 @@ def _code(source: str):
 
 def guard_function(guards: list):
     """One function ``holds(flat)``: True while every guard holds (``flat`` is the call's
-    flattened arguments). Each thing watched is checked once, however often it was entered."""
+    flattened arguments)."""
+    out = _Writer()
+    out.line(0, "def holds(flat):")
+    for tests in _guard_tests(out, guards):
+        out.line(1, f"if not ({' and '.join(tests)}):")
+        out.line(2, "return False")
+    out.line(1, "return True")
+    return out.function("holds")
+
+
+def _guard_tests(out: _Writer, guards: list) -> list:
+    """For each thing the guards watch, the tests (expressions over ``flat``, the call's
+    flattened arguments) that all hold while it is as recorded: one group per thing, however
+    often the recording entered it."""
     unique: dict = {}
     for guard in guards:
         unique.setdefault((guard[0], id(guard[1])), guard)
-    out = _Writer()
-    out.line(0, "def holds(flat):")
+    groups = []
     for kind, target, *rest in unique.values():
         if kind == "tensor":
             shape, dtype, requires_grad, leaf, hooked = rest[0]
@@ -89,18 +102,17 @@ def guard_function(guards: list):
             tests = _tensor_tests(out, tensor, "data", (ndarray, shape, dtype, requires_grad, leaf))
             tests.append(f"{'' if hooked else 'not '}{tensor}._hooks")
         elif kind == "training":
-            tests = (f"{out.constant('M', target)}.training is {out.constant('V', rest[0])}",)
+            tests = [f"{out.constant('M', target)}.training is {out.constant('V', rest[0])}"]
         elif kind == "members":
             members = out.constant("D", target)
-            tests = (f"len({members}) == {len(rest[0])}",) + tuple(
+            count = f"len({members}) == {len(rest[0])}" if rest[0] else f"not {members}"
+            tests = [count] + [
                 f"{members}.get({name!r}) is {out.constant('V', value)}" for name, value in rest[0]
-            )
+            ]
         else:  # "arg leaf": the argument's hooks
-            tests = (f"not flat[{target}]._hooks",)
-        out.line(1, f"if not ({' and '.join(tests)}):")
-        out.line(2, "return False")
-    out.line(1, "return True")
-    return out.function("holds")
+            tests = [f"not flat[{target}]._hooks"]
+        groups.append(tests)
+    return groups
 
 
 def _tensor_tests(out: _Writer, tensor: str, data: str, recorded: tuple) -> list:
@@ -110,29 +122,35 @@ def _tensor_tests(out: _Writer, tensor: str, data: str, recorded: tuple) -> list
     return [
         f"type({data} := {tensor}._data) is {out.constant('A', array_type)}",
         f"{data}.shape == {out.constant('Z', shape)}",
-        f"{data}.dtype == {out.constant('T', dtype)}",
+        _same_dtype(f"{data}.dtype", out.constant("T", dtype)),
         f"{tensor}._requires_grad is {requires_grad}",
         f"{tensor}.grad_fn is {'' if leaf else 'not '}None",
     ]
 
 
-def signature_function(args: tuple, grad_enabled: bool, default_dtype, holds):
-    """One function ``matches(args)``: True when a call with positional tensors ``args`` has
+def _same_dtype(actual: str, expected: str) -> str:
+    """``actual == expected`` for two dtypes, deciding by identity first: NumPy's built-in
+    dtypes are single objects, and ``is`` costs a third of what ``==`` does."""
+    return f"({actual} is {expected} or {actual} == {expected})"
+
+
+def signature_function(args: tuple, grad_enabled: bool, default_dtype, guards: list):
+    """One function ``matches(flat)``: True when a call with positional tensors ``flat`` has
     the recorded call's signature (each tensor's array type, shape, dtype and grad flags, no
-    two sharing an array, the grad mode and default dtype) and ``holds(args)``, the record's
-    guards. What building and hashing the cache key, then the guards, decide, without
-    building anything; or None when the recorded call shares a tensor between arguments."""
+    two sharing an array, the grad mode and default dtype) and the record's ``guards`` hold.
+    What building and hashing the cache key, then the guards, decide, without building
+    anything; or None when the recorded call shares a tensor between arguments."""
     arrays = [tensor._data for tensor in args]
     if len({id(a) for a in args}) < len(args) or len({id(a) for a in arrays}) < len(args):
         return None
     out = _Writer()
-    out.names.update(Tensor=Tensor, holds=holds, default_dtype=default_float_numpy)
+    out.names["default_dtype"] = default_float_numpy
     names = [f"a{i}" for i in range(len(args))]
-    out.line(0, "def matches(args):")
-    out.line(1, f"if len(args) != {len(args)}:")
+    out.line(0, "def matches(flat):")
+    out.line(1, f"if len(flat) != {len(args)}:")
     out.line(2, "return False")
     if names:
-        out.line(1, f"{', '.join(names)}, = args")
+        out.line(1, f"{', '.join(names)}, = flat")
         tests = [f"type({name}) is Tensor" for name in names]
         tests += [f"{a} is not {b}" for i, a in enumerate(names) for b in names[i + 1 :]]
         out.line(1, f"if not ({' and '.join(tests)}):")
@@ -146,7 +164,10 @@ def signature_function(args: tuple, grad_enabled: bool, default_dtype, holds):
         f"grad_state.enabled is {grad_enabled}",
         f"default_dtype() is {out.constant('T', default_dtype)}",
     ]
-    out.line(1, f"return {' and '.join(tests)} and holds(args)")
+    for group in [tests, *_guard_tests(out, guards)]:
+        out.line(1, f"if not ({' and '.join(group)}):")
+        out.line(2, "return False")
+    out.line(1, "return True")
     return out.function("matches")
 
 
@@ -254,11 +275,13 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
             out.line(3, f"grads = {backward}(c{j}, {grads[0]})")
             out.line(3, "if type(grads) is not tuple:")
             out.line(4, "grads = (grads,)")
+            out.line(3, "count = len(grads)")
             exclusive = partial(_unshared, grads[0], len(node.inputs))
         else:  # several outputs, or a graph step: the step's own backward
             out.line(3, f"grads = {out.constant('S', node)}.backward(frame, [{', '.join(grads)}])")
             out.line(3, "if grads is None:")
             out.line(4, "grads = ()")
+            out.line(3, "count = len(grads)")
             exclusive = None
         for position, origin, (shape, dtype) in edges:
             _edge(out, position, origin, shape, dtype, exclusive)
@@ -282,8 +305,15 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
         out.line(2, "with errstate(all='ignore'):")
         out.line(3, f"{totals} = backward()")
     for slot in plan.boundaries:
+        # A leaf without a gradient takes an exclusive total as it is: accumulate's first
+        # case, written out (a training step after zero_grad() takes no other: one call less
+        # per parameter).
         out.line(2, f"if t{slot} is not None:")
-        out.line(3, f"accumulate({_leaf(out, step.leaves[slot])}, t{slot}, o{slot})")
+        out.line(3, f"leaf = {_leaf(out, step.leaves[slot])}")
+        out.line(3, f"if o{slot} and leaf._grad is None:")
+        out.line(4, f"leaf._grad = Tensor(t{slot})")
+        out.line(3, "else:")
+        out.line(4, f"accumulate(leaf, t{slot}, o{slot})")
     for boundary, slot in step.grad_slots:
         out.line(2, f"regs[{slot}] = {_leaf(out, step.leaves[boundary])}._grad._data")
     out.line(1, "finally:")
@@ -302,7 +332,7 @@ def _unshared(upstream: str, n_inputs: int, position: int) -> str:
     written out (a built-in op has no argument positions): not a view, not the upstream
     gradient, not another input's gradient."""
     others = "".join(
-        f" and (len(grads) <= {i} or grads[{i}] is not g)" for i in range(n_inputs) if i != position
+        f" and (count <= {i} or grads[{i}] is not g)" for i in range(n_inputs) if i != position
     )
     return f"g.base is None and g is not {upstream}{others}"
 
@@ -311,9 +341,10 @@ def _edge(out: _Writer, position, origin, shape, dtype, exclusive) -> None:
     """Route ``grads[position]`` to its producer or leaf total. ``exclusive(position)`` is
     the expression telling whether a leaf may keep it uncopied (None: only a copy fit made)."""
     shape_name, dtype_name = out.constant("Z", shape), out.constant("T", dtype)
-    out.line(3, f"if len(grads) > {position} and grads[{position}] is not None:")
+    out.line(3, f"if count > {position} and grads[{position}] is not None:")
     out.line(4, f"g = grads[{position}]")
-    out.line(4, f"if type(g) is ndarray and g.shape == {shape_name} and g.dtype == {dtype_name}:")
+    same_dtype = _same_dtype("g.dtype", dtype_name)
+    out.line(4, f"if type(g) is ndarray and g.shape == {shape_name} and {same_dtype}:")
     out.line(5, "fitted = False")
     out.line(4, "else:")
     out.line(5, f"g = fit(g, {shape_name}, {dtype_name})")

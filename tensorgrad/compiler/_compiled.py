@@ -195,7 +195,7 @@ class CompiledFunction:
             # Eager while what it saw holds (a hook removed again lets the recordings back).
             program = _Eager(recorder)
         elif not kwargs and all(type(arg) is Tensor for arg in args):
-            program.matches = signature_function(args, key[1], key[2], program.guards_hold)
+            program.matches = signature_function(args, key[1], key[2], program.guards)
         with self._lock:
             self._cache.setdefault(key, []).insert(0, program)
             self._last = None  # the cache's order decides again which record a call replays
@@ -251,7 +251,8 @@ class Program:
         self.tensor_inputs = recorder.tensor_inputs
         self.array_inputs = recorder.array_inputs
         self.externals = recorder.externals
-        self.guards_hold = guard_function(recorder.guards)  # guards_hold(flat) -> bool
+        self.guards = recorder.guards
+        self.guards_hold = guard_function(self.guards)  # guards_hold(flat) -> bool
         refs: list = []
         self.output_template = _output_template(recorder, result, refs)
         self.output_refs = refs
