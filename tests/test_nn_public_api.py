@@ -37,7 +37,7 @@ TENSOR_PRIVATE_FIELDS = {
 }
 # (file, function) -> why it may read or write private Tensor fields.
 MAY_USE_PRIVATE_FIELDS = {
-    ("optim/optimizer.py", "_params_with_grad"): (
+    ("optim/optimizer.py", "_grads_to_apply"): (
         "the optimizer step's hot loop: public accessors would cost ~1.5 µs per parameter, "
         "and no public call bumps a version counter alone"
     ),

@@ -1,12 +1,11 @@
 """``Optimizer``: the base class that holds parameter groups and per-parameter state.
 
 A subclass writes ``_update_group(group)``: it reads the group's hyperparameters once, then
-loops over :meth:`Optimizer._params_with_grad`, which gives each parameter that has a gradient
+loops over :meth:`Optimizer._grads_to_apply`, which gives each parameter that has a gradient
 as arrays to update in place, with their array module (``xp``: NumPy on the CPU) for the
-maths, and bumps the parameter's version counter, so a backward that saved the old value
-raises instead of silently using the new one. The built-in optimizers loop over
-:meth:`Optimizer._grads_to_apply` instead, which first does what their updates share:
-``maximize``, the ``step`` count and ``weight_decay``. A subclass with state made up front
+maths, after doing what PyTorch's updates share (``maximize``, the ``step`` count and
+``weight_decay``), and bumps the parameter's version counter, so a backward that saved the
+old value raises instead of silently using the new one. A subclass with state made up front
 (Adam's moments) also writes ``_init_state(param, state, group)``. Nothing here records a
 graph or allocates a Tensor per parameter per step.
 
@@ -301,52 +300,45 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         """Update, in place, every parameter of ``group`` that has a gradient.
 
-        Subclasses implement it as a loop over :meth:`_params_with_grad`, or over
-        :meth:`_grads_to_apply` where the group has PyTorch's ``maximize`` (and ``step`` and
-        ``weight_decay``) handling.
+        Subclasses implement it as a loop over :meth:`_grads_to_apply`.
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
-    def _params_with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Any, Any, Any, dict]]:
-        """``(xp, param, grad, state)`` for each parameter of ``group`` that has a gradient.
+    def _grads_to_apply(self, group: dict[str, Any]) -> Iterator[tuple[Any, Any, Any, Any, dict]]:
+        """``(xp, param, grad, step, state)`` for each parameter of ``group`` that has a
+        gradient, with the first steps that the built-in updates share done as PyTorch does
+        them.
 
         ``xp`` is the parameter's array module (None unless ``_uses_array_module``), ``param``
         its array (update it in place), ``grad`` its gradient's array (the values of a
         ``create_graph=True`` gradient too) and ``state`` its state dict, filled by
-        ``_init_state`` when empty.
+        ``_init_state`` when empty. ``grad`` is negated if the group's ``maximize``; the
+        state's ``step`` counter is counted and ``step`` is its new value as a float (None
+        for a state without one: SGD's); then the group's ``weight_decay`` (if it has one and
+        it is not 0) is applied: added to ``grad`` as ``weight_decay * param`` or, with
+        ``decoupled_weight_decay``, taken off the parameter as ``param *= 1 - lr *
+        weight_decay``. A changed ``grad`` is a new array: the gradient itself is never
+        written to.
         """
+        maximize, weight_decay = group["maximize"], group.get("weight_decay", 0)
+        decoupled = group.get("decoupled_weight_decay", False)
         states, init_state = self.state, self._init_state
         uses_array_module = self._uses_array_module
-        for param in group["params"]:
-            grad = param._grad
+        for tensor in group["params"]:
+            grad = tensor._grad
             if grad is None:
                 continue
-            state = states[param]
+            state = states[tensor]
             if not state and init_state is not None:
-                init_state(param, state, group)
+                init_state(tensor, state, group)
             # The caller writes into the array directly: count it as the in-place change it
             # is. These are optim's only private Tensor fields, kept on its hottest loop:
             # the public ``param.grad``, ``param.detach().numpy()`` and an in-place op to bump
             # the version cost ~1.5 µs more per parameter (an SGD step of a 784-256-128-10
             # MLP: +12 %), and no public call bumps a version alone.
-            param._version_counter[0] += 1
-            xp = array_module(param) if uses_array_module else None
-            yield xp, param._data, grad._data, state
-
-    def _grads_to_apply(self, group: dict[str, Any]) -> Iterator[tuple[Any, Any, Any, Any, dict]]:
-        """``(xp, param, grad, step, state)``: :meth:`_params_with_grad` with the first steps
-        that the built-in updates share done, as PyTorch does them.
-
-        ``grad`` is negated if the group's ``maximize``; the state's ``step`` counter is
-        counted and ``step`` is its new value as a float (None for a state without one: SGD's);
-        then the group's ``weight_decay`` (if it has one and it is not 0) is applied: added to
-        ``grad`` as ``weight_decay * param`` or, with ``decoupled_weight_decay``, taken off
-        the parameter as ``param *= 1 - lr * weight_decay``. A changed ``grad`` is a new
-        array: the gradient itself is never written to.
-        """
-        maximize, weight_decay = group["maximize"], group.get("weight_decay", 0)
-        decoupled = group.get("decoupled_weight_decay", False)
-        for xp, param, grad, state in self._params_with_grad(group):
+            tensor._version_counter[0] += 1
+            xp = array_module(tensor) if uses_array_module else None
+            param, grad = tensor._data, grad._data
             if maximize:
                 grad = -grad
             step = None

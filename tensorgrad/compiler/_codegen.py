@@ -25,7 +25,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..ops._op import _quiet_forward
 from ..ops._warnings import silenced as numpy_warnings_silenced
 from ..tensor import Tensor
-from ._steps import BackwardStep, CallStep, Frame, OpStep
+from ._steps import BackwardStep, CallStep, Frame, OpStep, Ref, rebuild
 
 __all__ = ["lower", "guard_function", "signature_function"]
 
@@ -49,6 +49,7 @@ class _Writer:
             "set_grad_enabled": set_grad_enabled,
             "Frame": Frame,
             "Tensor": Tensor,
+            "rebuild": rebuild,
         }
 
     def constant(self, prefix: str, value) -> str:
@@ -171,11 +172,13 @@ def signature_function(args: tuple, grad_enabled: bool, default_dtype, guards: l
     return out.function("matches")
 
 
-def lower(steps: list, n_slots: int, bindings: tuple):
-    """A function ``run(flat) -> Frame`` doing what binding the call's arguments (``flat``)
-    and outside tensors to registers, then ``for step in steps: step.run(frame)``, does; or
-    None if ``steps`` hold nothing worth lowering. ``bindings`` are the recording's
-    ``(tensor_inputs, array_inputs, externals)``."""
+def lower(steps: list, n_slots: int, bindings: tuple, outputs: tuple):
+    """A function ``run(flat)`` returning the call's result: what binding the call's
+    arguments (``flat``) and outside tensors to registers, ``for step in steps:
+    step.run(frame)``, then building the result does; or None if ``steps`` hold nothing worth
+    lowering. ``bindings`` are the recording's ``(tensor_inputs, array_inputs, externals)``,
+    ``outputs`` its ``(template, refs)``: the result's structure and a Ref per tensor in it
+    (each a new Tensor over its register's array, or what the Ref resolves to)."""
     if not any(isinstance(step, OpStep) for step in steps):
         return None
     tensor_inputs, array_inputs, externals = bindings
@@ -201,7 +204,17 @@ def lower(steps: list, n_slots: int, bindings: tuple):
             out.line(1, f"{out.constant('S', step)}.run(frame)")
             if isinstance(step, OpStep) and step.keep:
                 out.line(1, f"c{index} = kept[{index}]")
-    out.line(1, "return frame")
+    template, refs = outputs
+    values = [
+        f"Tensor(regs[{ref.slot}])"
+        if ref.kind == "slot"
+        else f"{out.constant('R', ref)}.resolve(frame)"
+        for ref in refs
+    ]
+    if type(template) is Ref:  # a step returning its loss
+        out.line(1, f"return {values[0]}")
+    else:
+        out.line(1, f"return rebuild({out.constant('R', template)}, [{', '.join(values)}])")
     return out.function("run")
 
 

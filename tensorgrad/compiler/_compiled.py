@@ -282,23 +282,22 @@ class Program:
         self.lowered = None
         if LOWER and self.forward_plan is None:
             bindings = (self.tensor_inputs, self.array_inputs, self.externals)
-            self.lowered = lower(self.steps, self.n_slots, bindings)
+            outputs = (self.output_template, self.output_refs)
+            self.lowered = lower(self.steps, self.n_slots, bindings, outputs)
 
     def replay(self, flat: list):
         if self.lowered is not None:
-            frame = self.lowered(flat)
-        else:
-            frame = Frame(self.n_slots, flat)
-            regs = frame.regs
-            for slot, position in self.tensor_inputs:
-                regs[slot] = flat[position]._data
-            for slot, position in self.array_inputs:
-                regs[slot] = flat[position]
-            for slot, tensor in self.externals:
-                regs[slot] = tensor._data
-            for step in self.steps:  # NumPy's warnings are filtered as in eager mode (see ops)
-                step.run(frame)
+            return self.lowered(flat)
+        frame = Frame(self.n_slots, flat)
         regs = frame.regs
+        for slot, position in self.tensor_inputs:
+            regs[slot] = flat[position]._data
+        for slot, position in self.array_inputs:
+            regs[slot] = flat[position]
+        for slot, tensor in self.externals:
+            regs[slot] = tensor._data
+        for step in self.steps:  # NumPy's warnings are filtered as in eager mode (see ops)
+            step.run(frame)
         values = []
         node = None
         if self.forward_plan is not None and grad_state.enabled:
