@@ -35,6 +35,7 @@ class _Writer:
 
     def __init__(self):
         self.lines: list = []
+        self.frame = True  # registers in a Frame (see register)
         self.names = {
             "ndarray": ndarray,
             "asarray": numpy_module.asarray,
@@ -51,6 +52,12 @@ class _Writer:
             "Tensor": Tensor,
             "rebuild": rebuild,
         }
+
+    def register(self, slot: int) -> str:
+        """The expression for register ``slot``: ``regs[slot]`` of the Frame, or the local
+        ``r<slot>`` when the code hands no Frame to anything (a record writes every register
+        before it reads it)."""
+        return f"regs[{slot}]" if self.frame else f"r{slot}"
 
     def constant(self, prefix: str, value) -> str:
         name = f"{prefix}{len(self.names)}"
@@ -182,17 +189,20 @@ def lower(steps: list, n_slots: int, bindings: tuple, outputs: tuple):
     if not any(isinstance(step, OpStep) for step in steps):
         return None
     tensor_inputs, array_inputs, externals = bindings
+    template, refs = outputs
     out = _Writer()
+    out.frame = _needs_frame(steps, refs)
     out.line(0, "def run(flat):")
-    out.line(1, f"frame = Frame({n_slots}, flat)")
-    out.line(1, "regs = frame.regs")
-    out.line(1, "kept = frame.kept")
+    if out.frame:
+        out.line(1, f"frame = Frame({n_slots}, flat)")
+        out.line(1, "regs = frame.regs")
+        out.line(1, "kept = frame.kept")
     for slot, position in tensor_inputs:
-        out.line(1, f"regs[{slot}] = flat[{position}]._data")
+        out.line(1, f"{out.register(slot)} = flat[{position}]._data")
     for slot, position in array_inputs:
-        out.line(1, f"regs[{slot}] = flat[{position}]")
+        out.line(1, f"{out.register(slot)} = flat[{position}]")
     for slot, tensor in externals:
-        out.line(1, f"regs[{slot}] = {out.constant('E', tensor)}._data")
+        out.line(1, f"{out.register(slot)} = {out.constant('E', tensor)}._data")
     for index, step in enumerate(steps):
         if isinstance(step, OpStep) and not step.dynamic:
             _forward(out, index, step)
@@ -204,9 +214,8 @@ def lower(steps: list, n_slots: int, bindings: tuple, outputs: tuple):
             out.line(1, f"{out.constant('S', step)}.run(frame)")
             if isinstance(step, OpStep) and step.keep:
                 out.line(1, f"c{index} = kept[{index}]")
-    template, refs = outputs
     values = [
-        f"Tensor(regs[{ref.slot}])"
+        f"Tensor({out.register(ref.slot)})"
         if ref.kind == "slot"
         else f"{out.constant('R', ref)}.resolve(frame)"
         for ref in refs
@@ -218,6 +227,25 @@ def lower(steps: list, n_slots: int, bindings: tuple, outputs: tuple):
     return out.function("run")
 
 
+def _needs_frame(steps: list, refs: list) -> bool:
+    """Whether the code for ``steps`` and result ``refs`` hands the Frame to anything: a step
+    it runs as is, a graph step's backward, a leaf or result that a Ref resolves."""
+    for step in steps:
+        if isinstance(step, OpStep):
+            if step.dynamic:
+                return True
+        elif isinstance(step, BackwardStep):
+            plan = step.plan
+            for j, node, _ in plan.schedule:
+                if not isinstance(node, OpStep) or plan.n_outputs[j] != 1:
+                    return True
+            if any(step.leaves[slot].kind != "external" for slot in plan.boundaries):
+                return True
+        elif type(step) is not CallStep or step.refs:
+            return True
+    return any(ref.kind != "slot" for ref in refs)
+
+
 def _forward(out: _Writer, index: int, step: OpStep) -> None:
     op = out.constant("O", step.op)
     forward = out.constant("F", step.op.forward)
@@ -225,7 +253,7 @@ def _forward(out: _Writer, index: int, step: OpStep) -> None:
     out.line(1, f"{ctx} = {op}.__new__({op})")
     if step.needs is not None:
         out.line(1, f"{ctx}.needs_input_grad = {out.constant('N', step.needs)}")
-    inputs = ", ".join(f"regs[{slot}]" for slot in step.inputs)
+    inputs = ", ".join(out.register(slot) for slot in step.inputs)
     params = out.constant("P", step.params)
     keywords = f", **{params}" if step.params else ""
     out.line(1, "try:")
@@ -233,14 +261,15 @@ def _forward(out: _Writer, index: int, step: OpStep) -> None:
     out.line(1, "except RuntimeWarning:  # -W error: again quietly, as Op.apply does")
     out.line(2, f"value = quiet({op}, {ctx}, ({inputs},), {params})")
     if len(step.outputs) == 1:
-        target = f"regs[{step.outputs[0]}]"
+        target = out.register(step.outputs[0])
         out.line(1, f"{target} = value if type(value) is ndarray else asarray(value)")
     else:
         out.line(1, "values = value")
         for number, slot in enumerate(step.outputs):
             out.line(1, f"value = values[{number}]")
-            out.line(1, f"regs[{slot}] = value if type(value) is ndarray else asarray(value)")
-    if step.keep:
+            target = out.register(slot)
+            out.line(1, f"{target} = value if type(value) is ndarray else asarray(value)")
+    if step.keep and out.frame:
         out.line(1, f"kept[{index}] = {ctx}")
 
 
@@ -258,7 +287,7 @@ def _call(out: _Writer, step: CallStep) -> None:
     if step.outputs:
         out.line(1, "results = result if isinstance(result, (tuple, list)) else (result,)")
         for position, slot in step.outputs:
-            out.line(1, f"regs[{slot}] = results[{position}]._data")
+            out.line(1, f"{out.register(slot)} = results[{position}]._data")
 
 
 def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
@@ -278,7 +307,7 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
         out.line(2, f"t{slot} = None")
         out.line(2, f"o{slot} = False")
     for (j, k), seed in zip(plan.roots, plan.seeds):
-        value = f"regs[{seed}]" if type(seed) is int else out.constant("K", seed)
+        value = out.register(seed) if type(seed) is int else out.constant("K", seed)
         out.line(2, f"p{j}_{k} = {value} if p{j}_{k} is None else p{j}_{k} + {value}")
     for j, node, edges in plan.schedule:
         grads = [f"p{j}_{k}" for k in range(plan.n_outputs[j])]
@@ -328,7 +357,7 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
         out.line(3, "else:")
         out.line(4, f"accumulate(leaf, t{slot}, o{slot})")
     for boundary, slot in step.grad_slots:
-        out.line(2, f"regs[{slot}] = {_leaf(out, step.leaves[boundary])}._grad._data")
+        out.line(2, f"{out.register(slot)} = {_leaf(out, step.leaves[boundary])}._grad._data")
     out.line(1, "finally:")
     out.line(2, "grad_state.enabled = enabled")
 

@@ -21,7 +21,8 @@ warnings.filterwarnings(
     module=r"tensorgrad(\.|$)",
 )
 _ours = warnings.filters[0]
-_checked: list = [None, False]  # (the filter list's identity, length and head), the answer
+# The filter list, its length and its head when last scanned, and the answer then.
+_checked: list = [None, 0, None, False]
 
 
 def silenced() -> bool:
@@ -29,10 +30,13 @@ def silenced() -> bool:
     warnings raised in tensorgrad's modules (a user's ``"error"``, ``"always"``…), so they
     are ignored. Scans the filters only when the list changed."""
     filters = warnings.filters
-    key = (id(filters), len(filters), id(filters[0]) if filters else None)
-    if _checked[0] != key:
-        _checked[0], _checked[1] = key, _decides(filters)
-    return _checked[1]
+    checked = _checked
+    unchanged = filters is checked[0] and len(filters) == checked[1]
+    if unchanged and (not filters or filters[0] is checked[2]):
+        return checked[3]
+    head = filters[0] if filters else None
+    checked[:] = filters, len(filters), head, _decides(filters)
+    return checked[3]
 
 
 def _decides(filters: list) -> bool:
