@@ -204,16 +204,16 @@ def lower(steps: list, n_slots: int, bindings: tuple, outputs: tuple):
     for slot, tensor in externals:
         out.line(1, f"{out.register(slot)} = {out.constant('E', tensor)}._data")
     for index, step in enumerate(steps):
-        if isinstance(step, OpStep) and not step.dynamic:
-            _forward(out, index, step)
-        elif isinstance(step, BackwardStep):
-            _backward(out, step, steps)
-        elif type(step) is CallStep and not step.refs:  # zero_grad(), optimizer.step()…
-            _call(out, step)
-        else:
+        if not _written_out(step):
             out.line(1, f"{out.constant('S', step)}.run(frame)")
             if isinstance(step, OpStep) and step.keep:
                 out.line(1, f"c{index} = kept[{index}]")
+        elif isinstance(step, OpStep):
+            _forward(out, index, step)
+        elif isinstance(step, BackwardStep):
+            _backward(out, step, steps)
+        else:  # zero_grad(), optimizer.step()…
+            _call(out, step)
     values = [
         f"Tensor({out.register(ref.slot)})"
         if ref.kind == "slot"
@@ -227,22 +227,32 @@ def lower(steps: list, n_slots: int, bindings: tuple, outputs: tuple):
     return out.function("run")
 
 
+def _written_out(step) -> bool:
+    """Whether :func:`lower` writes ``step`` out (else it runs the step, on the Frame): a
+    static op's forward, a backward, or a call of Python values only."""
+    if isinstance(step, OpStep):
+        return not step.dynamic
+    return isinstance(step, BackwardStep) or (type(step) is CallStep and not step.refs)
+
+
+def _formula_node(plan, j: int, node) -> bool:
+    """Whether the backward plan's node ``j`` runs as its op's formula, called in place
+    (else as the step's own backward, on the Frame)."""
+    return isinstance(node, OpStep) and plan.n_outputs[j] == 1
+
+
 def _needs_frame(steps: list, refs: list) -> bool:
     """Whether the code for ``steps`` and result ``refs`` hands the Frame to anything: a step
     it runs as is, a graph step's backward, a leaf or result that a Ref resolves."""
     for step in steps:
-        if isinstance(step, OpStep):
-            if step.dynamic:
-                return True
-        elif isinstance(step, BackwardStep):
+        if not _written_out(step):
+            return True
+        if isinstance(step, BackwardStep):
             plan = step.plan
-            for j, node, _ in plan.schedule:
-                if not isinstance(node, OpStep) or plan.n_outputs[j] != 1:
-                    return True
+            if not all(_formula_node(plan, j, node) for j, node, _ in plan.schedule):
+                return True
             if any(step.leaves[slot].kind != "external" for slot in plan.boundaries):
                 return True
-        elif type(step) is not CallStep or step.refs:
-            return True
     return any(ref.kind != "slot" for ref in refs)
 
 
@@ -312,7 +322,7 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
     for j, node, edges in plan.schedule:
         grads = [f"p{j}_{k}" for k in range(plan.n_outputs[j])]
         out.line(2, f"if {' or '.join(f'{g} is not None' for g in grads)}:")
-        if isinstance(node, OpStep) and len(grads) == 1:
+        if _formula_node(plan, j, node):
             backward = out.constant("B", node.op.backward)
             out.line(3, f"grads = {backward}(c{j}, {grads[0]})")
             out.line(3, "if type(grads) is not tuple:")
