@@ -128,14 +128,33 @@ class CountingModule:
 
     def __getattr__(self, name):
         attribute = getattr(np, name)
+        if isinstance(attribute, np.ufunc):  # a device's ufuncs have reduce() too (CuPy's do)
+            return _CountedUfunc(self.calls, name, attribute)
         if not callable(attribute):
             return attribute
+        return _counted(self.calls, name, attribute)
 
-        def counted(*args, **kwargs):
-            self.calls[name] += 1
-            return attribute(*args, **kwargs)
 
-        return counted
+def _counted(calls: Counter, name: str, function):
+    def counted(*args, **kwargs):
+        calls[name] += 1
+        return function(*args, **kwargs)
+
+    return counted
+
+
+class _CountedUfunc:
+    """A ufunc of :class:`CountingModule`: calls and methods (``add.reduce``) counted."""
+
+    def __init__(self, calls: Counter, name: str, ufunc):
+        self.calls, self.name, self.ufunc = calls, name, ufunc
+
+    def __call__(self, *args, **kwargs):
+        self.calls[self.name] += 1
+        return self.ufunc(*args, **kwargs)
+
+    def __getattr__(self, method):
+        return _counted(self.calls, f"{self.name}.{method}", getattr(self.ufunc, method))
 
 
 def _run(make_optimizer, steps: int = 3):

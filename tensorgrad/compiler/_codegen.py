@@ -265,7 +265,8 @@ def _forward(out: _Writer, index: int, step: OpStep) -> None:
         out.line(1, f"{ctx}.needs_input_grad = {out.constant('N', step.needs)}")
     inputs = ", ".join(out.register(slot) for slot in step.inputs)
     params = out.constant("P", step.params)
-    keywords = f", **{params}" if step.params else ""
+    # Spelled out, not **params: a call with keyword names binds without building a dict.
+    keywords = "".join(f", {key}={out.constant('P', value)}" for key, value in step.params.items())
     out.line(1, "try:")
     out.line(2, f"value = {forward}({ctx}, {inputs}{keywords})")
     out.line(1, "except RuntimeWarning:  # -W error: again quietly, as Op.apply does")

@@ -6,11 +6,15 @@ ops: a compiled training step replays it on every new batch of labels, bounds ch
 
 from __future__ import annotations
 
+from .._backend import default_module as numpy_module
 from .._dtypes import to_numpy_dtype
 from ..tensor import Tensor
 from ._linalg_util import MultiOutputOp
 
 __all__ = ["class_target_weights", "counted_targets"]
+
+# The unsigned integer dtype of each signed one's width: a view as it reads negatives as huge.
+_UNSIGNED = {size: numpy_module.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 
 
 def counted_targets(xp, indices, classes: int, ignore_index: int, name: str, shape: tuple):
@@ -23,8 +27,10 @@ def counted_targets(xp, indices, classes: int, ignore_index: int, name: str, sha
         return indices, None
     if not 0 <= ignore_index < classes:  # then it can only be out of range, like any mistake
         # One reduction checks both ends: read as unsigned, a negative index is huge.
-        unsigned = indices if indices.dtype.kind == "u" else indices.view(f"u{indices.itemsize}")
-        if int(unsigned.max()) < classes:
+        unsigned = indices
+        if indices.dtype.kind != "u":
+            unsigned = indices.view(_UNSIGNED[indices.itemsize])
+        if int(xp.maximum.reduce(unsigned)) < classes:
             return indices, None
     valid = indices != ignore_index
     outside = valid & ((indices < 0) | (indices >= classes))

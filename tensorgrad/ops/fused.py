@@ -155,7 +155,8 @@ class ClassIndexCrossEntropy(Op):
         rows, classes = logits.shape
         target, valid = counted_targets(xp, target.reshape(-1), classes, ignore_index, name, shape)
         ctx.save_for_backward(logits)
-        shifted = logits - logits.max(axis=1, keepdims=True)
+        # The ufuncs' reduce, not the array methods: those go through a Python wrapper.
+        shifted = logits - xp.maximum.reduce(logits, axis=1, keepdims=True)
         exp = xp.exp(shifted)
         total = sum_columns(exp)
         picked = xp.arange(rows), target
@@ -167,7 +168,7 @@ class ClassIndexCrossEntropy(Op):
         ctx.reduction, ctx.count = reduction, count
         if reduction == "none":
             return losses
-        total_loss = losses.sum()
+        total_loss = xp.add.reduce(losses)
         if reduction == "mean":
             total_loss = total_loss / count if count else xp.nan
         return xp.asarray(total_loss, dtype=logits.dtype)

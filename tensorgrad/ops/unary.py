@@ -188,7 +188,8 @@ def _sigmoid(xp, x):
     """sigmoid of a float32/float64 array, as a new array (see :class:`Sigmoid`)."""
     smallest = x.min() if x.size else 0.0
     if smallest >= _normal_exponent_floor(xp, x.dtype):  # False for NaN too
-        y = xp.negative(x, out=xp.empty_like(x))  # an array even when x is 0-d
+        # -x is a fresh array; a 0-d one would be a NumPy scalar, which ``out=`` cannot take
+        y = -x if x.ndim else xp.negative(x, out=xp.empty_like(x))
         xp.exp(y, out=y)
         y += 1
         return xp.reciprocal(y, out=y)
