@@ -14,6 +14,9 @@ if __name__ != "tensorgrad.nn":
 import sys as _sys
 
 from tensorgrad.nn import functional, init, parallel, utils
+
+# Imported for its effect: defining it makes it the class tensorgrad.compile(module) builds.
+from tensorgrad.nn._compiled_module import OptimizedModule as _OptimizedModule  # noqa: F401
 from tensorgrad.nn.activation import (
     CELU,
     ELU,

@@ -68,9 +68,10 @@ def compile(  # noqa: A001 - PyTorch's name
         disable: return a callable that always runs eagerly.
 
     Returns:
-        For a function, a callable with the same arguments and results. For a Module, a
-        module of the same class sharing its state (parameters, buffers, training flag),
-        whose calls are compiled; ``_orig_mod`` is the original.
+        For a function, a callable with the same arguments and results. For a Module, an
+        :class:`OptimizedModule` (PyTorch's): a module whose one child is the original,
+        ``_orig_mod`` (its state dict's keys start with ``_orig_mod.``), whose calls run the
+        original compiled, and whose other attributes are the original's.
 
     Example::
 
@@ -101,7 +102,7 @@ def compile(  # noqa: A001 - PyTorch's name
     if _is_module(model):
         compiled = CompiledFunction(model.__call__, fullgraph, disable)
         compiled.__name__ = type(model).__name__  # what its warnings name
-        return _compiled_module(model, compiled)
+        return OptimizedModule._module_class(model, compiled)
     compiled = CompiledFunction(model, fullgraph, disable)
     functools.update_wrapper(compiled, model, updated=())
     return compiled
@@ -113,15 +114,22 @@ def _is_module(value) -> bool:
 
 
 class OptimizedModule:
-    """What every compiled module is an instance of (besides its own class):
-    ``isinstance(m, OptimizedModule)`` tells a compiled module, ``m._orig_mod`` its original.
-    Also ``tensorgrad._dynamo.eval_frame.OptimizedModule``, as in PyTorch.
+    """What every compiled module is an instance of: ``isinstance(m, OptimizedModule)`` tells
+    a compiled module, ``m._orig_mod`` its original. Also
+    ``tensorgrad._dynamo.eval_frame.OptimizedModule``, as in PyTorch.
 
-    Its copies are compiled copies of a copy of the original (a deep copy shares nothing with
-    it), and it pickles as "compile the unpickled original", as PyTorch's does.
+    The module class itself is ``tensorgrad.nn``'s subclass of this one and of ``nn.Module``
+    (the core never imports nn: defining it makes it the one ``compile`` builds). A deep copy
+    compiles a copy of the original (it shares nothing with it); a shallow copy compiles the
+    original again, as PyTorch's does.
     """
 
     __slots__ = ()
+    _module_class = None  # set by the subclass nn defines; what compile(module) builds
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        OptimizedModule._module_class = cls
 
     def __deepcopy__(self, memo: dict):
         options = self._compiled_call._options()
@@ -134,24 +142,6 @@ class OptimizedModule:
 def _compile_module(module, options: dict):
     """``compile(module, **options)``: what an unpickled compiled module is rebuilt with."""
     return compile(module, **options)
-
-
-def _compiled_module(module, compiled: CompiledFunction):
-    """A module of ``module``'s class sharing its ``__dict__``, whose calls are compiled."""
-    cls = type(module)
-    optimized = type(
-        "OptimizedModule",
-        (OptimizedModule, cls),
-        {
-            "__call__": lambda self, *args, **kwargs: compiled(*args, **kwargs),
-            "_orig_mod": property(lambda self: module, doc="The module that was compiled."),
-            "_compiled_call": staticmethod(compiled),  # not bound: it is no method
-            "__module__": cls.__module__,
-        },
-    )
-    wrapper = object.__new__(optimized)
-    object.__setattr__(wrapper, "__dict__", module.__dict__)
-    return wrapper
 
 
 def reset() -> None:
