@@ -856,6 +856,10 @@ def test_dynamo_names_scripts_use():
     tg._dynamo.reset()
     assert compiled._compiled_call.recordings == 0
     assert tg._dynamo.is_compiling() is False
+    tg.compiler.cudagraph_mark_step_begin()
+    scale = tg.compiler.assume_constant_result(lambda: 2.0)
+    doubled = tg.compile(lambda t: t * scale())
+    assert [doubled(x).sum().item() for _ in range(3)] == [2 * x.sum().item()] * 3
 
 
 # ------------------------------------------------------------------- NumPy's warnings in a replay

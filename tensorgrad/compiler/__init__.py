@@ -32,6 +32,8 @@ __all__ = [
     "compile",
     "reset",
     "allow_in_graph",
+    "assume_constant_result",
+    "cudagraph_mark_step_begin",
     "disable",
     "is_compiling",
     "is_dynamo_compiling",
@@ -183,6 +185,19 @@ def disable(fn=None, recursive: bool = True, *, reason: str | None = None):
         return fn(*args, **kwargs)
 
     return eager
+
+
+def assume_constant_result(fn):
+    """``fn`` itself: a record already keeps what Python computes without tensors as a
+    constant (``torch.compile`` would fold ``fn``'s result into its graph). A call of ``fn``
+    that reads a tensor's value keeps its signature eager, as any such read does."""
+    return fn
+
+
+def cudagraph_mark_step_begin() -> None:
+    """Does nothing. In PyTorch it tells ``mode="reduce-overhead"`` (CUDA graphs, whose
+    outputs the next replay overwrites) that a new step begins; tensorgrad's replays return
+    new arrays every call, so no step needs marking."""
 
 
 def is_compiling() -> bool:
