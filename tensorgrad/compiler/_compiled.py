@@ -94,7 +94,7 @@ class CompiledFunction:
             self._disable
             or stance_state.stance == "force_eager"
             or _tracing.state.recorder is not None  # inside another recording: part of it
-            or anomaly.is_anomaly_enabled()
+            or anomaly.state.enabled  # detect_anomaly() checks each op: run them
         ):
             return self._fn(*args, **kwargs)
         last = self._last
@@ -284,10 +284,12 @@ class Program:
             bindings = (self.tensor_inputs, self.array_inputs, self.externals)
             outputs = (self.output_template, self.output_refs)
             self.lowered = lower(self.steps, self.n_slots, bindings, outputs)
+        if self.lowered is not None:
+            self.replay = self.lowered  # the whole replay: one call less on every one
 
     def replay(self, flat: list):
-        if self.lowered is not None:
-            return self.lowered(flat)
+        """The recorded call again on ``flat``, step by step (or the generated function that
+        ``__init__`` puts in this method's place)."""
         frame = Frame(self.n_slots, flat)
         regs = frame.regs
         for slot, position in self.tensor_inputs:

@@ -174,22 +174,25 @@ def _host_ones(size: int, dtype) -> ndarray:
     return ones
 
 
-def _ones_like_axis(x, size: int):
-    """A vector of ``size`` ones in ``x``'s dtype and array module."""
-    if type(x) is ndarray and size <= _CACHED_ONES:
-        return _host_ones(size, x.dtype)
+def _new_ones(x, size: int):
+    """A new vector of ``size`` ones in ``x``'s dtype and array module (a device's, or a
+    vector too long to cache)."""
     return array_module(x).ones(size, dtype=x.dtype)
 
 
 def sum_rows(x):
     """Σ over axis 0 of a 2-D float array (M, N) → (N,)."""
+    if type(x) is ndarray and (rows := x.shape[0]) <= _CACHED_ONES:  # the usual case first
+        return _host_ones(rows, x.dtype) @ x
     if isinstance(x, Tensor):  # a recorded backward
         return x.sum(axis=0)
-    return _ones_like_axis(x, x.shape[0]) @ x
+    return _new_ones(x, x.shape[0]) @ x
 
 
 def sum_columns(x):
     """Σ over axis 1 of a 2-D float array (M, N) → (M, 1)."""
+    if type(x) is ndarray and (columns := x.shape[1]) <= _CACHED_ONES:
+        return (x @ _host_ones(columns, x.dtype))[:, None]
     if isinstance(x, Tensor):
         return x.sum(axis=1, keepdims=True)
-    return (x @ _ones_like_axis(x, x.shape[1]))[:, None]
+    return (x @ _new_ones(x, x.shape[1]))[:, None]
