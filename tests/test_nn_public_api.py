@@ -41,6 +41,10 @@ MAY_USE_PRIVATE_FIELDS = {
         "the optimizer step's hot loop: public accessors would cost ~1.5 µs per parameter, "
         "and no public call bumps a version counter alone"
     ),
+    ("optim/sgd.py", "_update_group"): (
+        "plain SGD's update written out: the shared loop's bookkeeping costs more than its two "
+        "NumPy calls on a small layer"
+    ),
     ("nn/parameter.py", "__init__"): (
         "a Tensor subclass sets up its own fields and shares its data's version counter"
     ),

@@ -332,7 +332,7 @@ class Optimizer:
             if not state and init_state is not None:
                 init_state(tensor, state, group)
             # The caller writes into the array directly: count it as the in-place change it
-            # is. These are optim's only private Tensor fields, kept on its hottest loop:
+            # is. Private Tensor fields, kept on optim's hottest loops (this and plain SGD's):
             # the public ``param.grad``, ``param.detach().numpy()`` and an in-place op to bump
             # the version cost ~1.5 µs more per parameter (an SGD step of a 784-256-128-10
             # MLP: +12 %), and no public call bumps a version alone.

@@ -65,6 +65,16 @@ class SGD(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, momentum = group["lr"], group["momentum"]
+        if momentum == 0 and group["weight_decay"] == 0 and not group["maximize"]:
+            # Plain SGD (the defaults): p -= lr * g and nothing else, no state (as in
+            # PyTorch). Written out: the shared loop's bookkeeping costs more than these two
+            # NumPy calls on a small layer (a digits MLP's compiled step: 2.5 % of it).
+            for tensor in group["params"]:
+                grad = tensor._grad
+                if grad is not None:
+                    tensor._version_counter[0] += 1  # an in-place change, as in the shared loop
+                    tensor._data -= lr * grad._data
+            return
         dampening, nesterov = group["dampening"], group["nesterov"]
         for _, param, grad, _, state in self._grads_to_apply(group):
             if momentum != 0:
