@@ -16,7 +16,7 @@ __all__ = ["OptimizedModule"]
 
 # The wrapper's own attributes; reading, setting or deleting any other name reaches the
 # original (PyTorch's rule, which also keeps names the class defines on the wrapper).
-_OWN_ATTRIBUTES = frozenset({"_orig_mod", "_compiled_call", "forward", "__dict__"})
+_OWN_ATTRIBUTES = frozenset({"_orig_mod", "_compiled_forward", "forward", "__dict__"})
 
 
 class OptimizedModule(tensorgrad.compiler.OptimizedModule, Module):
@@ -24,7 +24,8 @@ class OptimizedModule(tensorgrad.compiler.OptimizedModule, Module):
 
     As in PyTorch, its state dict's keys and its parameters' names start with
     ``_orig_mod.`` (``parameters()`` are the original's own tensors); calling it runs its own
-    hooks around the compiled original's call; ``training`` is the original's flag; and any
+    hooks around ``forward``, the compiled original's call (which an instance attribute may
+    replace, as in PyTorch); ``training`` is the original's flag; and any
     other attribute (a layer, a method, a setting) is read from, set on and deleted from the
     original. ``len()`` is the original's length.
     """
@@ -32,7 +33,8 @@ class OptimizedModule(tensorgrad.compiler.OptimizedModule, Module):
     def __init__(self, module: Module, compiled) -> None:
         super().__init__()
         self._modules["_orig_mod"] = module
-        object.__setattr__(self, "_compiled_call", compiled)
+        # Not Module's _compiled_call: that is what compiling this wrapper in place sets.
+        object.__setattr__(self, "_compiled_forward", compiled)
 
     @property
     def training(self) -> bool:
@@ -45,14 +47,11 @@ class OptimizedModule(tensorgrad.compiler.OptimizedModule, Module):
         if original is not None:  # Module.__init__ sets a default before there is one
             original.training = mode
 
-    def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
-            return self._call_with_hooks(args, kwargs)
-        return self._compiled_call(*args, **kwargs)
-
+    # Called as any Module (its own hooks, then ``self.forward``): inside another compiled
+    # function that makes it a scope of the recording, whose guards then watch its hooks.
     def forward(self, *args, **kwargs):
         """The original's call, compiled (its own hooks included)."""
-        return self._compiled_call(*args, **kwargs)
+        return self._compiled_forward(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         modules = self.__dict__.get("_modules")

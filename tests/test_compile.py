@@ -466,7 +466,7 @@ def test_each_new_shape_records_until_the_recompile_limit_then_runs_eagerly():
         np.testing.assert_array_equal(
             compiled(first).detach().numpy(), layer(first).detach().numpy()
         )
-    assert compiled._compiled_call.recordings == limit
+    assert compiled._compiled_forward.recordings == limit
     strict = tg.compile(layer, fullgraph=True)
     for batch in range(1, limit + 1):
         strict(tg.randn(batch, 2))
@@ -741,7 +741,7 @@ def test_an_update_of_a_parameter_in_place_records_and_a_removed_hook_lets_repla
         forward(x)
     handle.remove()
     forward(x)  # the first recording's guards hold again: replayed, not recorded
-    assert forward._compiled_call.recordings == 1
+    assert forward._compiled_forward.recordings == 1
 
 
 def test_a_call_that_switches_modes_itself_stays_eager_without_recording_every_time():
@@ -854,7 +854,7 @@ def test_dynamo_names_scripts_use():
         tg._dynamo.mark_dynamic(x, 2)
     compiled(x)
     tg._dynamo.reset()
-    assert compiled._compiled_call.recordings == 0
+    assert compiled._compiled_forward.recordings == 0
     assert tg._dynamo.is_compiling() is False
     tg.compiler.cudagraph_mark_step_begin()
     scale = tg.compiler.assume_constant_result(lambda: 2.0)
@@ -918,7 +918,7 @@ def test_a_copy_of_a_compiled_module_compiles_a_copy_and_config_patch_restores()
     compiled = tg.compile(model, fullgraph=True)
     copied = copy.deepcopy(compiled)
     assert isinstance(copied, tg._dynamo.OptimizedModule) and copied._orig_mod is not model
-    assert copied._compiled_call._options() == {"fullgraph": True, "disable": False}
+    assert copied._compiled_forward._options() == {"fullgraph": True, "disable": False}
     with tg.no_grad():
         copied.weight.zero_()
         copied.bias.zero_()

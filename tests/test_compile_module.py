@@ -87,7 +87,7 @@ def test_calls_run_the_compiled_original_inside_the_wrappers_hooks():
         for _ in range(3):
             np.testing.assert_array_equal(compiled(x).numpy(), expected)
     assert seen == ["OptimizedModule"] * 3
-    assert compiled._compiled_call.recordings == 1
+    assert compiled._compiled_forward.recordings == 1
 
 
 def test_state_dicts_round_trip_with_the_prefix():
@@ -109,5 +109,38 @@ def test_a_deep_copy_is_a_compiled_copy_and_a_shallow_one_shares_the_original():
     assert deep._orig_mod is not compiled._orig_mod and shallow._orig_mod is compiled._orig_mod
     for twin in (deep, shallow):
         assert type(twin).__name__ == "OptimizedModule" and twin is not compiled
-        assert twin._compiled_call._options() == {"fullgraph": True, "disable": False}
+        assert twin._compiled_forward._options() == {"fullgraph": True, "disable": False}
         assert list(twin.state_dict()) == list(compiled.state_dict())
+
+
+def test_its_hooks_are_guarded_inside_another_compiled_function():
+    model = tg.compile(nn.Linear(3, 2))
+    predict = tg.compile(lambda x: model(x) * 1.0)
+    x = tg.randn(4, 3)
+    with tg.no_grad():
+        for _ in range(3):
+            predict(x)
+        model.register_forward_hook(lambda module, args, out: out * 0)
+        with pytest.warns(UserWarning, match="forward hooks"):
+            assert predict(x).abs().sum().item() == 0.0
+
+
+def test_it_compiles_in_place_and_takes_a_patched_forward_as_pytorchs_does():
+    layer = nn.Linear(2, 2)
+    compiled = tg.compile(layer)
+    compiled.compile()  # the wrapper's own calls compiled too: no recursion
+    x = tg.ones(1, 2)
+    with tg.no_grad():
+        expected = layer(x).numpy()
+        for _ in range(3):
+            np.testing.assert_array_equal(compiled(x).numpy(), expected)
+    patched = tg.compile(nn.Linear(2, 2))
+    patched.forward = lambda *args: "patched"
+    assert patched(x) == "patched" and "forward" not in patched._orig_mod.__dict__
+
+
+def test_a_subclass_does_not_take_over_compile():
+    class Mine(tg._dynamo.eval_frame.OptimizedModule):
+        pass
+
+    assert type(tg.compile(nn.Linear(1, 1))).__module__ == "tensorgrad.nn._compiled_module"

@@ -131,14 +131,15 @@ class OptimizedModule:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        OptimizedModule._module_class = cls
+        if OptimizedModule._module_class is None:  # nn's, defined when tensorgrad is imported
+            OptimizedModule._module_class = cls
 
     def __deepcopy__(self, memo: dict):
-        options = self._compiled_call._options()
+        options = self._compiled_forward._options()
         return compile(copy.deepcopy(self._orig_mod, memo), **options)
 
     def __reduce_ex__(self, protocol):
-        return (_compile_module, (self._orig_mod, self._compiled_call._options()))
+        return (_compile_module, (self._orig_mod, self._compiled_forward._options()))
 
 
 def _compile_module(module, options: dict):
