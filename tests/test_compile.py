@@ -230,6 +230,43 @@ def test_the_tutorial_update_by_hand_replays():
     _assert_same(params, c_params)
 
 
+@pytest.mark.parametrize("lowered", [True, False], ids=["generated", "interpreted"])
+@pytest.mark.parametrize("outer_grad_mode", [True, False])
+def test_steps_run_in_the_grad_mode_they_were_recorded_in(lowered, outer_grad_mode, monkeypatch):
+    """The generated code knows the grad mode without reading it, until a function that is
+    not tensorgrad's own may have changed it: each call step must still see its recorded
+    mode, and the thread must be left as eager mode leaves it."""
+    monkeypatch.setattr(compiled_module, "LOWER", lowered)
+    seen = []
+
+    @tg.compiler.allow_in_graph
+    def note_grad_mode():
+        seen.append(tg.is_grad_enabled())
+
+    weight = tg.randn(3, requires_grad=True)
+    optimizer = tg.optim.SGD([weight], lr=0.1)
+
+    def step(x):
+        optimizer.zero_grad()
+        with tg.enable_grad():
+            (x * weight).sum().backward()
+        with tg.no_grad():
+            note_grad_mode()  # the mode is still known here: set for this call
+            optimizer.step()
+        note_grad_mode()  # after a user's function: read
+        return x * 2
+
+    compiled = tg.compile(step)
+    for _ in range(3):
+        seen.clear()
+        with tg.set_grad_enabled(outer_grad_mode):
+            compiled(tg.ones(3))
+            assert tg.is_grad_enabled() is outer_grad_mode
+        assert seen == [False, outer_grad_mode]
+    assert compiled.recordings == 1
+    np.testing.assert_allclose(weight.grad.numpy(), np.ones(3))
+
+
 def test_an_input_that_requires_grad_gets_its_gradient_and_in_place_changes_replay():
     weight = tg.randn(4, 3, requires_grad=True)
 
@@ -423,6 +460,13 @@ def test_a_replaced_parameter_or_a_reshaped_tensor_records_again():
     np.testing.assert_array_equal(compiled(x).detach().numpy(), layer(x).detach().numpy())
     layer.weight.data = tg.full((2, 3), 2.0)  # same shape, new array: read on every replay
     np.testing.assert_array_equal(compiled(x).detach().numpy(), layer(x).detach().numpy())
+
+    # As many members, one under another name: a guard's lookup misses, and records again.
+    del layer.bias
+    layer.offset = nn.Parameter(tg.zeros(2))
+    layer.bias = None  # a plain attribute now: the layer adds no bias
+    np.testing.assert_array_equal(compiled(x).detach().numpy(), layer(x).detach().numpy())
+    assert compiled._compiled_forward.recordings == 3
 
     scale = tg.ones(3)
     scaled = tg.compile(lambda t: t * scale)

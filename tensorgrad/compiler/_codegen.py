@@ -18,7 +18,7 @@ from functools import partial
 
 from .._backend import default_module as numpy_module
 from .._backend import ndarray
-from .._dtypes import default_float_numpy
+from .._dtypes import default_float_cell
 from ..autograd.engine import accumulate_array, fit_array
 from ..autograd.grad_mode import set_grad_enabled
 from ..autograd.grad_mode import state as grad_state
@@ -35,7 +35,12 @@ class _Writer:
 
     def __init__(self):
         self.lines: list = []
+        self.helpers: list = []  # lines of functions defined before the main one
+        self.shift = 0  # added to every line's indent
         self.frame = True  # registers in a Frame (see register)
+        # The thread's grad mode where the code is, known without reading it (the per-thread
+        # read costs as much as a small guard); None once a call may have changed it.
+        self.grad_mode = None
         self.names = {
             "ndarray": ndarray,
             "asarray": numpy_module.asarray,
@@ -65,11 +70,11 @@ class _Writer:
         return name
 
     def line(self, indent: int, text: str) -> None:
-        self.lines.append("    " * indent + text)
+        self.lines.append("    " * (indent + self.shift) + text)
 
     def function(self, name: str):
         namespace = dict(self.names)
-        exec(_code("\n".join(self.lines)), namespace)  # noqa: S102
+        exec(_code("\n".join(self.helpers + self.lines)), namespace)  # noqa: S102
         return namespace[name]
 
 
@@ -92,9 +97,15 @@ def guard_function(guards: list):
 
 def _return_whether_all(out: _Writer, groups: list) -> None:
     """Return False at the first group of tests that fails, else True (one ``if`` per group:
-    Python runs that faster than one long ``and`` expression)."""
-    for tests in groups:
-        out.line(1, f"if not ({' and '.join(tests)}):")
+    Python runs that faster than one long ``and`` expression). A KeyError is a failed test:
+    a module's table lost a member the record looked up (``table[name]`` costs half of
+    ``table.get(name)``)."""
+    if groups:
+        out.line(1, "try:")
+        for tests in groups:
+            out.line(2, f"if not ({' and '.join(tests)}):")
+            out.line(3, "return False")
+        out.line(1, "except KeyError:")
         out.line(2, "return False")
     out.line(1, "return True")
 
@@ -121,7 +132,7 @@ def _guard_tests(out: _Writer, guards: list) -> list:
             members = out.constant("D", target)
             count = f"len({members}) == {len(rest[0])}" if rest[0] else f"not {members}"
             tests = [count] + [
-                f"{members}.get({name!r}) is {out.constant('V', value)}" for name, value in rest[0]
+                f"{members}[{name!r}] is {out.constant('V', value)}" for name, value in rest[0]
             ]
         else:  # "arg leaf": the argument's hooks
             tests = [f"not flat[{target}]._hooks"]
@@ -158,7 +169,7 @@ def signature_function(args: tuple, grad_enabled: bool, default_dtype, guards: l
     if len({id(a) for a in args}) < len(args) or len({id(a) for a in arrays}) < len(args):
         return None
     out = _Writer()
-    out.names["default_dtype"] = default_float_numpy
+    out.names["default_dtype"] = default_float_cell
     names = [f"a{i}" for i in range(len(args))]
     out.line(0, "def matches(flat):")
     out.line(1, f"if len(flat) != {len(args)}:")
@@ -176,24 +187,26 @@ def signature_function(args: tuple, grad_enabled: bool, default_dtype, guards: l
     tests += [f"d{a} is not d{b}" for i, a in enumerate(names) for b in names[i + 1 :]]
     tests += [
         f"grad_state.enabled is {grad_enabled}",
-        f"default_dtype() is {out.constant('T', default_dtype)}",
+        f"default_dtype[0] is {out.constant('T', default_dtype)}",
     ]
     _return_whether_all(out, [tests, *_guard_tests(out, guards)])
     return out.function("matches")
 
 
-def lower(steps: list, n_slots: int, bindings: tuple, outputs: tuple):
+def lower(steps: list, n_slots: int, bindings: tuple, outputs: tuple, grad_enabled: bool):
     """A function ``run(flat)`` returning the call's result: what binding the call's
     arguments (``flat``) and outside tensors to registers, ``for step in steps:
     step.run(frame)``, then building the result does; or None if ``steps`` hold nothing worth
     lowering. ``bindings`` are the recording's ``(tensor_inputs, array_inputs, externals)``,
     ``outputs`` its ``(template, refs)``: the result's structure and a Ref per tensor in it
-    (each a new Tensor over its register's array, or what the Ref resolves to)."""
+    (each a new Tensor over its register's array, or what the Ref resolves to).
+    ``grad_enabled`` is the grad mode every call of ``run`` starts in (its signature's)."""
     if not any(isinstance(step, OpStep) for step in steps):
         return None
     tensor_inputs, array_inputs, externals = bindings
     template, refs = outputs
     out = _Writer()
+    out.grad_mode = grad_enabled
     out.frame = _needs_frame(steps, refs)
     out.line(0, "def run(flat):")
     if out.frame:
@@ -209,6 +222,7 @@ def lower(steps: list, n_slots: int, bindings: tuple, outputs: tuple):
     for index, step in enumerate(steps):
         if not _written_out(step):
             out.line(1, f"{out.constant('S', step)}.run(frame)")
+            _after_call(out, step)
             if isinstance(step, OpStep) and step.keep:
                 out.line(1, f"c{index} = kept[{index}]")
         elif isinstance(step, OpStep):
@@ -293,27 +307,55 @@ def _call(out: _Writer, step: CallStep) -> None:
     arguments = [f"*{out.constant('A', args)}"] if args else []
     arguments += [f"**{out.constant('K', kwargs)}"] if kwargs else []
     call = f"{out.constant('C', step.function)}({', '.join(arguments)})"
-    out.line(1, f"if grad_state.enabled is {step.grad_mode}:")
-    out.line(2, f"result = {call}")
-    out.line(1, "else:")
-    out.line(2, f"with set_grad_enabled({step.grad_mode}):")
-    out.line(3, f"result = {call}")
+    if out.grad_mode is None:
+        out.line(1, f"if grad_state.enabled is {step.grad_mode}:")
+        out.line(2, f"result = {call}")
+        out.line(1, "else:")
+        out.line(2, f"with set_grad_enabled({step.grad_mode}):")
+        out.line(3, f"result = {call}")
+    elif out.grad_mode is step.grad_mode:
+        out.line(1, f"result = {call}")
+    else:
+        out.line(1, f"with set_grad_enabled({step.grad_mode}):")
+        out.line(2, f"result = {call}")
+    _after_call(out, step)
     if step.outputs:
         out.line(1, "results = result if isinstance(result, (tuple, list)) else (result,)")
         for position, slot in step.outputs:
             out.line(1, f"{out.register(slot)} = results[{position}]._data")
 
 
+def _after_call(out: _Writer, step) -> None:
+    """Forget the grad mode after a call that may leave it changed: anything but an op and
+    tensorgrad's own functions (which set it only in ``with`` blocks)."""
+    if isinstance(step, OpStep):
+        return
+    module = getattr(step, "function", None) and getattr(step.function, "__module__", None)
+    if not (module or "").startswith("tensorgrad."):
+        out.grad_mode = None
+
+
 def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
-    """The plan unrolled into a local function ``backward()``: ``p<j>_<k>`` pending gradients,
-    ``t<b>``/``o<b>`` leaf totals (returned). It runs as the engine runs formulas, without
-    NumPy warnings. ``numpy.errstate`` around it costs as much as a small layer's backward,
-    so a plan of op formulas alone runs bare while tensorgrad's warnings filter silences
-    them, and again quietly only if one raised (``numpy.seterr(all="raise")``): op formulas
-    write nothing but their own new arrays, and the totals reach the leaves after it."""
+    """The plan unrolled into a function ``backward<n>(…)`` defined before ``run``:
+    ``p<j>_<k>`` pending gradients, ``t<b>``/``o<b>`` leaf totals (returned); it takes the
+    ctx, registers and Frame it reads as arguments (a closure over them would make cells on
+    every call). It runs as the engine runs formulas, without NumPy warnings.
+    ``numpy.errstate`` around it costs as much as a small layer's backward, so a plan of op
+    formulas alone runs bare while tensorgrad's warnings filter silences them, and again
+    quietly only if one raised (``numpy.seterr(all="raise")``): op formulas write nothing but
+    their own new arrays, and the totals reach the leaves after it."""
     plan = step.plan
     totals = ", ".join(f"t{slot}, o{slot}" for slot in plan.boundaries) or "_"
-    out.line(1, "def backward():")
+    reads = [f"c{j}" for j, node, _ in plan.schedule if _formula_node(plan, j, node)]
+    if not all(_formula_node(plan, j, node) for j, node, _ in plan.schedule):
+        reads.append("frame")
+    reads += [out.register(seed) for seed in plan.seeds if type(seed) is int]
+    if out.frame:  # registers are items of regs
+        reads = [name for name in reads if not name.startswith("regs[")] + ["regs"]
+    arguments = ", ".join(dict.fromkeys(reads))
+    call = f"backward{len(out.helpers)}({arguments})"
+    main, out.lines, out.shift = out.lines, out.helpers, -1
+    out.line(1, f"def {call}:")
     pending = {(j, k) for j, _, edges in plan.schedule for k in range(plan.n_outputs[j])}
     for j, k in sorted(pending):
         out.line(2, f"p{j}_{k} = None")
@@ -342,7 +384,10 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
         for position, origin, (shape, dtype) in edges:
             _edge(out, position, origin, shape, dtype, exclusive)
     out.line(2, f"return {totals if plan.boundaries else 'None'}")
-    out.line(1, "enabled = grad_state.enabled")
+    out.lines, out.shift = main, 0
+    enabled = "enabled" if out.grad_mode is None else str(out.grad_mode)
+    if out.grad_mode is None:
+        out.line(1, "enabled = grad_state.enabled")
     out.line(1, "grad_state.enabled = False")
     out.line(1, "try:")
     # Bare only if every node is an op formula (a graph step runs the engine, which frees
@@ -350,16 +395,16 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
     if all(isinstance(node, OpStep) for _, node, _ in plan.schedule):
         out.line(2, "if silenced():")
         out.line(3, "try:")
-        out.line(4, f"{totals} = backward()")
+        out.line(4, f"{totals} = {call}")
         out.line(3, "except (RuntimeWarning, FloatingPointError):  # seterr(all='raise')")
         out.line(4, "with errstate(all='ignore'):")
-        out.line(5, f"{totals} = backward()")
+        out.line(5, f"{totals} = {call}")
         out.line(2, "else:")
         out.line(3, "with errstate(all='ignore'):")
-        out.line(4, f"{totals} = backward()")
+        out.line(4, f"{totals} = {call}")
     else:
         out.line(2, "with errstate(all='ignore'):")
-        out.line(3, f"{totals} = backward()")
+        out.line(3, f"{totals} = {call}")
     for slot in plan.boundaries:
         # A leaf without a gradient takes an exclusive total as it is: accumulate's first
         # case, written out (a training step after zero_grad() takes no other: one call less
@@ -373,7 +418,7 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
     for boundary, slot in step.grad_slots:
         out.line(2, f"{out.register(slot)} = {_leaf(out, step.leaves[boundary])}._grad._data")
     out.line(1, "finally:")
-    out.line(2, "grad_state.enabled = enabled")
+    out.line(2, f"grad_state.enabled = {enabled}")
 
 
 def _leaf(out: _Writer, ref) -> str:
@@ -400,7 +445,10 @@ def _edge(out: _Writer, position, origin, shape, dtype, exclusive) -> None:
     out.line(3, f"if count > {position} and grads[{position}] is not None:")
     out.line(4, f"g = grads[{position}]")
     same_dtype = _same_dtype("g.dtype", dtype_name)
-    out.line(4, f"if type(g) is ndarray and g.shape == {shape_name} and {same_dtype}:")
+    # From the ndarrays the guards admit, a formula makes ndarrays, or NumPy scalars of shape
+    # (): only a 0-d gradient needs its type checked.
+    array = "" if shape else "type(g) is ndarray and "
+    out.line(4, f"if {array}g.shape == {shape_name} and {same_dtype}:")
     out.line(5, "fitted = False")
     out.line(4, "else:")
     out.line(5, f"g = fit(g, {shape_name}, {dtype_name})")

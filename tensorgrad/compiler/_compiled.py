@@ -21,6 +21,7 @@ import weakref
 from .. import _tracing
 from .._backend import ndarray
 from .._dtypes import default_float_numpy
+from .._tracing import watch
 from ..autograd import anomaly
 from ..autograd.function import Function, connect
 from ..autograd.grad_mode import state as grad_state
@@ -93,8 +94,12 @@ class CompiledFunction:
         if (
             self._disable
             or stance_state.stance == "force_eager"
-            or _tracing.state.recorder is not None  # inside another recording: part of it
-            or anomaly.state.enabled  # detect_anomaly() checks each op: run them
+            # One process-wide count first: the per-thread reads cost more than a guard.
+            or watch.threads
+            and (
+                _tracing.state.recorder is not None  # inside another recording: part of it
+                or anomaly.state.enabled  # detect_anomaly() checks each op: run them
+            )
         ):
             return self._fn(*args, **kwargs)
         last = self._last
@@ -175,7 +180,7 @@ class CompiledFunction:
         program = None
         if problem is None:
             try:
-                program = Program(recorder, result)
+                program = Program(recorder, result, key[1])
             except Unsupported as error:
                 problem = error
         if problem is not None:
@@ -240,12 +245,13 @@ class _Eager:
 
 
 class Program:
-    """A finished recording: what to bind, the steps, what to return and what to check."""
+    """A finished recording: what to bind, the steps, what to return and what to check
+    (``grad_enabled``: the grad mode of the calls it replays, part of their signature)."""
 
     eager = False
     matches = None  # matches(args) -> bool, for positional tensor calls (see signature_function)
 
-    def __init__(self, recorder: Recorder, result):
+    def __init__(self, recorder: Recorder, result, grad_enabled: bool):
         self.steps = recorder.steps
         self.n_slots = recorder.n_slots
         self.tensor_inputs = recorder.tensor_inputs
@@ -283,7 +289,7 @@ class Program:
         if LOWER and self.forward_plan is None:
             bindings = (self.tensor_inputs, self.array_inputs, self.externals)
             outputs = (self.output_template, self.output_refs)
-            self.lowered = lower(self.steps, self.n_slots, bindings, outputs)
+            self.lowered = lower(self.steps, self.n_slots, bindings, outputs, grad_enabled)
         if self.lowered is not None:
             self.replay = self.lowered  # the whole replay: one call less on every one
 
