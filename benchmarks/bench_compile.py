@@ -7,7 +7,9 @@ digits CNN step (no hand-written floor: compared with eager tensorgrad and PyTor
 
 The compiled step is ``tensorgrad.compile`` of the very same step function the eager column
 runs; before timing, the compiled and eager variants are checked to give the same losses for
-three steps from the same weights. The last column is the one-off cost of the first compiled
+three steps from the same weights, and every timed round starts the MLP variants from the
+initial weights again (``timing.compare``'s ``reset``: a network fitted to its one batch
+slows down in subnormal floats). The last column is the one-off cost of the first compiled
 call (the recording: an eager step plus the bookkeeping), as a multiple of an eager step.
 
 Single-threaded BLAS, medians of interleaved repeats (``timing.py``); PyTorch with one thread.
@@ -41,9 +43,9 @@ def _same_losses(name: str, eager, compiled) -> None:
             raise RuntimeError(f"{name}: compiled loss {actual} != eager loss {expected}")
 
 
-def _record_cost(make_step) -> float:
-    """Seconds of the first compiled call over seconds of an eager call (fresh models)."""
-    eager, compiled = make_step(False), make_step(True)
+def _record_cost(eager, compiled) -> float:
+    """Seconds of the first call of ``compiled`` over seconds of a warm call of ``eager``
+    (two steps of fresh models)."""
     eager()  # warm
     start = time.perf_counter()
     eager()
@@ -56,35 +58,13 @@ def _record_cost(make_step) -> float:
 def mlp_rows(torch, repeats: int, min_time: float) -> list:
     _, all_cases = bench_mlp.cases()
     rows = []
-    for index, (name, sizes, activation, optimizer, x, labels) in enumerate(all_cases):
-        weights = bench_mlp.initial_weights(sizes, seed=len(sizes))
-        tg_x, tg_labels = tg.tensor(x), tg.tensor(labels)
-
-        def make_step(
-            compiled: bool,
-            weights=weights,
-            activation=activation,
-            opt=optimizer,
-            x=tg_x,
-            y=tg_labels,
-        ):
-            model = bench_mlp.FrameworkMLP(tg, weights, activation, opt)
-            step = tg.compile(model.step) if compiled else model.step
-            return lambda: step(x, y)
-
-        numpy_model = bench_mlp.NumpyMLP(weights, activation, optimizer)
-        steps = {
-            "numpy": lambda m=numpy_model, x=x, labels=labels: m.step(x, labels),
-            "eager": make_step(False),
-            "compiled": make_step(True),
-        }
-        _same_losses(name, make_step(False), make_step(True))
-        if torch is not None:
-            model = bench_mlp.FrameworkMLP(torch, weights, activation, optimizer)
-            torch_x, torch_labels = torch.tensor(x), torch.tensor(labels)
-            steps["torch"] = lambda m=model, a=torch_x, b=torch_labels: m.step(a, b)
-        times = timing.compare(steps, repeats, min_time)
-        rows.append((name, times, _record_cost(make_step), TARGETS[index]))
+    for index, (name, *case) in enumerate(all_cases):
+        steps, reset = bench_mlp.build_steps(*case, torch, compiled=True)
+        _same_losses(name, steps["tensorgrad"], steps["compiled"])
+        times = timing.compare(steps, repeats, min_time, reset)
+        fresh, _ = bench_mlp.build_steps(*case, None, compiled=True)
+        record = _record_cost(fresh["tensorgrad"], fresh["compiled"])
+        rows.append((name, times, record, TARGETS[index]))
     return rows
 
 
@@ -115,11 +95,11 @@ def module_rows(torch, repeats: int, min_time: float) -> list:
             return tg.compile(step) if compiled else step
 
         _same_losses(name, make_step(False), make_step(True))
-        steps = {"eager": make_step(False), "compiled": make_step(True)}
+        steps = {"tensorgrad": make_step(False), "compiled": make_step(True)}
         if torch is not None:
             steps["torch"] = timing.sgd_step(torch, build(torch), inputs, labels)
         times = timing.compare(steps, repeats, min_time)
-        rows.append((name, times, _record_cost(make_step), None))
+        rows.append((name, times, _record_cost(make_step(False), make_step(True)), None))
     return rows
 
 
@@ -148,9 +128,9 @@ def main() -> None:
             verdict = f"≤ {target}× ({'pass' if passed else 'miss'})"
         print(
             f"| {name} | {timing.format_us(numpy_time) if numpy_time else '—'} "
-            f"| {timing.format_us(times['eager'])} | {timing.format_us(times['compiled'])} "
+            f"| {timing.format_us(times['tensorgrad'])} | {timing.format_us(times['compiled'])} "
             f"| {timing.format_us(torch_time) if torch_time else '—'} "
-            f"| {ratio('eager', numpy_time)} | {ratio('compiled', numpy_time)} | {verdict} "
+            f"| {ratio('tensorgrad', numpy_time)} | {ratio('compiled', numpy_time)} | {verdict} "
             f"| {ratio('compiled', torch_time)} | {record:.1f}× |"
         )
 

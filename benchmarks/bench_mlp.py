@@ -12,9 +12,9 @@ starts from the same weights, and two steps of each are compared before timing, 
 really compute the same thing. Ratios come from one process (medians of interleaved repeats);
 on a shared machine expect ±10 % noise.
 
-The tensorgrad variant uses ``tensorgrad.nn.Linear``, ``tensorgrad.optim`` and
-``nn.functional.cross_entropy`` (written exactly like the PyTorch variant) when those exist,
-and raw tensors with hand-written updates otherwise; the output says which ran.
+The tensorgrad and PyTorch variants are one class written against PyTorch's API
+(``nn.Linear``, ``optim``, ``nn.functional.cross_entropy``). Every timed round starts all
+variants from the initial weights again (``timing.compare``'s ``reset``).
 
 Run: ``python benchmarks/bench_mlp.py [--quick]``
 """
@@ -22,6 +22,7 @@ Run: ``python benchmarks/bench_mlp.py [--quick]``
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 from itertools import pairwise
 
@@ -52,10 +53,19 @@ class NumpyMLP:
     """The floor: forward, hand-derived backward and in-place updates, nothing else."""
 
     def __init__(self, weights, activation: str, optimizer: str):
+        self.initial = weights
         self.params = [w.copy() for w in weights]
         self.activation, self.optimizer = activation, optimizer
         self.lr = LEARNING_RATES[optimizer]
         self.moments = [(np.zeros_like(p), np.zeros_like(p)) for p in self.params]
+        self.steps = 0
+
+    def reset(self) -> None:
+        """Back to the initial weights and a fresh optimizer, in place."""
+        for p, w, (m, v) in zip(self.params, self.initial, self.moments, strict=True):
+            p[...] = w
+            m.fill(0)
+            v.fill(0)
         self.steps = 0
 
     def step(self, x: np.ndarray, labels: np.ndarray) -> np.floating:
@@ -120,15 +130,8 @@ class FrameworkMLP:
     """The network written once against PyTorch's API, run by ``torch`` or ``tensorgrad``."""
 
     def __init__(self, lib, weights, activation: str, optimizer: str):
-        self.lib = lib
-        self.layers = []
-        for i in range(0, len(weights), 2):
-            out_features, in_features = weights[i].shape
-            layer = lib.nn.Linear(in_features, out_features)
-            with lib.no_grad():
-                layer.weight.copy_(lib.tensor(weights[i]))
-                layer.bias.copy_(lib.tensor(weights[i + 1]))
-            self.layers.append(layer)
+        self.lib, self.initial = lib, weights
+        self.layers = [lib.nn.Linear(weight.shape[1], weight.shape[0]) for weight in weights[::2]]
         parameters = [p for layer in self.layers for p in layer.parameters()]
         lr = LEARNING_RATES[optimizer]
         if optimizer == "sgd":
@@ -136,6 +139,22 @@ class FrameworkMLP:
         else:
             self.optimizer = lib.optim.Adam(parameters, lr=lr, betas=ADAM_BETAS, eps=ADAM_EPS)
         self.activation = getattr(lib, activation)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the initial weights and a fresh optimizer, in place (a compiled step's
+        record stays valid)."""
+        lib = self.lib
+        with lib.no_grad():
+            for layer, weight, bias in zip(
+                self.layers, self.initial[::2], self.initial[1::2], strict=True
+            ):
+                layer.weight.copy_(lib.tensor(weight))
+                layer.bias.copy_(lib.tensor(bias))
+            for state in self.optimizer.state.values():
+                for value in state.values():
+                    if isinstance(value, lib.Tensor):
+                        value.zero_()
 
     def step(self, x, labels):
         h = x
@@ -146,58 +165,6 @@ class FrameworkMLP:
         loss.backward()
         self.optimizer.step()
         return loss
-
-
-class RawTensorMLP:
-    """tensorgrad without ``nn``/``optim``: leaf tensors and updates under ``no_grad``."""
-
-    def __init__(self, weights, activation: str, optimizer: str):
-        self.params = [tg.tensor(w.copy(), requires_grad=True) for w in weights]
-        self.activation, self.optimizer = activation, optimizer
-        self.lr = LEARNING_RATES[optimizer]
-        self.moments = [(tg.zeros_like(p), tg.zeros_like(p)) for p in self.params]
-        self.steps = 0
-
-    def step(self, x, labels):
-        params = self.params
-        h = x
-        for i in range(0, len(params) - 2, 2):
-            h = getattr(h @ params[i].T + params[i + 1], self.activation)()
-        logits = h @ params[-2].T + params[-1]
-        log_probs = logits - logits.logsumexp(1, keepdim=True)
-        loss = -(log_probs * labels).sum() / len(x)  # labels are one-hot here
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with tg.no_grad():
-            self._update()
-        return loss
-
-    def _update(self) -> None:
-        if self.optimizer == "sgd":
-            for p in self.params:
-                p.sub_(p.grad, alpha=self.lr)
-            return
-        self.steps += 1
-        (beta1, beta2), t = ADAM_BETAS, self.steps
-        step_size = self.lr / (1 - beta1**t)
-        root_correction = math.sqrt(1 - beta2**t)
-        for p, (m, v) in zip(self.params, self.moments, strict=True):
-            g = p.grad
-            m.mul_(beta1).add_(g, alpha=1 - beta1)
-            v.mul_(beta2).add_(g * g, alpha=1 - beta2)
-            p.sub_(m / (v.sqrt() / root_correction + ADAM_EPS), alpha=step_size)
-
-
-def tensorgrad_variant():
-    """('nn', factory) when tensorgrad.nn and tensorgrad.optim exist, else ('raw', factory)."""
-    try:
-        from tensorgrad.nn import Linear  # noqa: F401
-        from tensorgrad.nn.functional import cross_entropy  # noqa: F401
-        from tensorgrad.optim import SGD, Adam  # noqa: F401
-    except ImportError:
-        return "raw tensors + hand-written updates (tensorgrad.nn/optim not importable)", None
-    return "tensorgrad.nn.Linear + tensorgrad.optim + F.cross_entropy", tg
 
 
 def load_torch():
@@ -237,23 +204,31 @@ def cases():
     ]
 
 
-def build_steps(sizes, activation, optimizer, x, labels, framework, torch) -> dict:
-    """name → a zero-argument callable running one training step from the same weights."""
+def build_steps(sizes, activation, optimizer, x, labels, torch, compiled: bool = False):
+    """``(steps, reset)``: ``steps`` maps a variant ("numpy", "tensorgrad", "compiled" when
+    ``compiled``: ``tensorgrad.compile`` of the same step, "torch" when ``torch`` is given) to
+    a zero-argument callable running one training step; all start from the same weights, and
+    ``reset()`` puts them back there (see ``timing.compare``)."""
     weights = initial_weights(sizes, seed=len(sizes))
     numpy_model = NumpyMLP(weights, activation, optimizer)
-    steps = {"numpy": lambda: numpy_model.step(x, labels)}
-    if framework is not None:
-        tg_model = FrameworkMLP(framework, weights, activation, optimizer)
-        tg_x, tg_labels = tg.tensor(x), tg.tensor(labels)
-    else:
-        tg_model = RawTensorMLP(weights, activation, optimizer)
-        tg_x, tg_labels = tg.tensor(x), tg.tensor(np.eye(sizes[-1], dtype=np.float32)[labels])
-    steps["tensorgrad"] = lambda: tg_model.step(tg_x, tg_labels)
+    models = {"numpy": numpy_model}
+    steps = {"numpy": functools.partial(numpy_model.step, x, labels)}
+    frameworks = [("tensorgrad", tg, None)]
+    if compiled:
+        frameworks.append(("compiled", tg, tg.compile))
     if torch is not None:
-        torch_model = FrameworkMLP(torch, weights, activation, optimizer)
-        torch_x, torch_labels = torch.tensor(x), torch.tensor(labels)
-        steps["torch"] = lambda: torch_model.step(torch_x, torch_labels)
-    return steps
+        frameworks.append(("torch", torch, None))
+    for name, lib, wrap in frameworks:
+        model = FrameworkMLP(lib, weights, activation, optimizer)
+        step = model.step if wrap is None else wrap(model.step)
+        models[name] = model
+        steps[name] = functools.partial(step, lib.tensor(x), lib.tensor(labels))
+
+    def reset():
+        for model in models.values():
+            model.reset()
+
+    return steps, reset
 
 
 def check_agreement(name: str, steps: dict) -> None:
@@ -272,11 +247,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats (~15 s)")
     args = parser.parse_args()
     repeats, min_time = (5, 0.05) if args.quick else (15, 0.2)
-    variant, framework = tensorgrad_variant()
     torch = load_torch()
     source, all_cases = cases()
     print(f"numpy {np.__version__}, single-threaded BLAS, float32, median of {repeats} repeats")
-    print(f"tensorgrad variant: {variant}")
     print(f"digits data: {source}")
     print(f"torch: {torch.__version__ + ' (1 thread)' if torch else 'not installed'}")
     header = f"{'one training step':<34} {'numpy µs':>9} {'tg µs':>9} {'tg/np':>6}"
@@ -285,9 +258,9 @@ def main() -> None:
     print(header)
     print("─" * len(header))
     for name, sizes, activation, optimizer, x, labels in all_cases:
-        steps = build_steps(sizes, activation, optimizer, x, labels, framework, torch)
+        steps, reset = build_steps(sizes, activation, optimizer, x, labels, torch)
         check_agreement(name, steps)
-        times = timing.compare(steps, repeats, min_time)
+        times = timing.compare(steps, repeats, min_time, reset)
         line = (
             f"{name:<34} {timing.format_us(times['numpy']):>9} "
             f"{timing.format_us(times['tensorgrad']):>9} "

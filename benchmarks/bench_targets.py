@@ -193,10 +193,9 @@ def recorded_chain(torch, repeats: int, min_time: float) -> dict[str, float]:
 def training_step(case, torch, repeats: int, min_time: float) -> dict[str, float]:
     """Seconds per training step of one ``bench_mlp`` case, after its agreement check."""
     name, sizes, activation, optimizer, x, labels = case
-    # tensorgrad passed as the framework: tensorgrad.nn + tensorgrad.optim, like PyTorch.
-    steps = bench_mlp.build_steps(sizes, activation, optimizer, x, labels, tg, torch)
+    steps, reset = bench_mlp.build_steps(sizes, activation, optimizer, x, labels, torch)
     bench_mlp.check_agreement(name, steps)
-    return timing.compare(steps, repeats, min_time)
+    return timing.compare(steps, repeats, min_time, reset)
 
 
 # ---------------------------------------------------------------------- the table

@@ -31,17 +31,27 @@ def _calls_per_run(function: Callable[[], object], min_time: float) -> int:
 
 
 def compare(
-    functions: dict[str, Callable[[], object]], repeats: int, min_time: float
+    functions: dict[str, Callable[[], object]],
+    repeats: int,
+    min_time: float,
+    reset: Callable[[], object] | None = None,
 ) -> dict[str, float]:
     """Median seconds per call of each function, timed in interleaved rounds.
 
     Each function is warmed up and calibrated first; then every round times each function
     once (``min_time`` seconds or more), so that a burst of load from another process hits
-    all the variants alike instead of skewing one ratio.
+    all the variants alike instead of skewing one ratio. ``reset()``, when given, runs before
+    every round, untimed, and puts the variants back in their starting state: a training step
+    repeated on one batch slows down as the network fits it (its gradients underflow into
+    subnormal floats, which the CPU computes in microcode; 2.9 → 4.8 ms per Adam step of
+    ``bench_mlp``'s third case over 800 steps), so without it a ratio would depend on how many
+    steps each variant had taken.
     """
     numbers = {name: _calls_per_run(function, min_time) for name, function in functions.items()}
     samples: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeats):
+        if reset is not None:
+            reset()
         for name, function in functions.items():
             number = numbers[name]
             start = time.perf_counter()
