@@ -16,6 +16,7 @@ Writes to ``--out``: ``metrics.json``, ``loss.png`` (train and validation bits p
 by epoch) and ``samples.txt``.
 
     python examples/char_rnn.py --out runs/char_rnn
+    python examples/char_rnn.py --compile     # the same numbers: each chunk's step replayed
 """
 
 from __future__ import annotations
@@ -132,23 +133,37 @@ def evaluate(model: CharLSTM, data: tg.Tensor) -> float:
     return loss.item() / math.log(2)
 
 
-def train(model: CharLSTM, train_data: tg.Tensor, valid_data: tg.Tensor, epochs: int, lr: float):
+def train(
+    model: CharLSTM,
+    train_data: tg.Tensor,
+    valid_data: tg.Tensor,
+    epochs: int,
+    lr: float,
+    compiled: bool = False,
+):
     """Truncated BPTT over ``BPTT``-character chunks; the state crosses chunk boundaries but
-    the gradient does not (``detach``), as in pytorch/examples' word_language_model."""
+    the gradient does not (``detach``), as in pytorch/examples' word_language_model.
+    ``compiled``: the chunk's step runs through ``tensorgrad.compile`` (three records: the
+    first chunk, without a state; the others; the shorter last one)."""
     optimizer = tg.optim.Adam(model.parameters(), lr=lr)
     scheduler = tg.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+
+    def step(chunk, state):
+        loss, state = chunk_loss(model, chunk, state)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), CLIP)
+        optimizer.step()
+        return loss, tuple(tensor.detach() for tensor in state)
+
+    step = tg.compile(step) if compiled else step
     history = {"chunk_bits": [], "train_bits": [], "valid_bits": []}
     for _ in progress(range(epochs), "char-rnn"):
         model.train()
         state, total, chunks = None, 0.0, 0
         # chunks overlap by one character: the last target of one is the first input of the next
         for start in range(0, len(train_data) - 1, BPTT):
-            loss, state = chunk_loss(model, train_data[start : start + BPTT + 1], state)
-            state = tuple(tensor.detach() for tensor in state)
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), CLIP)
-            optimizer.step()
+            loss, state = step(train_data[start : start + BPTT + 1], state)
             history["chunk_bits"].append(loss.item() / math.log(2))
             total, chunks = total + loss.item(), chunks + 1
         scheduler.step()
@@ -192,7 +207,9 @@ def plot_loss(history: dict, unigram: float, path: Path) -> None:
 
 
 def main(argv=None) -> dict:
-    arguments = parser(__doc__.splitlines()[0], epochs=6, lr=1e-2, out="runs/char_rnn")
+    arguments = parser(
+        __doc__.splitlines()[0], epochs=6, lr=1e-2, out="runs/char_rnn", compiles=True
+    )
     arguments.add_argument("--temperature", type=float, default=0.7, help="sampling temperature")
     args = arguments.parse_args(argv)
     folder = output_folder(args.out)
@@ -213,7 +230,7 @@ def main(argv=None) -> dict:
     model = CharLSTM(len(vocabulary))
     start = time.perf_counter()
     with one_blas_thread():
-        history = train(model, train_data, valid_data, epochs, args.lr)
+        history = train(model, train_data, valid_data, epochs, args.lr, args.compile)
         seconds = time.perf_counter() - start
         samples = [sample(model, vocabulary, prompt, 300, args.temperature) for prompt in PROMPTS]
     (folder / "samples.txt").write_text("\n\n---\n\n".join(samples) + "\n")
@@ -221,6 +238,7 @@ def main(argv=None) -> dict:
 
     metrics = {
         "epochs": epochs,
+        "compiled": args.compile,
         "lr": args.lr,
         "train_characters": len(train_text),
         "valid_characters": len(valid_text),

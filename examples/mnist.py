@@ -11,6 +11,7 @@ script says which files are missing and where to get them, and exits with status
 PyTorch-examples network (two 3×3 convolutions, max pooling, dropout, two linear layers).
 
     python examples/mnist.py --data ~/data/mnist --out runs/mnist --model cnn
+    python examples/mnist.py --data ~/data/mnist --compile    # the same numbers, faster
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def accuracy(model: nn.Module, inputs: tg.Tensor, labels: tg.Tensor) -> float:
 
 
 def main(argv=None) -> dict:
-    arguments = parser(__doc__.splitlines()[0], epochs=10, lr=1e-3, out="runs/mnist")
+    arguments = parser(__doc__.splitlines()[0], epochs=10, lr=1e-3, out="runs/mnist", compiles=True)
     arguments.add_argument("--data", type=Path, help="folder with the four MNIST IDX files")
     arguments.add_argument("--model", choices=["mlp", "lenet", "cnn"], default="mlp")
     args = arguments.parse_args(argv)
@@ -132,16 +133,23 @@ def main(argv=None) -> dict:
         generator=tg.Generator().manual_seed(args.seed),
     )
     loss_fn = nn.CrossEntropyLoss()
+
+    def step(inputs, labels):
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    # compiled: each batch size records once (the last batch is smaller), dropout included
+    step = tg.compile(step) if args.compile else step
     losses, accuracies = [], []
     start = time.perf_counter()
     for _ in progress(range(epochs), "epochs"):
         model.train()
         total = 0.0
         for inputs, labels in progress(loader, "batches", total=len(loader)):
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs), labels)
-            loss.backward()
-            optimizer.step()
+            loss = step(inputs, labels)
             total += loss.item() * len(labels)
         scheduler.step()
         losses.append(total / len(y_train))
@@ -150,6 +158,7 @@ def main(argv=None) -> dict:
 
     metrics = {
         "model": args.model,
+        "compiled": args.compile,
         "epochs": epochs,
         "train_samples": len(y_train),
         "first_loss": losses[0],

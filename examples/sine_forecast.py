@@ -20,6 +20,7 @@ Writes to ``--out``: ``metrics.json``, ``forecast.png`` (three test waves, what 
 its forecast and the truth) and ``loss.png``.
 
     python examples/sine_forecast.py --out runs/sine_forecast
+    python examples/sine_forecast.py --compile    # the same numbers: each step replayed
 """
 
 from __future__ import annotations
@@ -88,12 +89,30 @@ def one_step_mse(model: Forecaster, waves: np.ndarray) -> float:
 
 
 def train(
-    model: Forecaster, waves: np.ndarray, steps: int, lr: float, seed: int, window: int = WINDOW
+    model: Forecaster,
+    waves: np.ndarray,
+    steps: int,
+    lr: float,
+    seed: int,
+    window: int = WINDOW,
+    compiled: bool = False,
 ) -> list[float]:
-    """Adam on batches of random ``window``-step windows; returns the loss of each step."""
+    """Adam on batches of random ``window``-step windows; returns the loss of each step
+    (``compiled``: the step through ``tensorgrad.compile``, the scheduler's call included)."""
     rng = np.random.default_rng(seed)
     optimizer = tg.optim.Adam(model.parameters(), lr=lr)
     scheduler = tg.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+
+    def step(batch):
+        predictions, _ = model(batch[:-1])
+        loss = nn.functional.mse_loss(predictions, batch[1:])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        return loss
+
+    step = tg.compile(step) if compiled else step
     losses = []
     model.train()
     for _ in progress(range(steps), "sine"):
@@ -101,13 +120,7 @@ def train(
         starts = rng.integers(0, waves.shape[1] - window, BATCH_SIZE)
         windows = np.stack([waves[r, s : s + window + 1] for r, s in zip(rows, starts)])
         batch = tg.tensor(windows.T[:, :, None].copy())  # (window + 1, BATCH_SIZE, 1)
-        predictions, _ = model(batch[:-1])
-        loss = nn.functional.mse_loss(predictions, batch[1:])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        losses.append(loss.item())
+        losses.append(step(batch).item())
     return losses
 
 
@@ -142,7 +155,9 @@ def plot_loss(losses: list[float], path: Path) -> None:
 
 
 def main(argv=None) -> dict:
-    arguments = parser(__doc__.splitlines()[0], epochs=400, lr=1e-2, out="runs/sine_forecast")
+    arguments = parser(
+        __doc__.splitlines()[0], epochs=400, lr=1e-2, out="runs/sine_forecast", compiles=True
+    )
     arguments.add_argument("--future", type=int, default=LENGTH - OBSERVED, help="steps ahead")
     args = arguments.parse_args(argv)
     # --fast: shorter windows, each step half the cost; enough to beat both baselines
@@ -155,7 +170,7 @@ def main(argv=None) -> dict:
     model = Forecaster()
     start = time.perf_counter()
     with one_blas_thread():
-        losses = train(model, train_waves, steps, args.lr, args.seed, window)
+        losses = train(model, train_waves, steps, args.lr, args.seed, window, args.compile)
         seconds = time.perf_counter() - start
         # as many training waves as test waves: the comparison needs no more, and it is faster
         train_mse = one_step_mse(model, train_waves[:TEST_WAVES])
@@ -169,6 +184,7 @@ def main(argv=None) -> dict:
 
     metrics = {
         "steps": steps,
+        "compiled": args.compile,
         "window": window,
         "lr": args.lr,
         "seconds": seconds,

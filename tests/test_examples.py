@@ -48,6 +48,18 @@ def run(example, name: str, out: Path, *flags: str) -> dict:
     return written
 
 
+def assert_compiles_to_the_same_numbers(example, name: str, eager: dict, out: Path, *flags):
+    """Run ``name`` again with ``--compile``: every metric but the times (keys ending in
+    ``seconds``) and the ``compiled`` flag equals the eager run's."""
+    compiled = run(example, name, out, *flags, "--compile")
+
+    def numbers(metrics: dict) -> dict:
+        return {k: v for k, v in metrics.items() if not k.endswith("seconds") and k != "compiled"}
+
+    assert compiled.get("compiled", True) is True and eager.get("compiled", False) is False
+    assert numbers(compiled) == numbers(eager)
+
+
 def test_perceptron_answers_the_riddle(example, tmp_path):
     metrics = run(example, "perceptron", tmp_path)
     assert metrics["tutorial_riddle_output"] > 0.99
@@ -67,10 +79,15 @@ def test_xor_modern_recipe_solves_it_in_few_steps(example, tmp_path):
     assert [round(v) for v in metrics["modern_outputs"]] == [0, 1, 1, 0]
     assert metrics["modern_solved_at"] < 100
     assert (tmp_path / "loss.png").stat().st_size > 0
+    assert_compiles_to_the_same_numbers(example, "xor", metrics, tmp_path / "compiled")
 
 
 def test_binary_classification_beats_chance(example, tmp_path):
     metrics = run(example, "binary_classification", tmp_path)
+    # --compile replays every update (the last, smaller batch of each epoch records its own)
+    assert_compiles_to_the_same_numbers(
+        example, "binary_classification", metrics, tmp_path / "compiled"
+    )
     assert metrics["final_loss"] < metrics["first_loss"]
     assert metrics["test_accuracy"] > 0.8
     assert metrics["test_roc_auc"] > 0.85
@@ -99,11 +116,7 @@ def test_digits_both_recipes_and_the_reloaded_weights(example, tmp_path):
 def test_digits_compiled_gives_the_eager_numbers(example, tmp_path):
     """``--compile`` replays the recorded steps: every metric but the times is the same."""
     eager = run(example, "digits", tmp_path / "eager")
-    compiled = run(example, "digits", tmp_path / "compiled", "--compile")
-    assert compiled.pop("compiled") is True and eager.pop("compiled") is False
-    for key in ("tutorial_seconds", "modern_seconds"):
-        del eager[key], compiled[key]
-    assert compiled == eager
+    assert_compiles_to_the_same_numbers(example, "digits", eager, tmp_path / "compiled")
 
 
 @pytest.mark.parametrize("name", ["digits", "digits_cnn"])
@@ -126,10 +139,13 @@ def test_digits_cnn_learns_and_writes_its_pictures(example, tmp_path):
     for name in ("filters.png", "feature_maps.png", "misclassified.png", "digits_cnn.safetensors"):
         assert (tmp_path / name).stat().st_size > 0
     assert "| CNN |" in (tmp_path / "comparison.md").read_text()
+    assert_compiles_to_the_same_numbers(example, "digits_cnn", metrics, tmp_path / "compiled")
 
 
 def test_char_rnn_beats_the_unigram_model_and_samples(example, tmp_path):
     metrics = run(example, "char_rnn", tmp_path)
+    # --compile replays each chunk's step (LSTM, clipping, Adam, the state carried in and out)
+    assert_compiles_to_the_same_numbers(example, "char_rnn", metrics, tmp_path / "compiled")
     # one pass over a quarter of the text (--fast) gets about 3.5 bits; knowing only the
     # character frequencies costs about 4.7, and an untrained model log2(vocabulary) ≈ 6.5
     assert metrics["valid_bits_per_char"] < metrics["unigram_bits_per_char"] - 0.7
@@ -141,6 +157,7 @@ def test_char_rnn_beats_the_unigram_model_and_samples(example, tmp_path):
 
 def test_sine_forecast_beats_repeating_the_last_value(example, tmp_path):
     metrics = run(example, "sine_forecast", tmp_path)
+    assert_compiles_to_the_same_numbers(example, "sine_forecast", metrics, tmp_path / "compiled")
     # one step ahead: the persistence baseline pays the noise twice (≈ 0.021), a model that
     # has learned the wave pays it about once (≥ 0.01)
     assert metrics["noise_variance"] < metrics["test_mse"] < 0.8 * metrics["test_baseline_mse"]
@@ -157,6 +174,7 @@ def test_tiny_gpt_learns_and_draws_its_attention(example, tmp_path, capsys):
     assert len(re.findall(r"sample: \d\d\+\d\d=\d{3}", capsys.readouterr().out)) == 4
     for name in ("loss_curves.png", "attention.png"):
         assert (tmp_path / name).stat().st_size > 0
+    assert_compiles_to_the_same_numbers(example, "tiny_gpt", metrics, tmp_path / "compiled")
 
 
 def test_vectorization_loops_are_slowest(example, tmp_path):
@@ -290,6 +308,17 @@ def test_mnist_example_trains_on_idx_files(example, tmp_path, model):
     assert metrics["train_samples"] == 600 and metrics["model"] == model
     assert metrics["test_accuracy"] > 0.5
     assert (tmp_path / "out" / "curves.png").stat().st_size > 0
+
+
+def test_mnist_compiled_gives_the_eager_numbers(example, tmp_path):
+    """The 784-256-128-10 MLP with dropout and Adam, compiled: the same losses and accuracy
+    (dropout's masks drawn from the same generator in the replays)."""
+    fake_mnist(tmp_path / "data")
+    data = str(tmp_path / "data")
+    eager = run(example, "mnist", tmp_path / "eager", "--data", data)
+    assert_compiles_to_the_same_numbers(
+        example, "mnist", eager, tmp_path / "compiled", "--data", data
+    )
 
 
 def test_export_onnx_serves_the_digits_cnn_without_tensorgrad(example, tmp_path):
