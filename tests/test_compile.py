@@ -267,6 +267,50 @@ def test_steps_run_in_the_grad_mode_they_were_recorded_in(lowered, outer_grad_mo
     np.testing.assert_allclose(weight.grad.numpy(), np.ones(3))
 
 
+def _switch_grad_mode(x, weight):
+    y = (x * weight).sum()
+    tg.set_grad_enabled(False)
+    return y * 2
+
+
+def _switch_default_dtype(x, weight):
+    y = (x * weight).sum()
+    tg.set_default_dtype(tg.float64)
+    return y * tg.tensor(2.0)
+
+
+@pytest.mark.parametrize("step", [_switch_grad_mode, _switch_default_dtype])
+def test_a_call_that_leaves_the_grad_mode_or_default_dtype_switched_runs_eagerly(step):
+    """``set_grad_enabled(False)`` as a plain call, or ``set_default_dtype``, changes the
+    caller's state: a replay (which starts and ends in the signature's) would not; eager,
+    with one warning, and an error with ``fullgraph=True``."""
+    weight = tg.randn(3, requires_grad=True)
+    compiled = tg.compile(step)
+    messages = []
+    try:
+        for _ in range(3):
+            tg.set_grad_enabled(True)
+            tg.set_default_dtype(tg.float32)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                out = compiled(tg.ones(3), weight)
+            messages += [str(warning.message) for warning in caught]
+            # as the eager call leaves them
+            assert (tg.is_grad_enabled(), tg.get_default_dtype()) != (True, tg.float32)
+            expected = step(tg.ones(3), weight)
+            assert (out.dtype, out.requires_grad) == (expected.dtype, expected.requires_grad)
+            assert out.item() == expected.item()
+        assert len(messages) == 1 and "leaves grad mode or the default dtype" in messages[0]
+        assert compiled.recordings == 0
+        tg.set_grad_enabled(True)
+        tg.set_default_dtype(tg.float32)
+        with pytest.raises(RuntimeError, match="leaves grad mode or the default dtype"):
+            tg.compile(step, fullgraph=True)(tg.ones(3), weight)
+    finally:
+        tg.set_grad_enabled(True)
+        tg.set_default_dtype(tg.float32)
+
+
 def test_an_input_that_requires_grad_gets_its_gradient_and_in_place_changes_replay():
     weight = tg.randn(4, 3, requires_grad=True)
 

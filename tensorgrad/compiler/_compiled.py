@@ -165,6 +165,15 @@ class CompiledFunction:
     def _record(self, key, flat: list, args: tuple, kwargs: dict):
         result, recorder = record_call(self._fn, args, kwargs, flat)
         problem = recorder.problem
+        if problem is None and (grad_state.enabled, default_float_numpy()) != key[1:]:
+            # A replay starts and ends in the signature's grad mode and default dtype: one
+            # that leaves either switched would leave the caller in the wrong state.
+            problem = Unsupported(
+                "the call leaves grad mode or the default dtype switched (set_grad_enabled "
+                "as a plain call, set_default_dtype); switch them in a with block inside, or "
+                "outside the compiled function",
+                "",
+            )
         if problem is None and not all(_holds_now(guard) for guard in recorder.guards):
             # The call itself switched what a guard watches (model.train() inside it): the
             # next call starts from the new state, so this recording could never replay. A
