@@ -267,6 +267,60 @@ def test_steps_run_in_the_grad_mode_they_were_recorded_in(lowered, outer_grad_mo
     np.testing.assert_allclose(weight.grad.numpy(), np.ones(3))
 
 
+@pytest.mark.parametrize("lowered", [True, False], ids=["generated", "interpreted"])
+def test_user_code_inside_a_recorded_call_may_switch_grad_mode_on_a_later_call(
+    lowered, monkeypatch
+):
+    """A scheduler's ``lr_lambda`` runs inside a recorded call: when it switches grad mode
+    off (on the third call, after the recording), the replay must not take the mode it
+    knew at the start for the rest of the call: a later call in ``enable_grad`` still runs
+    with grad on, and the thread is left as eager mode leaves it (the backward restores
+    the mode it found)."""
+    monkeypatch.setattr(compiled_module, "LOWER", lowered)
+
+    def run(compile_it: bool) -> list:
+        seen = []
+
+        @tg.compiler.allow_in_graph
+        def probe():
+            seen.append(tg.is_grad_enabled())
+
+        model = tg.nn.Linear(3, 1)
+        optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+
+        def factor(epoch):
+            if epoch >= 3:
+                tg.set_grad_enabled(False)
+            return 1.0
+
+        scheduler = tg.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+        def step(x):
+            optimizer.zero_grad()
+            loss = (model(x) ** 2).sum()
+            scheduler.step()
+            with tg.enable_grad():
+                probe()
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        step = tg.compile(step) if compile_it else step
+        after = []
+        try:
+            for _ in range(4):
+                tg.set_grad_enabled(True)
+                step(tg.ones(2, 3))
+                after.append(tg.is_grad_enabled())
+        finally:
+            tg.set_grad_enabled(True)
+        return seen, after
+
+    eager = run(False)
+    assert eager == ([True] * 4, [True, True, False, False])
+    assert run(True) == eager
+
+
 def _switch_grad_mode(x, weight):
     y = (x * weight).sum()
     tg.set_grad_enabled(False)

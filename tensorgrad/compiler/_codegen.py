@@ -25,7 +25,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..ops._op import _quiet_forward
 from ..ops._warnings import silenced as numpy_warnings_silenced
 from ..tensor import Tensor
-from ._steps import BackwardStep, CallStep, Frame, OpStep, Ref, rebuild
+from ._steps import BackwardStep, CallStep, CopyStep, Frame, OpStep, Ref, rebuild
 
 __all__ = ["lower", "guard_function", "signature_function"]
 
@@ -326,12 +326,10 @@ def _call(out: _Writer, step: CallStep) -> None:
 
 
 def _after_call(out: _Writer, step) -> None:
-    """Forget the grad mode after a call that may leave it changed: anything but an op and
-    tensorgrad's own functions (which set it only in ``with`` blocks)."""
-    if isinstance(step, OpStep):
-        return
-    module = getattr(step, "function", None) and getattr(step.function, "__module__", None)
-    if not (module or "").startswith("tensorgrad."):
+    """Forget the grad mode after a step that may leave it changed: anything but an op's
+    formula and a copy. Even tensorgrad's own calls run user code (a scheduler's
+    ``lr_lambda``, an optimizer subclass's update), which may switch it for good."""
+    if not isinstance(step, (OpStep, CopyStep)):
         out.grad_mode = None
 
 
