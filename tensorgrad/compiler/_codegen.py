@@ -13,6 +13,7 @@ backward node keeps the interpreter, which that node reuses).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from functools import partial
 
@@ -71,6 +72,16 @@ class _Writer:
 
     def line(self, indent: int, text: str) -> None:
         self.lines.append("    " * (indent + self.shift) + text)
+
+    @contextlib.contextmanager
+    def helper(self):
+        """Lines written inside the block go to a function defined before the main one, at
+        module level (one indent less)."""
+        main, self.lines, self.shift = self.lines, self.helpers, -1
+        try:
+            yield
+        finally:
+            self.lines, self.shift = main, 0
 
     def function(self, name: str):
         namespace = dict(self.names)
@@ -352,37 +363,8 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
         reads = [name for name in reads if not name.startswith("regs[")] + ["regs"]
     arguments = ", ".join(dict.fromkeys(reads))
     call = f"backward{len(out.helpers)}({arguments})"
-    main, out.lines, out.shift = out.lines, out.helpers, -1
-    out.line(1, f"def {call}:")
-    pending = {(j, k) for j, _, edges in plan.schedule for k in range(plan.n_outputs[j])}
-    for j, k in sorted(pending):
-        out.line(2, f"p{j}_{k} = None")
-    for slot in plan.boundaries:
-        out.line(2, f"t{slot} = None")
-        out.line(2, f"o{slot} = False")
-    for (j, k), seed in zip(plan.roots, plan.seeds):
-        value = out.register(seed) if type(seed) is int else out.constant("K", seed)
-        out.line(2, f"p{j}_{k} = {value} if p{j}_{k} is None else p{j}_{k} + {value}")
-    for j, node, edges in plan.schedule:
-        grads = [f"p{j}_{k}" for k in range(plan.n_outputs[j])]
-        out.line(2, f"if {' or '.join(f'{g} is not None' for g in grads)}:")
-        if _formula_node(plan, j, node):
-            backward = out.constant("B", node.op.backward)
-            out.line(3, f"grads = {backward}(c{j}, {grads[0]})")
-            out.line(3, "if type(grads) is not tuple:")
-            out.line(4, "grads = (grads,)")
-            out.line(3, "count = len(grads)")
-            exclusive = partial(_unshared, grads[0], len(node.inputs))
-        else:  # several outputs, or a graph step: the step's own backward
-            out.line(3, f"grads = {out.constant('S', node)}.backward(frame, [{', '.join(grads)}])")
-            out.line(3, "if grads is None:")
-            out.line(4, "grads = ()")
-            out.line(3, "count = len(grads)")
-            exclusive = None
-        for position, origin, (shape, dtype) in edges:
-            _edge(out, position, origin, shape, dtype, exclusive)
-    out.line(2, f"return {totals if plan.boundaries else 'None'}")
-    out.lines, out.shift = main, 0
+    with out.helper():
+        _backward_function(out, plan, call, totals)
     enabled = "enabled" if out.grad_mode is None else str(out.grad_mode)
     if out.grad_mode is None:
         out.line(1, "enabled = grad_state.enabled")
@@ -417,6 +399,39 @@ def _backward(out: _Writer, step: BackwardStep, steps: list) -> None:
         out.line(2, f"{out.register(slot)} = {_leaf(out, step.leaves[boundary])}._grad._data")
     out.line(1, "finally:")
     out.line(2, f"grad_state.enabled = {enabled}")
+
+
+def _backward_function(out: _Writer, plan, call: str, totals: str) -> None:
+    """The lines of ``def <call>:`` running ``plan`` (see :func:`_backward`)."""
+    out.line(1, f"def {call}:")
+    pending = {(j, k) for j, _, edges in plan.schedule for k in range(plan.n_outputs[j])}
+    for j, k in sorted(pending):
+        out.line(2, f"p{j}_{k} = None")
+    for slot in plan.boundaries:
+        out.line(2, f"t{slot} = None")
+        out.line(2, f"o{slot} = False")
+    for (j, k), seed in zip(plan.roots, plan.seeds):
+        value = out.register(seed) if type(seed) is int else out.constant("K", seed)
+        out.line(2, f"p{j}_{k} = {value} if p{j}_{k} is None else p{j}_{k} + {value}")
+    for j, node, edges in plan.schedule:
+        grads = [f"p{j}_{k}" for k in range(plan.n_outputs[j])]
+        out.line(2, f"if {' or '.join(f'{g} is not None' for g in grads)}:")
+        if _formula_node(plan, j, node):
+            backward = out.constant("B", node.op.backward)
+            out.line(3, f"grads = {backward}(c{j}, {grads[0]})")
+            out.line(3, "if type(grads) is not tuple:")
+            out.line(4, "grads = (grads,)")
+            out.line(3, "count = len(grads)")
+            exclusive = partial(_unshared, grads[0], len(node.inputs))
+        else:  # several outputs, or a graph step: the step's own backward
+            out.line(3, f"grads = {out.constant('S', node)}.backward(frame, [{', '.join(grads)}])")
+            out.line(3, "if grads is None:")
+            out.line(4, "grads = ()")
+            out.line(3, "count = len(grads)")
+            exclusive = None
+        for position, origin, (shape, dtype) in edges:
+            _edge(out, position, origin, shape, dtype, exclusive)
+    out.line(2, f"return {totals if plan.boundaries else 'None'}")
 
 
 def _leaf(out: _Writer, ref) -> str:
